@@ -53,8 +53,10 @@ export function createFaultInjector(rng: Rng, initial: Partial<FaultSettings> = 
 
 function validate(s: FaultSettings): FaultSettings {
   for (const [key, value] of Object.entries(s)) {
-    if (typeof value !== 'number' || Number.isNaN(value)) throw new Error(`fault setting ${key} must be a number`);
-    if (key !== 'timeoutMs' && (value < 0 || value > 1)) throw new Error(`fault setting ${key} must be in [0, 1]`);
+    if (typeof value !== 'number' || Number.isNaN(value))
+      throw new Error(`fault setting ${key} must be a number`);
+    if (key !== 'timeoutMs' && (value < 0 || value > 1))
+      throw new Error(`fault setting ${key} must be in [0, 1]`);
   }
   return s;
 }

@@ -31,7 +31,10 @@ type Route = { method: string; pattern: string; regex: RegExp; keys: string[]; h
 /** Path patterns use `:name` segments, and a trailing `*` matches the rest of the path. */
 export type Router = {
   add(method: string, pattern: string, handler: SimHandler): Router;
-  match(method: string, path: string): { route: Route; params: Record<string, string> } | { allowed: string[] } | undefined;
+  match(
+    method: string,
+    path: string,
+  ): { route: Route; params: Record<string, string> } | { allowed: string[] } | undefined;
 };
 
 export function createRouter(): Router {
@@ -98,7 +101,8 @@ export type RunningServer = { url: string; port: number; server: Server; close()
 export async function listen(options: SimServerOptions, port = 0): Promise<RunningServer> {
   const server = createServer((req, res) => {
     handle(options, req, res).catch((err: unknown) => {
-      if (!res.headersSent) send(res, { status: 500, body: { error: 'simulator failure', detail: String(err) } });
+      if (!res.headersSent)
+        send(res, { status: 500, body: { error: 'simulator failure', detail: String(err) } });
       else res.destroy();
     });
   });
@@ -124,7 +128,8 @@ async function handle(options: SimServerOptions, req: IncomingMessage, res: Serv
   const url = new URL(req.url ?? '/', `http://${host}`);
   const method = (req.method ?? 'GET').toUpperCase();
   const matched = options.router.match(method, url.pathname);
-  const routeKey = matched && 'route' in matched ? `${method} ${matched.route.pattern}` : `${method} (unmatched)`;
+  const routeKey =
+    matched && 'route' in matched ? `${method} ${matched.route.pattern}` : `${method} (unmatched)`;
   const unfaulted = (options.unfaultedPrefixes ?? []).some((p) => url.pathname.startsWith(p));
 
   const rawBody = await readBody(req, options.maxBodyBytes ?? 10 * 1024 * 1024);
@@ -152,7 +157,11 @@ async function handle(options: SimServerOptions, req: IncomingMessage, res: Serv
 
   if (!matched) return finish(options.errors.notFound());
   if ('allowed' in matched) {
-    return finish({ status: 405, headers: { allow: matched.allowed.join(', ') }, body: { detail: 'Method not allowed.' } });
+    return finish({
+      status: 405,
+      headers: { allow: matched.allowed.join(', ') },
+      body: { detail: 'Method not allowed.' },
+    });
   }
 
   let body: unknown;
