@@ -1,0 +1,38 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Logger } from 'pino';
+import { createHealthRoutes } from './server/health-routes.ts';
+import type { Store } from './store/port.ts';
+
+export type AppDeps = { store: Store; log: Logger };
+
+export type App = {
+  /** The node:http request listener. */
+  handle(req: IncomingMessage, res: ServerResponse): void;
+  close(): Promise<void>;
+};
+
+/** Builds the gateway from its dependencies; listening is main.ts's job, so tests can run it in-process. */
+export function createApp(deps: AppDeps): App {
+  const health = createHealthRoutes({ store: deps.store, startedAt: Date.now() });
+  const routes: Record<string, (req: IncomingMessage, res: ServerResponse) => void | Promise<void>> = {
+    'GET /healthz': health.healthz,
+    'GET /readyz': health.readyz,
+  };
+  return {
+    handle(req, res) {
+      const path = new URL(req.url ?? '/', 'http://gateway').pathname;
+      const route = routes[`${req.method ?? 'GET'} ${path}`];
+      if (!route) {
+        res.writeHead(404, { 'content-type': 'application/json' });
+        res.end(JSON.stringify({ error: 'not found' }));
+        return;
+      }
+      Promise.resolve(route(req, res)).catch((err: unknown) => {
+        deps.log.error({ err: { message: (err as Error).message } }, 'request failed');
+        if (!res.headersSent) res.writeHead(500, { 'content-type': 'application/json' });
+        res.end(JSON.stringify({ error: 'internal error' }));
+      });
+    },
+    async close() {},
+  };
+}

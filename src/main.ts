@@ -1,0 +1,42 @@
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { createApp } from './app.ts';
+import { resolveEncryptionKey } from './config/encryption-key.ts';
+import { ConfigError, loadConfig } from './config/load-config.ts';
+import { createLogger } from './log/create-logger.ts';
+import { openStore } from './store/open-store.ts';
+
+/** Wires the gateway from the environment and listens. */
+async function main(): Promise<void> {
+  let config: ReturnType<typeof loadConfig>;
+  try {
+    config = loadConfig();
+  } catch (err) {
+    if (err instanceof ConfigError) {
+      process.stderr.write(`${err.message}\n`);
+      process.exit(2);
+    }
+    throw err;
+  }
+  const log = createLogger({ level: config.LOG_LEVEL });
+  const key = resolveEncryptionKey(config, log);
+  const store = await openStore(config, key);
+  const app = createApp({ store, log });
+  const server = createServer(app.handle);
+  await new Promise<void>((resolve) => server.listen(config.PORT, config.HOST, resolve));
+  const { port } = server.address() as AddressInfo;
+  log.info({ store: store.kind, url: `http://${config.HOST}:${port}` }, 'gateway listening');
+
+  const shutdown = async (signal: string) => {
+    log.info({ signal }, 'shutting down');
+    server.close();
+    server.closeAllConnections();
+    await app.close();
+    await store.close();
+    process.exit(0);
+  };
+  process.once('SIGINT', () => void shutdown('SIGINT'));
+  process.once('SIGTERM', () => void shutdown('SIGTERM'));
+}
+
+await main();

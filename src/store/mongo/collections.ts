@@ -1,0 +1,94 @@
+import type { Collection, Db } from 'mongodb';
+
+export type ResourceDoc = {
+  _id: string;
+  tenant: string;
+  type: string;
+  id: string;
+  versionId: number;
+  lastUpdated: string;
+  hash: string;
+  deleted: boolean;
+  connection: string | null;
+  /** Serialized resource: keeps FHIR JSON exact (no key reordering, no `$`-name limits). */
+  body: string;
+};
+
+export type ChangeDoc = {
+  _id: number;
+  tenant: string;
+  type: string;
+  id: string;
+  versionId: number;
+  action: string;
+  at: string;
+  connection: string | null;
+};
+
+export type Collections = {
+  meta: Collection<{ _id: string; value: number | string }>;
+  tenants: Collection<{ _id: string; name: string; createdAt: string }>;
+  resources: Collection<ResourceDoc>;
+  versions: Collection<ResourceDoc & { logged: boolean; action: string }>;
+  changes: Collection<ChangeDoc>;
+  watermarks: Collection<{ _id: string; value: string; fence: number; updatedAt: string }>;
+  leases: Collection<{ _id: string; holder: string; fence: number; expiresAt: number }>;
+  quarantine: Collection<{
+    _id: string;
+    tenant: string;
+    connection: string;
+    what: string;
+    reason: string;
+    raw: string;
+    at: string;
+  }>;
+  idempotency: Collection<{
+    _id: string;
+    tenant: string;
+    requestHash: string;
+    state: string;
+    response: string | null;
+    createdAt: string;
+  }>;
+  connections: Collection<{
+    _id: string;
+    tenant: string;
+    id: string;
+    source: string;
+    config: string;
+    secrets: string;
+    createdAt: string;
+    updatedAt: string;
+  }>;
+};
+
+export function collections(db: Db): Collections {
+  return {
+    meta: db.collection('store_meta'),
+    tenants: db.collection('tenants'),
+    resources: db.collection('resources'),
+    versions: db.collection('resource_versions'),
+    changes: db.collection('changes'),
+    watermarks: db.collection('watermarks'),
+    leases: db.collection('leases'),
+    quarantine: db.collection('quarantine'),
+    idempotency: db.collection('idempotency'),
+    connections: db.collection('connections'),
+  };
+}
+
+/** Indexes the queries need; createIndex is idempotent. */
+export async function ensureIndexes(c: Collections): Promise<void> {
+  await Promise.all([
+    c.resources.createIndex({ tenant: 1, type: 1, deleted: 1, id: 1 }),
+    c.versions.createIndex({ tenant: 1, type: 1, id: 1, versionId: 1 }),
+    c.versions.createIndex({ logged: 1 }),
+    // One change per version: a version adopted by a concurrent writer is never logged twice.
+    c.changes.createIndex({ tenant: 1, type: 1, id: 1, versionId: 1 }, { unique: true }),
+    c.changes.createIndex({ at: 1 }),
+    c.quarantine.createIndex({ tenant: 1, connection: 1, _id: 1 }),
+    c.connections.createIndex({ tenant: 1, id: 1 }),
+  ]);
+}
+
+export const isDuplicateKey = (err: unknown): boolean => (err as { code?: number })?.code === 11000;

@@ -1,0 +1,113 @@
+import { decodeChangeCursor, encodeChangeCursor } from '../cursor.ts';
+import { CursorExpiredError } from '../errors.ts';
+import type { Change, ChangeAction, ChangeLog } from '../port.ts';
+import { type ChangeDoc, type Collections, isDuplicateKey } from './collections.ts';
+
+const FLOOR_KEY = 'changes.floor';
+const MAX_APPEND_ATTEMPTS = 10_000;
+
+export type NewChange = Omit<ChangeDoc, '_id'>;
+
+/**
+ * Appends changes with seq = highest committed + 1, inserted under the unique `_id`. A
+ * writer can only take seq N+1 after seq N is visible (it read it, or collided with it),
+ * so seqs become visible in order without transactions and a tailer never skips a lower
+ * seq committed late. A change already logged for the same version (a concurrent writer
+ * adopted it) is answered with its existing seq instead of a second entry.
+ */
+export async function appendChanges(c: Collections, entries: NewChange[]): Promise<number[]> {
+  const seqs: number[] = [];
+  let pending = entries;
+  for (let attempt = 0; pending.length > 0; attempt++) {
+    if (attempt > MAX_APPEND_ATTEMPTS) throw new Error('change log append: too much contention');
+    const start = (await highest(c)) + 1;
+    const docs = pending.map((e, k) => ({ _id: start + k, ...e }));
+    try {
+      await c.changes.insertMany(docs, { ordered: true });
+      seqs.push(...docs.map((d) => d._id));
+      return seqs;
+    } catch (err) {
+      if (!isDuplicateKey(err) && !isDuplicateKey((err as { writeErrors?: unknown[] }).writeErrors?.[0]))
+        throw err;
+      const inserted = (err as { insertedCount?: number }).insertedCount ?? 0;
+      seqs.push(...docs.slice(0, inserted).map((d) => d._id));
+      const failed = pending[inserted];
+      pending = pending.slice(inserted);
+      if (failed) {
+        const existing = await c.changes.findOne({
+          tenant: failed.tenant,
+          type: failed.type,
+          id: failed.id,
+          versionId: failed.versionId,
+        });
+        if (existing) {
+          seqs.push(existing._id);
+          pending = pending.slice(1);
+        }
+      }
+    }
+  }
+  return seqs;
+}
+
+async function highest(c: Collections): Promise<number> {
+  const last = await c.changes
+    .find({}, { projection: { _id: 1 } })
+    .sort({ _id: -1 })
+    .limit(1)
+    .next();
+  return last?._id ?? 0;
+}
+
+export function createMongoChangeLog(c: Collections): ChangeLog {
+  const floor = async () => Number((await c.meta.findOne({ _id: FLOOR_KEY }))?.value ?? 0);
+  return {
+    async after(cursor, limit, filter) {
+      const from = cursor === undefined ? await floor() : decodeChangeCursor(cursor);
+      const kept = await floor();
+      if (from < kept) throw new CursorExpiredError(from, kept);
+      // Filter after the scan so the cursor advances past changes the filter drops.
+      const docs = await c.changes
+        .find({ _id: { $gt: from } })
+        .sort({ _id: 1 })
+        .limit(limit)
+        .toArray();
+      const changes = docs.map(toChange).filter((ch) => {
+        if (filter?.tenant !== undefined && ch.tenant !== filter.tenant) return false;
+        if (filter?.types && !filter.types.includes(ch.type)) return false;
+        if (filter?.actions && !filter.actions.includes(ch.action)) return false;
+        return true;
+      });
+      const last = docs.at(-1);
+      return { changes, cursor: encodeChangeCursor(last ? last._id : from) };
+    },
+    highWaterMark: () => highest(c),
+    cursorAt: encodeChangeCursor,
+    async prune(before) {
+      const max = await highest(c);
+      const last = await c.changes
+        .find({ at: { $lt: before.toISOString() }, _id: { $lt: max } }, { projection: { _id: 1 } })
+        .sort({ _id: -1 })
+        .limit(1)
+        .next();
+      if (!last || last._id <= (await floor())) return 0;
+      // Raise the floor first: a reader racing the delete then gets CursorExpired, not a silent gap.
+      await c.meta.updateOne({ _id: FLOOR_KEY }, { $set: { value: last._id } }, { upsert: true });
+      const result = await c.changes.deleteMany({ _id: { $lte: last._id } });
+      return result.deletedCount;
+    },
+  };
+}
+
+function toChange(d: ChangeDoc): Change {
+  return {
+    seq: d._id,
+    tenant: d.tenant,
+    type: d.type,
+    id: d.id,
+    versionId: d.versionId,
+    action: d.action as ChangeAction,
+    at: d.at,
+    connection: d.connection ?? undefined,
+  };
+}

@@ -1,0 +1,171 @@
+import { randomUUID } from 'node:crypto';
+import { IdempotencyConflictError } from '../errors.ts';
+import type { Connection, ConnectionStore, IdempotencyStore, QuarantineStore, TenantStore } from '../port.ts';
+import type { SecretBox } from '../secret-box.ts';
+import type { TenantGuard } from '../tenant-guard.ts';
+import { type Collections, isDuplicateKey } from './collections.ts';
+
+/** Tenants, quarantine, idempotency records and connections on MongoDB. */
+export function createMongoRecords(
+  c: Collections,
+  deps: { now: () => number; secretBox: SecretBox; tenantGuard: TenantGuard },
+): {
+  tenants: TenantStore;
+  quarantine: QuarantineStore;
+  idempotency: IdempotencyStore;
+  connections: ConnectionStore;
+} {
+  const iso = () => new Date(deps.now()).toISOString();
+  const aad = (tenant: string, id: string) => `connection:${tenant}/${id}`;
+  const toConnection = (d: {
+    tenant: string;
+    id: string;
+    source: string;
+    config: string;
+    createdAt: string;
+    updatedAt: string;
+  }): Connection => ({
+    tenant: d.tenant,
+    id: d.id,
+    source: d.source as Connection['source'],
+    config: JSON.parse(d.config) as Record<string, unknown>,
+    createdAt: d.createdAt,
+    updatedAt: d.updatedAt,
+  });
+
+  const tenants: TenantStore = {
+    async ensure(id, name) {
+      await c.tenants
+        .updateOne({ _id: id }, { $setOnInsert: { name: name ?? id, createdAt: iso() } }, { upsert: true })
+        .catch((err: unknown) => {
+          if (!isDuplicateKey(err)) throw err; // a concurrent ensure inserted it
+        });
+      deps.tenantGuard.remember(id);
+      const doc = await c.tenants.findOne({ _id: id });
+      return { id, name: doc?.name ?? id, createdAt: doc?.createdAt ?? iso() };
+    },
+    async get(id) {
+      const doc = await c.tenants.findOne({ _id: id });
+      return doc ? { id, name: doc.name, createdAt: doc.createdAt } : undefined;
+    },
+    async list() {
+      const docs = await c.tenants.find({}).sort({ _id: 1 }).toArray();
+      return docs.map((d) => ({ id: d._id, name: d.name, createdAt: d.createdAt }));
+    },
+  };
+
+  const quarantine: QuarantineStore = {
+    async add(entry) {
+      await deps.tenantGuard.require(entry.tenant);
+      const at = iso();
+      // Time-ordered ids keep `list` in arrival order without a counter.
+      const id = `${at}-${randomUUID()}`;
+      await c.quarantine.insertOne({ _id: id, ...entry, raw: JSON.stringify(entry.raw ?? null), at });
+      return { ...entry, id, at };
+    },
+    async list(tenant, options) {
+      const filter = options?.connection ? { tenant, connection: options.connection } : { tenant };
+      const docs = await c.quarantine
+        .find(filter)
+        .sort({ _id: 1 })
+        .limit(options?.limit ?? 100)
+        .toArray();
+      return docs.map((d) => ({
+        id: d._id,
+        tenant: d.tenant,
+        connection: d.connection,
+        what: d.what,
+        reason: d.reason,
+        raw: JSON.parse(d.raw) as unknown,
+        at: d.at,
+      }));
+    },
+    async remove(tenant, id) {
+      return (await c.quarantine.deleteOne({ _id: id, tenant })).deletedCount === 1;
+    },
+  };
+
+  const idKey = (tenant: string, key: string) => `${tenant}/${key}`;
+  const idempotency: IdempotencyStore = {
+    async begin(tenant, key, requestHash) {
+      await deps.tenantGuard.require(tenant);
+      try {
+        await c.idempotency.insertOne({
+          _id: idKey(tenant, key),
+          tenant,
+          requestHash,
+          state: 'in-progress',
+          response: null,
+          createdAt: iso(),
+        });
+        return { state: 'started' };
+      } catch (err) {
+        if (!isDuplicateKey(err)) throw err;
+      }
+      const doc = await c.idempotency.findOne({ _id: idKey(tenant, key) });
+      if (!doc) return idempotency.begin(tenant, key, requestHash); // abandoned in between
+      if (doc.requestHash !== requestHash) throw new IdempotencyConflictError(key);
+      if (doc.state === 'completed')
+        return { state: 'completed', response: JSON.parse(doc.response ?? 'null') };
+      return { state: 'in-progress' };
+    },
+    async complete(tenant, key, response) {
+      await c.idempotency.updateOne(
+        { _id: idKey(tenant, key) },
+        { $set: { state: 'completed', response: JSON.stringify(response ?? null) } },
+      );
+    },
+    async abandon(tenant, key) {
+      await c.idempotency.deleteOne({ _id: idKey(tenant, key), state: 'in-progress' });
+    },
+  };
+
+  const connections: ConnectionStore = {
+    async put(connection, secrets) {
+      await deps.tenantGuard.require(connection.tenant);
+      const at = iso();
+      const _id = `${connection.tenant}/${connection.id}`;
+      await c.connections.updateOne(
+        { _id },
+        {
+          $set: {
+            tenant: connection.tenant,
+            id: connection.id,
+            source: connection.source,
+            config: JSON.stringify(connection.config),
+            secrets: deps.secretBox.seal(JSON.stringify(secrets), aad(connection.tenant, connection.id)),
+            updatedAt: at,
+          },
+          $setOnInsert: { createdAt: at },
+        },
+        { upsert: true },
+      );
+      const doc = await c.connections.findOne({ _id });
+      if (!doc) throw new Error(`connection ${_id} vanished during put`);
+      return toConnection(doc);
+    },
+    async get(tenant, id) {
+      const doc = await c.connections.findOne({ _id: `${tenant}/${id}` });
+      return doc ? toConnection(doc) : undefined;
+    },
+    async secrets(tenant, id) {
+      const doc = await c.connections.findOne({ _id: `${tenant}/${id}` });
+      if (!doc) return {};
+      return JSON.parse(
+        deps.secretBox.open(doc.secrets, aad(tenant, id), `connection ${tenant}/${id}`),
+      ) as Record<string, string>;
+    },
+    async list(tenant) {
+      const docs = await c.connections
+        .find(tenant === undefined ? {} : { tenant })
+        .sort({ tenant: 1, id: 1 })
+        .toArray();
+      return docs.map(toConnection);
+    },
+    async remove(tenant, id) {
+      return (await c.connections.deleteOne({ _id: `${tenant}/${id}` })).deletedCount === 1;
+    },
+  };
+
+  return { tenants, quarantine, idempotency, connections };
+}

@@ -1,0 +1,346 @@
+import type { Resource } from 'fhir/r4';
+import { decodeListCursor, encodeListCursor } from '../cursor.ts';
+import { ConcurrentWriteError, ResourceGoneError, ResourceNotFoundError } from '../errors.ts';
+import type { PutResult, ResourceStore, StoredResource } from '../port.ts';
+import { checkId, checkResourceInput, checkTypeName } from '../resource-input.ts';
+import type { StoreOptions } from '../store-options.ts';
+import type { TenantGuard } from '../tenant-guard.ts';
+import { planWrite, TOMBSTONE_HASH, tombstone } from '../versioning.ts';
+import { type Collections, isDuplicateKey, type ResourceDoc } from './collections.ts';
+import { appendChanges } from './mongo-change-log.ts';
+
+type VersionDoc = ResourceDoc & { logged: boolean; action: string };
+
+const MAX_WRITE_ATTEMPTS = 50;
+const keyOf = (tenant: string, type: string, id: string) => `${tenant}/${type}/${id}`;
+
+/**
+ * Resources on MongoDB without relying on transactions (FerretDB has none). A write is:
+ * insert the new version (unique per version number: the optimistic lock), append its
+ * change, project it as current, mark it logged. A crash between steps leaves an unlogged
+ * version that the next writer of that resource, or `recoverUnlogged` at open, finishes —
+ * so every version gets exactly one change and readers never see a version before its change.
+ */
+export function createMongoResources(c: Collections, options: StoreOptions, tenants: TenantGuard) {
+  const now = () => new Date((options.now ?? Date.now)()).toISOString();
+
+  const project = async (v: VersionDoc): Promise<void> => {
+    const current = currentDoc(v);
+    try {
+      await c.resources.replaceOne({ _id: current._id, versionId: { $lt: v.versionId } }, current, {
+        upsert: true,
+      });
+    } catch (err) {
+      if (!isDuplicateKey(err)) throw err; // a newer version is already current
+    }
+  };
+
+  /** Logs, projects and marks a version; safe to run twice or concurrently for one version. */
+  const finish = async (v: VersionDoc): Promise<number> => {
+    const [seq] = await appendChanges(c, [changeOf(v)]);
+    await project(v);
+    await c.versions.updateOne({ _id: v._id }, { $set: { logged: true } });
+    return seq as number;
+  };
+
+  const settle = async (versionKey: string): Promise<void> => {
+    const existing = await c.versions.findOne({ _id: versionKey });
+    if (existing) await finish(existing);
+  };
+
+  const writeVersion = async (
+    tenant: string,
+    type: string,
+    id: string,
+    decide: (current: ResourceDoc | null) => VersionDoc | 'unchanged' | 'absent',
+  ): Promise<
+    { version: VersionDoc; seq: number } | { current: ResourceDoc | null; kind: 'unchanged' | 'absent' }
+  > => {
+    const key = keyOf(tenant, type, id);
+    for (let attempt = 0; attempt < MAX_WRITE_ATTEMPTS; attempt++) {
+      const current = await c.resources.findOne({ _id: key });
+      const version = decide(current);
+      if (version === 'unchanged' || version === 'absent') return { current, kind: version };
+      try {
+        await c.versions.insertOne(version);
+      } catch (err) {
+        if (!isDuplicateKey(err)) throw err;
+        await settle(version._id); // someone else wrote this version number: finish it, re-read, retry
+        continue;
+      }
+      return { version, seq: await finish(version) };
+    }
+    throw new ConcurrentWriteError(type, id);
+  };
+
+  const putOne = async (
+    tenant: string,
+    resource: Resource,
+    connection: string | null,
+  ): Promise<PutResult> => {
+    const type = resource.resourceType;
+    const id = resource.id as string;
+    const at = now();
+    const result = await writeVersion(tenant, type, id, (current) => {
+      const plan = planWrite(current ?? undefined, resource, at);
+      if (plan.kind === 'unchanged') return 'unchanged';
+      return versionDoc(
+        tenant,
+        type,
+        id,
+        plan.versionId,
+        at,
+        plan.hash,
+        false,
+        connection,
+        plan.resource,
+        plan.action,
+      );
+    });
+    if ('kind' in result) {
+      return { outcome: 'unchanged', stored: toStored(result.current as ResourceDoc), seq: undefined };
+    }
+    return {
+      outcome: result.version.action as 'created' | 'updated',
+      stored: toStored(result.version),
+      seq: result.seq,
+    };
+  };
+
+  /**
+   * Batch path: one round-trip per step for the whole batch; anything that collides with a
+   * concurrent writer (or repeats a key) falls back to the one-at-a-time path.
+   */
+  const putBatch = async (
+    tenant: string,
+    resources: Resource[],
+    connection: string | null,
+  ): Promise<PutResult[]> => {
+    const results: Array<PutResult | undefined> = new Array(resources.length);
+    const keys = resources.map((r) => keyOf(tenant, r.resourceType, r.id as string));
+    const repeated = new Set(keys.filter((k, i) => keys.indexOf(k) !== i));
+    const currentDocs = new Map(
+      (await c.resources.find({ _id: { $in: [...new Set(keys)] } }).toArray()).map((d) => [d._id, d]),
+    );
+    const at = now();
+    const planned: Array<{ index: number; version: VersionDoc; action: 'created' | 'updated' }> = [];
+    const fallback: number[] = [];
+    resources.forEach((resource, index) => {
+      const key = keys[index] as string;
+      if (repeated.has(key)) {
+        fallback.push(index);
+        return;
+      }
+      const current = currentDocs.get(key);
+      const plan = planWrite(current, resource, at);
+      if (plan.kind === 'unchanged') {
+        results[index] = { outcome: 'unchanged', stored: toStored(current as ResourceDoc), seq: undefined };
+        return;
+      }
+      const type = resource.resourceType;
+      const version = versionDoc(
+        tenant,
+        type,
+        resource.id as string,
+        plan.versionId,
+        at,
+        plan.hash,
+        false,
+        connection,
+        plan.resource,
+        plan.action,
+      );
+      planned.push({ index, version, action: plan.action });
+    });
+    let written = planned;
+    if (planned.length > 0) {
+      try {
+        await c.versions.insertMany(
+          planned.map((p) => p.version),
+          { ordered: false },
+        );
+      } catch (err) {
+        const writeErrors = (err as { writeErrors?: Array<{ index: number; code?: number }> }).writeErrors;
+        if (!writeErrors || writeErrors.some((e) => e.code !== 11000)) throw err;
+        const failed = new Set(writeErrors.map((e) => e.index));
+        written = planned.filter((_, k) => !failed.has(k));
+        for (const k of failed) fallback.push((planned[k] as (typeof planned)[number]).index);
+      }
+    }
+    if (written.length > 0) {
+      const seqs = await appendChanges(
+        c,
+        written.map((p) => changeOf(p.version)),
+      );
+      await c.resources
+        .bulkWrite(
+          written.map((p) => {
+            const current = currentDoc(p.version);
+            return p.version.versionId === 1
+              ? { insertOne: { document: current } }
+              : {
+                  replaceOne: {
+                    filter: { _id: current._id, versionId: { $lt: current.versionId } },
+                    replacement: current,
+                  },
+                };
+          }),
+          { ordered: false },
+        )
+        .catch(async (err: unknown) => {
+          // A concurrent writer got there first: re-project one by one (idempotent, never regresses).
+          if (!isDuplicateKey((err as { writeErrors?: unknown[] }).writeErrors?.[0]) && !isDuplicateKey(err))
+            throw err;
+          for (const p of written) await project(p.version);
+        });
+      await c.versions.updateMany(
+        { _id: { $in: written.map((p) => p.version._id) } },
+        { $set: { logged: true } },
+      );
+      written.forEach((p, k) => {
+        results[p.index] = { outcome: p.action, stored: toStored(p.version), seq: seqs[k] };
+      });
+    }
+    for (const index of fallback.sort((a, b) => a - b)) {
+      results[index] = await putOne(tenant, resources[index] as Resource, connection);
+    }
+    return results as PutResult[];
+  };
+
+  const store: ResourceStore & { recoverUnlogged(): Promise<number> } = {
+    async put(tenant, resource, opts) {
+      await tenants.require(tenant);
+      const { resource: checked } = checkResourceInput(resource, options.maxResourceBytes);
+      return putOne(tenant, checked, opts?.connection ?? null);
+    },
+    async putMany(tenant, resources, opts) {
+      await tenants.require(tenant);
+      const checked = resources.map((r) => checkResourceInput(r, options.maxResourceBytes).resource);
+      return putBatch(tenant, checked, opts?.connection ?? null);
+    },
+    async read(tenant, type, id) {
+      const doc = await c.resources.findOne({ _id: keyOf(tenant, type, id) });
+      return doc ? toStored(doc) : undefined;
+    },
+    async readMany(tenant, keys) {
+      const docs = await c.resources
+        .find({ _id: { $in: keys.map((k) => keyOf(tenant, k.type, k.id)) } })
+        .toArray();
+      const byKey = new Map(docs.map((d) => [d._id, d]));
+      return keys.map((k) => {
+        const doc = byKey.get(keyOf(tenant, k.type, k.id));
+        if (!doc) return new ResourceNotFoundError(k.type, k.id);
+        if (doc.deleted) return new ResourceGoneError(k.type, k.id);
+        return toStored(doc);
+      });
+    },
+    async readVersion(tenant, type, id, versionId) {
+      const doc = await c.versions.findOne({ _id: `${keyOf(tenant, type, id)}/${versionId}`, logged: true });
+      return doc ? toStored(doc) : undefined;
+    },
+    async history(tenant, type, id) {
+      const docs = await c.versions.find({ tenant, type, id, logged: true }).sort({ versionId: 1 }).toArray();
+      return docs.map(toStored);
+    },
+    async delete(tenant, type, id) {
+      await tenants.require(tenant);
+      checkTypeName(type);
+      checkId(type, id);
+      const at = now();
+      const result = await writeVersion(tenant, type, id, (current) => {
+        if (!current || current.deleted) return 'absent';
+        const v = current.versionId + 1;
+        return versionDoc(
+          tenant,
+          type,
+          id,
+          v,
+          at,
+          TOMBSTONE_HASH,
+          true,
+          null,
+          tombstone(type, id, v, at),
+          'deleted',
+        );
+      });
+      return 'kind' in result ? { deleted: false, seq: undefined } : { deleted: true, seq: result.seq };
+    },
+    async list(tenant, type, page) {
+      const after = page.after === undefined ? '' : decodeListCursor(page.after);
+      const docs = await c.resources
+        .find({ tenant, type, deleted: false, id: { $gt: after } })
+        .sort({ id: 1 })
+        .limit(page.limit + 1)
+        .toArray();
+      const items = docs.slice(0, page.limit).map(toStored);
+      const last = items.at(-1);
+      return { items, next: docs.length > page.limit && last ? encodeListCursor(last.id) : undefined };
+    },
+    /** Finishes versions a crashed writer left unlogged; run at open. */
+    async recoverUnlogged() {
+      const orphans = await c.versions.find({ logged: false }).sort({ _id: 1 }).toArray();
+      for (const v of orphans) await finish(v);
+      return orphans.length;
+    },
+  };
+  return store;
+}
+
+function versionDoc(
+  tenant: string,
+  type: string,
+  id: string,
+  versionId: number,
+  at: string,
+  hash: string,
+  deleted: boolean,
+  connection: string | null,
+  resource: Resource,
+  action: string,
+): VersionDoc {
+  return {
+    _id: `${keyOf(tenant, type, id)}/${versionId}`,
+    tenant,
+    type,
+    id,
+    versionId,
+    lastUpdated: at,
+    hash,
+    deleted,
+    connection,
+    body: JSON.stringify(resource),
+    logged: false,
+    action,
+  };
+}
+
+function currentDoc(v: VersionDoc): ResourceDoc {
+  const { logged: _logged, action: _action, ...doc } = v;
+  return { ...doc, _id: keyOf(v.tenant, v.type, v.id) };
+}
+
+function changeOf(v: VersionDoc) {
+  return {
+    tenant: v.tenant,
+    type: v.type,
+    id: v.id,
+    versionId: v.versionId,
+    action: v.action,
+    at: v.lastUpdated,
+    connection: v.connection,
+  };
+}
+
+function toStored(d: ResourceDoc): StoredResource {
+  return {
+    tenant: d.tenant,
+    type: d.type,
+    id: d.id,
+    versionId: d.versionId,
+    lastUpdated: d.lastUpdated,
+    hash: d.hash,
+    deleted: d.deleted,
+    connection: d.connection ?? undefined,
+    resource: JSON.parse(d.body) as Resource,
+  };
+}

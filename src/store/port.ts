@@ -1,0 +1,200 @@
+import type { Resource } from 'fhir/r4';
+
+/**
+ * The Store port: everything the gateway persists, behind one interface with two adapters
+ * (sqlite: embedded default; mongo: production / scale-out). Both pass the same contract
+ * suite (test/store/contract.ts). Every call is tenant-scoped except the global change-log
+ * tail, which the events layer filters per tenant.
+ */
+export type Store = {
+  readonly kind: 'sqlite' | 'mongo';
+  tenants: TenantStore;
+  resources: ResourceStore;
+  changes: ChangeLog;
+  watermarks: WatermarkStore;
+  leases: LeaseStore;
+  quarantine: QuarantineStore;
+  idempotency: IdempotencyStore;
+  connections: ConnectionStore;
+  /** Cheap round-trip used by /readyz. */
+  ping(): Promise<void>;
+  close(): Promise<void>;
+};
+
+export type Tenant = { id: string; name: string; createdAt: string };
+
+export type TenantStore = {
+  /** Creates the tenant or answers the existing one (idempotent). */
+  ensure(id: string, name?: string): Promise<Tenant>;
+  get(id: string): Promise<Tenant | undefined>;
+  list(): Promise<Tenant[]>;
+};
+
+export type ResourceKey = { type: string; id: string };
+
+/** One stored version of a resource; `resource.meta.versionId`/`lastUpdated` are set. */
+export type StoredResource = {
+  tenant: string;
+  type: string;
+  id: string;
+  versionId: number;
+  lastUpdated: string;
+  hash: string;
+  deleted: boolean;
+  connection: string | undefined;
+  resource: Resource;
+};
+
+export type ChangeAction = 'created' | 'updated' | 'deleted';
+
+export type PutOutcome = 'created' | 'updated' | 'unchanged';
+
+export type PutResult = {
+  outcome: PutOutcome;
+  stored: StoredResource;
+  /** The change appended for this write; absent when unchanged. */
+  seq: number | undefined;
+};
+
+export type PutOptions = {
+  /** The connection the resource came from (provenance, `_connection` search). */
+  connection?: string;
+};
+
+export type ListPage = { items: StoredResource[]; next: string | undefined };
+
+export type ResourceStore = {
+  /** Writes a resource; the answer says whether it was created, updated or unchanged (by content hash). */
+  put(tenant: string, resource: Resource, options?: PutOptions): Promise<PutResult>;
+  /** Writes many resources in one batch; results in input order. */
+  putMany(tenant: string, resources: Resource[], options?: PutOptions): Promise<PutResult[]>;
+  /** The current version, including tombstones (`deleted: true`); undefined when never written. */
+  read(tenant: string, type: string, id: string): Promise<StoredResource | undefined>;
+  /**
+   * DataLoader-shaped: one entry per key in key order; a missing or deleted resource gets a
+   * ResourceNotFoundError / ResourceGoneError in its slot.
+   */
+  readMany(tenant: string, keys: readonly ResourceKey[]): Promise<Array<StoredResource | Error>>;
+  readVersion(
+    tenant: string,
+    type: string,
+    id: string,
+    versionId: number,
+  ): Promise<StoredResource | undefined>;
+  /** Every version, oldest first. */
+  history(tenant: string, type: string, id: string): Promise<StoredResource[]>;
+  /** Writes a tombstone version; undefined seq when it was already deleted or never existed. */
+  delete(tenant: string, type: string, id: string): Promise<{ deleted: boolean; seq: number | undefined }>;
+  /** Current, non-deleted resources of a type ordered by id, with an opaque keyset cursor. */
+  list(tenant: string, type: string, page: { limit: number; after?: string }): Promise<ListPage>;
+};
+
+export type Change = {
+  seq: number;
+  tenant: string;
+  type: string;
+  id: string;
+  versionId: number;
+  action: ChangeAction;
+  at: string;
+  connection: string | undefined;
+};
+
+export type ChangeFilter = { tenant?: string; types?: readonly string[]; actions?: readonly ChangeAction[] };
+
+export type ChangePage = {
+  changes: Change[];
+  /** Opaque cursor after the last change scanned (pass it back to continue). */
+  cursor: string;
+};
+
+export type ChangeLog = {
+  /**
+   * Changes committed after `cursor` (undefined = from the beginning of what is retained),
+   * in seq order. Throws CursorExpiredError when the cursor points before the retention floor.
+   */
+  after(cursor: string | undefined, limit: number, filter?: ChangeFilter): Promise<ChangePage>;
+  /** The highest committed seq (0 when empty). */
+  highWaterMark(): Promise<number>;
+  /** The cursor that means "after everything committed so far". */
+  cursorAt(seq: number): string;
+  /** Removes changes older than `before` (never the newest); returns how many. */
+  prune(before: Date): Promise<number>;
+};
+
+export type WatermarkStore = {
+  get(key: string): Promise<string | undefined>;
+  /**
+   * Sets a watermark. With a lease, the write is fenced: refused with FencedOutError when the
+   * lease is no longer held or a newer fencing token has already written this key.
+   */
+  set(key: string, value: string, lease?: Lease): Promise<void>;
+};
+
+export type Lease = { name: string; holder: string; fence: number; expiresAt: number };
+
+export type LeaseStore = {
+  /** Takes the lease when free or expired, or extends it when `holder` already holds it. */
+  acquire(name: string, holder: string, ttlMs: number): Promise<Lease | undefined>;
+  /** Extends a held lease; undefined when it was lost. */
+  renew(lease: Lease, ttlMs: number): Promise<Lease | undefined>;
+  release(lease: Lease): Promise<void>;
+  current(name: string): Promise<Lease | undefined>;
+};
+
+export type QuarantineEntry = {
+  id: string;
+  tenant: string;
+  connection: string;
+  /** What was being processed, e.g. `drchrono:patients/123` (no PHI). */
+  what: string;
+  reason: string;
+  /** The raw input, kept so the record can be replayed once the cause is fixed. */
+  raw: unknown;
+  at: string;
+};
+
+export type QuarantineStore = {
+  add(entry: Omit<QuarantineEntry, 'id' | 'at'>): Promise<QuarantineEntry>;
+  list(tenant: string, options?: { connection?: string; limit?: number }): Promise<QuarantineEntry[]>;
+  remove(tenant: string, id: string): Promise<boolean>;
+};
+
+export type IdempotencyBegin =
+  | { state: 'started' }
+  | { state: 'in-progress' }
+  | { state: 'completed'; response: unknown };
+
+export type IdempotencyStore = {
+  /**
+   * Claims `key` for a request. A second call with the same key answers the first's state;
+   * a different request body under the same key is an IdempotencyConflictError.
+   */
+  begin(tenant: string, key: string, requestHash: string): Promise<IdempotencyBegin>;
+  complete(tenant: string, key: string, response: unknown): Promise<void>;
+  /** Frees a claim whose request failed, so a retry may run again. */
+  abandon(tenant: string, key: string): Promise<void>;
+};
+
+export type Connection = {
+  tenant: string;
+  id: string;
+  source: 'jane' | 'drchrono' | 'epic';
+  /** Non-secret settings (base URL, client id, schedule...). */
+  config: Record<string, unknown>;
+  createdAt: string;
+  updatedAt: string;
+};
+
+export type ConnectionStore = {
+  /** Creates or replaces a connection; `secrets` are encrypted (AES-256-GCM) before storage. */
+  put(
+    connection: Omit<Connection, 'createdAt' | 'updatedAt'>,
+    secrets: Record<string, string>,
+  ): Promise<Connection>;
+  get(tenant: string, id: string): Promise<Connection | undefined>;
+  /** Decrypts the secrets; SecretDecryptionError when the key is wrong or the data corrupted. */
+  secrets(tenant: string, id: string): Promise<Record<string, string>>;
+  list(tenant?: string): Promise<Connection[]>;
+  remove(tenant: string, id: string): Promise<boolean>;
+};

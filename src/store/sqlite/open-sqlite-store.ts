@@ -1,0 +1,40 @@
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import { DatabaseSync } from 'node:sqlite';
+import type { Store } from '../port.ts';
+import type { StoreOptions } from '../store-options.ts';
+import { createTenantGuard } from '../tenant-guard.ts';
+import { applySchema } from './schema.ts';
+import { createSqliteChanges } from './sqlite-changes.ts';
+import { createSqliteCoordination } from './sqlite-coordination.ts';
+import { createSqliteRecords } from './sqlite-records.ts';
+import { createSqliteResources } from './sqlite-resources.ts';
+
+/** Opens (creating if needed) the embedded store at `path` (':memory:' for a private one). */
+export function openSqliteStore(path: string, options: StoreOptions): Store {
+  if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
+  const db = new DatabaseSync(path, { timeout: 10_000 });
+  applySchema(db);
+  const now = options.now ?? Date.now;
+  const tenantExists = db.prepare('SELECT 1 FROM tenants WHERE id = ?');
+  const tenantGuard = createTenantGuard((tenant) => tenantExists.get(tenant) !== undefined);
+  const records = createSqliteRecords(db, { now, secretBox: options.secretBox, tenantGuard });
+  const coordination = createSqliteCoordination(db, now);
+  return {
+    kind: 'sqlite',
+    tenants: records.tenants,
+    resources: createSqliteResources(db, options, tenantGuard),
+    changes: createSqliteChanges(db),
+    watermarks: coordination.watermarks,
+    leases: coordination.leases,
+    quarantine: records.quarantine,
+    idempotency: records.idempotency,
+    connections: records.connections,
+    async ping() {
+      db.prepare('SELECT 1').get();
+    },
+    async close() {
+      if (db.isOpen) db.close();
+    },
+  };
+}

@@ -1,0 +1,79 @@
+import type { DatabaseSync } from 'node:sqlite';
+import { decodeChangeCursor, encodeChangeCursor } from '../cursor.ts';
+import { CursorExpiredError } from '../errors.ts';
+import type { Change, ChangeAction, ChangeLog } from '../port.ts';
+import { inWriteTransaction } from './transaction.ts';
+
+type Row = {
+  seq: number;
+  tenant: string;
+  type: string;
+  id: string;
+  version_id: number;
+  action: string;
+  at: string;
+  connection: string | null;
+};
+
+const FLOOR_KEY = 'changes.floor';
+
+export function createSqliteChanges(db: DatabaseSync): ChangeLog {
+  const stmt = {
+    after: db.prepare('SELECT * FROM changes WHERE seq > ? ORDER BY seq LIMIT ?'),
+    max: db.prepare('SELECT COALESCE(MAX(seq), 0) AS seq FROM changes'),
+    floor: db.prepare('SELECT value FROM store_meta WHERE key = ?'),
+    setFloor: db.prepare(
+      'INSERT INTO store_meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value',
+    ),
+    lastBefore: db.prepare('SELECT MAX(seq) AS seq FROM changes WHERE at < ? AND seq < ?'),
+    prune: db.prepare('DELETE FROM changes WHERE seq <= ?'),
+  };
+  const floor = () => Number((stmt.floor.get(FLOOR_KEY) as { value: string } | undefined)?.value ?? 0);
+  const highWaterMark = () => Number((stmt.max.get() as { seq: number }).seq);
+
+  return {
+    async after(cursor, limit, filter) {
+      const from = cursor === undefined ? floor() : decodeChangeCursor(cursor);
+      const kept = floor();
+      if (from < kept) throw new CursorExpiredError(from, kept);
+      // Scan in seq order and filter in memory: the scan position must advance past
+      // filtered-out changes too, or a selective subscriber would rescan them forever.
+      const rows = stmt.after.all(from, limit) as Row[];
+      const changes = rows.map(toChange).filter((c) => {
+        if (filter?.tenant !== undefined && c.tenant !== filter.tenant) return false;
+        if (filter?.types && !filter.types.includes(c.type)) return false;
+        if (filter?.actions && !filter.actions.includes(c.action)) return false;
+        return true;
+      });
+      const last = rows.at(-1);
+      return { changes, cursor: encodeChangeCursor(last ? last.seq : from) };
+    },
+    async highWaterMark() {
+      return highWaterMark();
+    },
+    cursorAt: encodeChangeCursor,
+    async prune(before) {
+      return inWriteTransaction(db, () => {
+        const last = (stmt.lastBefore.get(before.toISOString(), highWaterMark()) as { seq: number | null })
+          .seq;
+        if (last === null || last <= floor()) return 0;
+        const removed = Number(stmt.prune.run(last).changes);
+        stmt.setFloor.run(FLOOR_KEY, String(last));
+        return removed;
+      });
+    },
+  };
+}
+
+function toChange(row: Row): Change {
+  return {
+    seq: row.seq,
+    tenant: row.tenant,
+    type: row.type,
+    id: row.id,
+    versionId: row.version_id,
+    action: row.action as ChangeAction,
+    at: row.at,
+    connection: row.connection ?? undefined,
+  };
+}

@@ -1,0 +1,171 @@
+import type { DatabaseSync } from 'node:sqlite';
+import type { Resource } from 'fhir/r4';
+import { decodeListCursor, encodeListCursor } from '../cursor.ts';
+import { ResourceGoneError, ResourceNotFoundError } from '../errors.ts';
+import type { PutOptions, PutResult, ResourceKey, ResourceStore, StoredResource } from '../port.ts';
+import { checkId, checkResourceInput, checkTypeName } from '../resource-input.ts';
+import type { StoreOptions } from '../store-options.ts';
+import type { TenantGuard } from '../tenant-guard.ts';
+import { type CurrentVersion, planWrite, TOMBSTONE_HASH, tombstone } from '../versioning.ts';
+import { inWriteTransaction } from './transaction.ts';
+
+type Row = {
+  tenant: string;
+  type: string;
+  id: string;
+  version_id: number;
+  last_updated: string;
+  hash: string;
+  deleted: number;
+  connection: string | null;
+  body: string;
+};
+
+export function createSqliteResources(
+  db: DatabaseSync,
+  options: StoreOptions,
+  tenants: TenantGuard,
+): ResourceStore {
+  const now = () => new Date((options.now ?? Date.now)()).toISOString();
+  const stmt = {
+    current: db.prepare(
+      'SELECT version_id, hash, deleted FROM resources WHERE tenant = ? AND type = ? AND id = ?',
+    ),
+    read: db.prepare('SELECT * FROM resources WHERE tenant = ? AND type = ? AND id = ?'),
+    upsertCurrent:
+      db.prepare(`INSERT INTO resources (tenant, type, id, version_id, last_updated, hash, deleted, connection, body)
+      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+      ON CONFLICT (tenant, type, id) DO UPDATE SET version_id = excluded.version_id, last_updated = excluded.last_updated,
+        hash = excluded.hash, deleted = excluded.deleted, connection = excluded.connection, body = excluded.body`),
+    insertVersion:
+      db.prepare(`INSERT INTO resource_versions (tenant, type, id, version_id, last_updated, hash, deleted, connection, body)
+      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`),
+    insertChange: db.prepare(
+      'INSERT INTO changes (tenant, type, id, version_id, action, at, connection) VALUES (?, ?, ?, ?, ?, ?, ?)',
+    ),
+    readVersion: db.prepare(
+      'SELECT * FROM resource_versions WHERE tenant = ? AND type = ? AND id = ? AND version_id = ?',
+    ),
+    history: db.prepare(
+      'SELECT * FROM resource_versions WHERE tenant = ? AND type = ? AND id = ? ORDER BY version_id',
+    ),
+    list: db.prepare(
+      'SELECT * FROM resources WHERE tenant = ? AND type = ? AND deleted = 0 AND id > ? ORDER BY id LIMIT ?',
+    ),
+  };
+
+  const writeOne = (tenant: string, input: Resource, connection: string | null, at: string): PutResult => {
+    const type = input.resourceType;
+    const id = input.id as string;
+    const current = stmt.current.get(tenant, type, id) as
+      | { version_id: number; hash: string; deleted: number }
+      | undefined;
+    const plan = planWrite(toCurrent(current), input, at);
+    if (plan.kind === 'unchanged') {
+      const row = stmt.read.get(tenant, type, id) as Row;
+      return { outcome: 'unchanged', stored: toStored(row), seq: undefined };
+    }
+    const body = JSON.stringify(plan.resource);
+    const values = [tenant, type, id, plan.versionId, at, plan.hash, 0, connection, body] as const;
+    stmt.insertVersion.run(...values);
+    stmt.upsertCurrent.run(...values);
+    const change = stmt.insertChange.run(tenant, type, id, plan.versionId, plan.action, at, connection);
+    return {
+      outcome: plan.action,
+      seq: Number(change.lastInsertRowid),
+      stored: {
+        tenant,
+        type,
+        id,
+        versionId: plan.versionId,
+        lastUpdated: at,
+        hash: plan.hash,
+        deleted: false,
+        connection: connection ?? undefined,
+        resource: plan.resource,
+      },
+    };
+  };
+
+  const putMany = async (tenant: string, resources: Resource[], opts?: PutOptions): Promise<PutResult[]> => {
+    await tenants.require(tenant);
+    const checked = resources.map((r) => checkResourceInput(r, options.maxResourceBytes).resource);
+    const at = now();
+    return inWriteTransaction(db, () =>
+      checked.map((r) => writeOne(tenant, r, opts?.connection ?? null, at)),
+    );
+  };
+
+  return {
+    async put(tenant, resource, opts) {
+      const [result] = await putMany(tenant, [resource], opts);
+      return result as PutResult;
+    },
+    putMany,
+    async read(tenant, type, id) {
+      const row = stmt.read.get(tenant, type, id) as Row | undefined;
+      return row ? toStored(row) : undefined;
+    },
+    async readMany(tenant, keys: readonly ResourceKey[]) {
+      return keys.map((key) => {
+        const row = stmt.read.get(tenant, key.type, key.id) as Row | undefined;
+        if (!row) return new ResourceNotFoundError(key.type, key.id);
+        if (row.deleted) return new ResourceGoneError(key.type, key.id);
+        return toStored(row);
+      });
+    },
+    async readVersion(tenant, type, id, versionId) {
+      const row = stmt.readVersion.get(tenant, type, id, versionId) as Row | undefined;
+      return row ? toStored(row) : undefined;
+    },
+    async history(tenant, type, id) {
+      return (stmt.history.all(tenant, type, id) as Row[]).map(toStored);
+    },
+    async delete(tenant, type, id) {
+      await tenants.require(tenant);
+      checkTypeName(type);
+      checkId(type, id);
+      const at = now();
+      return inWriteTransaction(db, () => {
+        const current = stmt.current.get(tenant, type, id) as
+          | { version_id: number; deleted: number }
+          | undefined;
+        if (!current || current.deleted) return { deleted: false, seq: undefined };
+        const versionId = current.version_id + 1;
+        const body = JSON.stringify(tombstone(type, id, versionId, at));
+        const values = [tenant, type, id, versionId, at, TOMBSTONE_HASH, 1, null, body] as const;
+        stmt.insertVersion.run(...values);
+        stmt.upsertCurrent.run(...values);
+        const change = stmt.insertChange.run(tenant, type, id, versionId, 'deleted', at, null);
+        return { deleted: true, seq: Number(change.lastInsertRowid) };
+      });
+    },
+    async list(tenant, type, page) {
+      const after = page.after === undefined ? '' : decodeListCursor(page.after);
+      const rows = stmt.list.all(tenant, type, after, page.limit + 1) as Row[];
+      const items = rows.slice(0, page.limit).map(toStored);
+      const last = items.at(-1);
+      return { items, next: rows.length > page.limit && last ? encodeListCursor(last.id) : undefined };
+    },
+  };
+}
+
+function toCurrent(
+  row: { version_id: number; hash: string; deleted: number } | undefined,
+): CurrentVersion | undefined {
+  return row ? { versionId: row.version_id, hash: row.hash, deleted: row.deleted === 1 } : undefined;
+}
+
+function toStored(row: Row): StoredResource {
+  return {
+    tenant: row.tenant,
+    type: row.type,
+    id: row.id,
+    versionId: row.version_id,
+    lastUpdated: row.last_updated,
+    hash: row.hash,
+    deleted: row.deleted === 1,
+    connection: row.connection ?? undefined,
+    resource: JSON.parse(row.body) as Resource,
+  };
+}

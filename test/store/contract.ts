@@ -1,0 +1,525 @@
+import { randomUUID } from 'node:crypto';
+import { Worker } from 'node:worker_threads';
+import type { Patient, Resource } from 'fhir/r4';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import {
+  CursorError,
+  CursorExpiredError,
+  FencedOutError,
+  IdempotencyConflictError,
+  InvalidResourceError,
+  ResourceGoneError,
+  ResourceNotFoundError,
+  ResourceTooLargeError,
+  SecretDecryptionError,
+  UnknownTenantError,
+} from '../../src/store/errors.ts';
+import type { Change, Store } from '../../src/store/port.ts';
+import type { StoreHarness } from './harness.ts';
+
+const patient = (id: string, family = 'Doe', extra: Partial<Patient> = {}): Resource =>
+  ({ resourceType: 'Patient', id, name: [{ family, given: ['Jan'] }], ...extra }) as Resource;
+
+/** Every change of one tenant after `cursor`, following the cursor to the end. */
+async function drain(
+  store: Store,
+  tenant: string,
+  cursor?: string,
+): Promise<{ changes: Change[]; cursor: string }> {
+  const changes: Change[] = [];
+  let at = cursor;
+  for (;;) {
+    const page = await store.changes.after(at, 50, { tenant });
+    changes.push(...page.changes);
+    if (page.cursor === at) return { changes, cursor: page.cursor };
+    at = page.cursor;
+  }
+}
+
+/**
+ * The one contract both adapters pass with identical expectations. Each test works in its
+ * own tenant, so tests share a database without seeing each other.
+ */
+export function storeContract(makeHarness: () => Promise<StoreHarness>): void {
+  let h: StoreHarness;
+  let store: Store;
+  let tenant: string;
+
+  beforeAll(async () => {
+    h = await makeHarness();
+    store = await h.open();
+  });
+  afterAll(async () => {
+    await store?.close();
+    await h?.cleanup();
+  });
+  const newTenant = async () => {
+    tenant = `t-${randomUUID().slice(0, 8)}`;
+    await store.tenants.ensure(tenant, 'Test clinic');
+    return tenant;
+  };
+
+  describe('resources', () => {
+    it('answers created, then unchanged for identical content, then updated, bumping versionId', async () => {
+      await newTenant();
+      const first = await store.resources.put(tenant, patient('p1'));
+      expect(first.outcome).toBe('created');
+      expect(first.stored.versionId).toBe(1);
+      expect(first.stored.resource.meta?.versionId).toBe('1');
+      expect(first.stored.resource.meta?.lastUpdated).toBe(first.stored.lastUpdated);
+
+      // Same content, keys in another order and with stale meta: still unchanged.
+      const same = {
+        name: [{ given: ['Jan'], family: 'Doe' }],
+        id: 'p1',
+        resourceType: 'Patient',
+        meta: { versionId: '99', lastUpdated: '2001-01-01T00:00:00Z' },
+      } as Resource;
+      const again = await store.resources.put(tenant, same);
+      expect(again.outcome).toBe('unchanged');
+      expect(again.seq).toBeUndefined();
+      expect(again.stored.versionId).toBe(1);
+
+      const changed = await store.resources.put(tenant, patient('p1', 'Roe'));
+      expect(changed.outcome).toBe('updated');
+      expect(changed.stored.versionId).toBe(2);
+      expect(changed.seq).toBeGreaterThan(first.seq as number);
+    });
+
+    it('treats a meta.tag change as a content change', async () => {
+      await newTenant();
+      await store.resources.put(tenant, patient('p1'));
+      const tagged = await store.resources.put(
+        tenant,
+        patient('p1', 'Doe', { meta: { tag: [{ code: 'x' }] } }),
+      );
+      expect(tagged.outcome).toBe('updated');
+    });
+
+    it('keeps the full history and reads any version', async () => {
+      await newTenant();
+      await store.resources.put(tenant, patient('p1', 'A'));
+      await store.resources.put(tenant, patient('p1', 'B'));
+      await store.resources.put(tenant, patient('p1', 'C'));
+      const history = await store.resources.history(tenant, 'Patient', 'p1');
+      expect(history.map((v) => [(v.resource as Patient).name?.[0]?.family, v.versionId])).toEqual([
+        ['A', 1],
+        ['B', 2],
+        ['C', 3],
+      ]);
+      const v2 = await store.resources.readVersion(tenant, 'Patient', 'p1', 2);
+      expect((v2?.resource as Patient | undefined)?.name?.[0]?.family).toBe('B');
+      expect(await store.resources.readVersion(tenant, 'Patient', 'p1', 9)).toBeUndefined();
+    });
+
+    it('readMany answers in key order with a typed not-found or gone per missing key', async () => {
+      await newTenant();
+      await store.resources.putMany(tenant, [patient('a'), patient('b'), patient('gone')]);
+      await store.resources.delete(tenant, 'Patient', 'gone');
+      const results = await store.resources.readMany(tenant, [
+        { type: 'Patient', id: 'b' },
+        { type: 'Patient', id: 'missing' },
+        { type: 'Patient', id: 'a' },
+        { type: 'Patient', id: 'gone' },
+        { type: 'Observation', id: 'a' },
+      ]);
+      expect(results.map((r) => (r instanceof Error ? r.constructor.name : r.id))).toEqual([
+        'b',
+        'ResourceNotFoundError',
+        'a',
+        'ResourceGoneError',
+        'ResourceNotFoundError',
+      ]);
+      expect(results[1]).toBeInstanceOf(ResourceNotFoundError);
+      expect(results[3]).toBeInstanceOf(ResourceGoneError);
+    });
+
+    it('deletes with a tombstone version and a deleted change; a put after it is created again', async () => {
+      await newTenant();
+      await store.resources.put(tenant, patient('p1'));
+      const del = await store.resources.delete(tenant, 'Patient', 'p1');
+      expect(del.deleted).toBe(true);
+      expect(del.seq).toBeGreaterThan(0);
+      const tomb = await store.resources.read(tenant, 'Patient', 'p1');
+      expect(tomb?.deleted).toBe(true);
+      expect(tomb?.versionId).toBe(2);
+      expect(await store.resources.delete(tenant, 'Patient', 'p1')).toEqual({
+        deleted: false,
+        seq: undefined,
+      });
+      expect(await store.resources.delete(tenant, 'Patient', 'never')).toEqual({
+        deleted: false,
+        seq: undefined,
+      });
+      const back = await store.resources.put(tenant, patient('p1'));
+      expect(back.outcome).toBe('created');
+      expect(back.stored.versionId).toBe(3);
+      const { changes } = await drain(store, tenant);
+      expect(changes.map((c) => `${c.action}@${c.versionId}`)).toEqual([
+        'created@1',
+        'deleted@2',
+        'created@3',
+      ]);
+    });
+
+    it('lists by type with a keyset cursor that stays correct while resources are inserted', async () => {
+      await newTenant();
+      const ids = Array.from({ length: 25 }, (_, i) => `p${String(i).padStart(2, '0')}`);
+      await store.resources.putMany(
+        tenant,
+        ids.map((id) => patient(id)),
+      );
+      await store.resources.put(tenant, {
+        resourceType: 'Observation',
+        id: 'o1',
+        status: 'final',
+        code: {},
+      } as Resource);
+      await store.resources.delete(tenant, 'Patient', 'p03');
+      const seen: string[] = [];
+      let after: string | undefined;
+      let pages = 0;
+      do {
+        const page = await store.resources.list(tenant, 'Patient', {
+          limit: 10,
+          ...(after ? { after } : {}),
+        });
+        seen.push(...page.items.map((r) => r.id));
+        after = page.next;
+        pages++;
+        // Inserted behind the cursor: must not reappear; ahead of it: must be seen.
+        if (pages === 1) await store.resources.putMany(tenant, [patient('p00a'), patient('p99')]);
+      } while (after);
+      expect(seen).toEqual([...ids.filter((id) => id !== 'p03'), 'p99']);
+      expect(new Set(seen).size).toBe(seen.length);
+    });
+
+    it('batches: putMany answers in input order and handles a repeated key within the batch', async () => {
+      await newTenant();
+      const results = await store.resources.putMany(tenant, [
+        patient('x', 'A'),
+        patient('y'),
+        patient('x', 'B'),
+        patient('y'),
+      ]);
+      expect(results.map((r) => `${r.stored.id}:${r.outcome}:${r.stored.versionId}`)).toEqual([
+        'x:created:1',
+        'y:created:1',
+        'x:updated:2',
+        'y:unchanged:1',
+      ]);
+      const { changes } = await drain(store, tenant);
+      expect(changes).toHaveLength(3);
+    });
+
+    it('isolates tenants', async () => {
+      const a = await newTenant();
+      const b = await newTenant();
+      await store.resources.put(a, patient('p1'));
+      expect(await store.resources.read(b, 'Patient', 'p1')).toBeUndefined();
+      expect((await store.resources.list(b, 'Patient', { limit: 10 })).items).toEqual([]);
+      expect((await drain(store, b)).changes).toEqual([]);
+    });
+  });
+
+  describe('bad input', () => {
+    it('refuses an unknown tenant and writes nothing', async () => {
+      const before = await store.changes.highWaterMark();
+      await expect(store.resources.put('no-such-tenant', patient('p1'))).rejects.toBeInstanceOf(
+        UnknownTenantError,
+      );
+      await expect(store.resources.put('no-such-tenant', patient('p1'))).rejects.toThrow(
+        /unknown tenant "no-such-tenant"/,
+      );
+      expect(await store.changes.highWaterMark()).toBe(before);
+      expect(await store.resources.read('no-such-tenant', 'Patient', 'p1')).toBeUndefined();
+    });
+
+    it('refuses a resource without resourceType, with an invalid id, or over the size limit', async () => {
+      await newTenant();
+      await expect(store.resources.put(tenant, { id: 'x' } as unknown as Resource)).rejects.toThrow(
+        /resource has no resourceType/,
+      );
+      await expect(store.resources.put(tenant, patient('bad id!'))).rejects.toBeInstanceOf(
+        InvalidResourceError,
+      );
+      await expect(store.resources.put(tenant, patient('x'.repeat(65)))).rejects.toThrow(/invalid id/);
+      await expect(store.resources.put(tenant, { resourceType: 'Patient' } as Resource)).rejects.toThrow(
+        /invalid id/,
+      );
+      const huge = patient('big', 'x'.repeat(2 * 1024 * 1024));
+      await expect(store.resources.put(tenant, huge)).rejects.toBeInstanceOf(ResourceTooLargeError);
+      await expect(store.resources.put(tenant, huge)).rejects.toThrow(
+        /over the store limit of 1048576 bytes/,
+      );
+      expect(await store.resources.read(tenant, 'Patient', 'big')).toBeUndefined();
+      expect((await drain(store, tenant)).changes).toEqual([]);
+    });
+
+    it('writes nothing of a batch that holds one bad resource', async () => {
+      await newTenant();
+      await expect(
+        store.resources.putMany(tenant, [patient('ok1'), { resourceType: 'Patient', id: '' } as Resource]),
+      ).rejects.toBeInstanceOf(InvalidResourceError);
+      expect(await store.resources.read(tenant, 'Patient', 'ok1')).toBeUndefined();
+      expect((await drain(store, tenant)).changes).toEqual([]);
+    });
+
+    it('does not put PHI in error messages', async () => {
+      await newTenant();
+      const err = await store.resources
+        .put(tenant, patient('bad id', 'Secretname'))
+        .catch((e: unknown) => e as Error);
+      expect(String((err as Error).message)).not.toContain('Secretname');
+    });
+  });
+
+  describe('change log', () => {
+    it('appends exactly one change per created/updated/deleted version, none for unchanged', async () => {
+      await newTenant();
+      const start = await store.changes.highWaterMark();
+      const cursor = store.changes.cursorAt(start);
+      await store.resources.put(tenant, patient('p1'));
+      await store.resources.put(tenant, patient('p1'));
+      await store.resources.put(tenant, patient('p1', 'Other'), { connection: 'conn-1' });
+      await store.resources.delete(tenant, 'Patient', 'p1');
+      const { changes } = await drain(store, tenant, cursor);
+      expect(changes.map((c) => [c.action, c.versionId, c.type, c.id])).toEqual([
+        ['created', 1, 'Patient', 'p1'],
+        ['updated', 2, 'Patient', 'p1'],
+        ['deleted', 3, 'Patient', 'p1'],
+      ]);
+      expect(changes[1]?.connection).toBe('conn-1');
+      const seqs = changes.map((c) => c.seq);
+      expect([...seqs].sort((x, y) => x - y)).toEqual(seqs);
+      expect(await store.changes.highWaterMark()).toBeGreaterThanOrEqual(seqs.at(-1) as number);
+    });
+
+    it('pages with an opaque cursor and filters by type and action while advancing past what it drops', async () => {
+      await newTenant();
+      const cursor = store.changes.cursorAt(await store.changes.highWaterMark());
+      for (let i = 0; i < 7; i++) await store.resources.put(tenant, patient(`p${i}`));
+      await store.resources.put(tenant, {
+        resourceType: 'Observation',
+        id: 'o1',
+        status: 'final',
+        code: {},
+      } as Resource);
+      await store.resources.put(tenant, patient('p0', 'Changed'));
+      const page1 = await store.changes.after(cursor, 4, { tenant });
+      expect(page1.changes).toHaveLength(4);
+      const rest = await drain(store, tenant, page1.cursor);
+      expect(rest.changes).toHaveLength(5);
+      const obs = await drain(store, tenant);
+      expect(obs.changes.filter((c) => c.type === 'Observation')).toHaveLength(1);
+      const filtered = await store.changes.after(cursor, 100, {
+        tenant,
+        types: ['Patient'],
+        actions: ['updated'],
+      });
+      expect(filtered.changes.map((c) => c.id)).toEqual(['p0']);
+      // The cursor moved past the changes the filter dropped.
+      expect((await store.changes.after(filtered.cursor, 100, { tenant })).changes).toEqual([]);
+    });
+
+    it('rejects a malformed cursor with a clear error', async () => {
+      await expect(store.changes.after('not-a-cursor', 10)).rejects.toBeInstanceOf(CursorError);
+    });
+
+    it('prunes by age, never the newest, and expires cursors before the floor instead of skipping', async () => {
+      await newTenant();
+      const before = store.changes.cursorAt(await store.changes.highWaterMark());
+      await store.resources.put(tenant, patient('old1'));
+      await store.resources.put(tenant, patient('old2'));
+      const removed = await store.changes.prune(new Date(Date.now() + 60_000));
+      expect(removed).toBeGreaterThan(0);
+      expect(await store.changes.highWaterMark()).toBeGreaterThan(0);
+      await expect(store.changes.after(before, 10)).rejects.toBeInstanceOf(CursorExpiredError);
+      const fresh = await store.resources.put(tenant, patient('new1'));
+      const { changes } = await drain(store, tenant);
+      expect(changes.map((c) => c.seq)).toContain(fresh.seq);
+      expect(await store.changes.prune(new Date(0))).toBe(0);
+    });
+
+    it('gives every seq exactly once, in order, to a tailer while writers race', async () => {
+      await newTenant();
+      const start = await store.changes.highWaterMark();
+      const writers = 4;
+      const perWriter = 60;
+      const seen: number[] = [];
+      let cursor = store.changes.cursorAt(start);
+      let done = false;
+      const tail = (async () => {
+        while (!done) {
+          const page = await store.changes.after(cursor, 25);
+          seen.push(...page.changes.map((c) => c.seq));
+          cursor = page.cursor;
+          if (page.changes.length === 0) await new Promise((r) => setTimeout(r, 5));
+        }
+      })();
+      const results = await Promise.all(
+        Array.from({ length: writers }, (_, writer) => runWriter(h, tenant, writer, perWriter)),
+      );
+      done = true;
+      await tail;
+      for (;;) {
+        const page = await store.changes.after(cursor, 100);
+        if (page.changes.length === 0) break;
+        seen.push(...page.changes.map((c) => c.seq));
+        cursor = page.cursor;
+      }
+      const committed = results.flat().sort((a, b) => a - b);
+      expect(committed.length).toBeGreaterThan(writers * perWriter * 0.5);
+      // Exactly the committed seqs, each once, in increasing order, with no gap.
+      expect(seen).toEqual(committed);
+      expect(committed.at(-1) as number).toBe(start + committed.length);
+      const perResource = await drain(store, tenant, store.changes.cursorAt(start));
+      for (const c of perResource.changes) {
+        const version = await store.resources.readVersion(tenant, c.type, c.id, c.versionId);
+        expect(version, `version for change ${c.seq}`).toBeDefined();
+      }
+    }, 120_000);
+  });
+
+  describe('watermarks and leases', () => {
+    it('stores watermarks by key', async () => {
+      const key = `wm-${randomUUID()}`;
+      expect(await store.watermarks.get(key)).toBeUndefined();
+      await store.watermarks.set(key, '2026-01-01T00:00:00Z');
+      await store.watermarks.set(key, '2026-01-02T00:00:00Z');
+      expect(await store.watermarks.get(key)).toBe('2026-01-02T00:00:00Z');
+    });
+
+    it('gives a lease to one holder at a time, hands it over on expiry, and refuses a stale fenced write', async () => {
+      const name = `lease-${randomUUID()}`;
+      const key = `wm-${name}`;
+      const [a, b] = await Promise.all([
+        store.leases.acquire(name, 'holder-a', 400),
+        store.leases.acquire(name, 'holder-b', 400),
+      ]);
+      const winners = [a, b].filter((l) => l !== undefined);
+      expect(winners).toHaveLength(1);
+      const first = winners[0] as NonNullable<typeof a>;
+      const loser = first.holder === 'holder-a' ? 'holder-b' : 'holder-a';
+      expect(await store.leases.acquire(name, loser, 400)).toBeUndefined();
+      // Re-acquiring your own live lease extends it with the same fencing token.
+      const again = await store.leases.acquire(name, first.holder, 400);
+      expect(again?.fence).toBe(first.fence);
+      await store.watermarks.set(key, 'from-first', first);
+
+      await new Promise((r) => setTimeout(r, 600));
+      expect(await store.leases.renew(first, 400)).toBeUndefined();
+      const second = await store.leases.acquire(name, loser, 10_000);
+      expect(second?.fence).toBeGreaterThan(first.fence);
+      expect((await store.leases.current(name))?.holder).toBe(loser);
+
+      await expect(store.watermarks.set(key, 'stale', first)).rejects.toBeInstanceOf(FencedOutError);
+      await store.watermarks.set(key, 'from-second', second as NonNullable<typeof second>);
+      await expect(store.watermarks.set(key, 'stale-again', first)).rejects.toThrow(/refused/);
+      expect(await store.watermarks.get(key)).toBe('from-second');
+
+      await store.leases.release(second as NonNullable<typeof second>);
+      expect(await store.leases.current(name)).toBeUndefined();
+      const third = await store.leases.acquire(name, first.holder, 400);
+      expect(third?.fence).toBeGreaterThan((second as NonNullable<typeof second>).fence);
+    });
+  });
+
+  describe('quarantine, idempotency, connections', () => {
+    it('keeps quarantined input with its reason', async () => {
+      await newTenant();
+      const raw = { id: 123, first_name: 'X', dob: 'not-a-date' };
+      const entry = await store.quarantine.add({
+        tenant,
+        connection: 'dc-1',
+        what: 'drchrono:patients/123',
+        reason: 'birthDate: not a date',
+        raw,
+      });
+      await store.quarantine.add({
+        tenant,
+        connection: 'jane-1',
+        what: 'jane:patients/9',
+        reason: 'r',
+        raw: {},
+      });
+      const listed = await store.quarantine.list(tenant, { connection: 'dc-1' });
+      expect(listed).toHaveLength(1);
+      expect(listed[0]).toMatchObject({
+        what: 'drchrono:patients/123',
+        reason: 'birthDate: not a date',
+        raw,
+      });
+      expect(await store.quarantine.list(tenant)).toHaveLength(2);
+      expect(await store.quarantine.remove(tenant, entry.id)).toBe(true);
+      expect(await store.quarantine.list(tenant)).toHaveLength(1);
+    });
+
+    it('claims an idempotency key once, replays the completed response, refuses a different request', async () => {
+      await newTenant();
+      expect(await store.idempotency.begin(tenant, 'k1', 'h1')).toEqual({ state: 'started' });
+      expect(await store.idempotency.begin(tenant, 'k1', 'h1')).toEqual({ state: 'in-progress' });
+      await expect(store.idempotency.begin(tenant, 'k1', 'h2')).rejects.toBeInstanceOf(
+        IdempotencyConflictError,
+      );
+      await store.idempotency.complete(tenant, 'k1', { id: 'Patient/1' });
+      expect(await store.idempotency.begin(tenant, 'k1', 'h1')).toEqual({
+        state: 'completed',
+        response: { id: 'Patient/1' },
+      });
+      expect(await store.idempotency.begin(tenant, 'k2', 'h1')).toEqual({ state: 'started' });
+      await store.idempotency.abandon(tenant, 'k2');
+      expect(await store.idempotency.begin(tenant, 'k2', 'h1')).toEqual({ state: 'started' });
+      const other = await newTenant();
+      expect(await store.idempotency.begin(other, 'k1', 'h9')).toEqual({ state: 'started' });
+    });
+
+    it('encrypts connection secrets at rest and refuses a wrong key', async () => {
+      await newTenant();
+      const secrets = { refresh_token: 'rt-very-secret-value', client_secret: 'cs-another-secret' };
+      const conn = await store.connections.put(
+        { tenant, id: 'jane-1', source: 'jane', config: { baseUrl: 'http://127.0.0.1:1' } },
+        secrets,
+      );
+      expect(conn).toMatchObject({
+        tenant,
+        id: 'jane-1',
+        source: 'jane',
+        config: { baseUrl: 'http://127.0.0.1:1' },
+      });
+      expect(await store.connections.secrets(tenant, 'jane-1')).toEqual(secrets);
+      const raw = await h.rawSecrets(tenant, 'jane-1');
+      expect(raw).not.toContain('rt-very-secret-value');
+      expect(raw).not.toContain('cs-another');
+      expect(raw.startsWith('v1.')).toBe(true);
+      expect((await store.connections.list(tenant)).map((c) => c.id)).toEqual(['jane-1']);
+
+      const wrong = await h.open({ key: Buffer.alloc(32, 9) });
+      try {
+        await expect(wrong.connections.secrets(tenant, 'jane-1')).rejects.toBeInstanceOf(
+          SecretDecryptionError,
+        );
+        await expect(wrong.connections.secrets(tenant, 'jane-1')).rejects.toThrow(
+          /wrong data-encryption key/,
+        );
+      } finally {
+        await wrong.close();
+      }
+      expect(await store.connections.remove(tenant, 'jane-1')).toBe(true);
+      expect(await store.connections.get(tenant, 'jane-1')).toBeUndefined();
+    });
+  });
+}
+
+function runWriter(h: StoreHarness, tenant: string, writer: number, count: number): Promise<number[]> {
+  return new Promise((resolve, reject) => {
+    const worker = new Worker(new URL('./writer-worker.ts', import.meta.url), {
+      workerData: { target: h.workerTarget, tenant, writer, count, sharedIds: 3 },
+    });
+    worker.once('message', (m: { seqs: number[] }) => resolve(m.seqs));
+    worker.once('error', reject);
+    worker.once('exit', (code) => {
+      if (code !== 0) reject(new Error(`writer ${writer} exited with ${code}`));
+    });
+  });
+}
