@@ -5,26 +5,29 @@ import { type ChangeDoc, type Collections, isDuplicateKey } from './collections.
 
 const FLOOR_KEY = 'changes.floor';
 const MAX_APPEND_ATTEMPTS = 10_000;
+const SEQ_HINT_KEY = 'changes.seq';
 
 export type NewChange = Omit<ChangeDoc, '_id'>;
 
 /**
  * Appends changes with seq = highest committed + 1, inserted under the unique `_id`. A
- * writer can only take seq N+1 after seq N is visible (it read it, or collided with it),
- * so seqs become visible in order without transactions and a tailer never skips a lower
- * seq committed late. A change already logged for the same version (a concurrent writer
- * adopted it) is answered with its existing seq instead of a second entry.
+ * writer only takes seq k after seeing k-1 committed (the hint says so, or it collided with
+ * it), so seqs become visible in order without transactions and a tailer never skips a
+ * lower seq committed late. A change already logged for the same version (a concurrent
+ * writer adopted it) is answered with its existing seq instead of a second entry.
  */
 export async function appendChanges(c: Collections, entries: NewChange[]): Promise<number[]> {
   const seqs: number[] = [];
   let pending = entries;
+  let start = (await seqHint(c)) + 1;
+  let collisions = 0;
   for (let attempt = 0; pending.length > 0; attempt++) {
     if (attempt > MAX_APPEND_ATTEMPTS) throw new Error('change log append: too much contention');
-    const start = (await highest(c)) + 1;
     const docs = pending.map((e, k) => ({ _id: start + k, ...e }));
     try {
       await c.changes.insertMany(docs, { ordered: true });
       seqs.push(...docs.map((d) => d._id));
+      await raiseHint(c, start + docs.length - 1);
       return seqs;
     } catch (err) {
       if (!isDuplicateKey(err) && !isDuplicateKey((err as { writeErrors?: unknown[] }).writeErrors?.[0]))
@@ -33,6 +36,8 @@ export async function appendChanges(c: Collections, entries: NewChange[]): Promi
       seqs.push(...docs.slice(0, inserted).map((d) => d._id));
       const failed = pending[inserted];
       pending = pending.slice(inserted);
+      // The seq that collided exists: the next free one can only be above it.
+      start = start + inserted + 1;
       if (failed) {
         const existing = await c.changes.findOne({
           tenant: failed.tenant,
@@ -43,11 +48,34 @@ export async function appendChanges(c: Collections, entries: NewChange[]): Promi
         if (existing) {
           seqs.push(existing._id);
           pending = pending.slice(1);
+          start -= 1; // that collision was on the version, not on the seq
         }
       }
+      // A hint far behind (a writer died before raising it): look the top up once.
+      if (++collisions % 64 === 0) start = Math.max(start, (await highest(c)) + 1);
     }
   }
+  if (seqs.length > 0) await raiseHint(c, Math.max(...seqs));
   return seqs;
+}
+
+/**
+ * The highest seq known committed, kept in one small document so appends need not look
+ * for the top of the change log (FerretDB's SQLite handler scans for that). It may lag,
+ * never lead: it is raised only after an insert succeeded.
+ */
+async function seqHint(c: Collections): Promise<number> {
+  const hint = await c.meta.findOne({ _id: SEQ_HINT_KEY });
+  return hint ? Number(hint.value) : highest(c);
+}
+
+async function raiseHint(c: Collections, seq: number): Promise<void> {
+  try {
+    await c.meta.updateOne({ _id: SEQ_HINT_KEY }, { $max: { value: seq } }, { upsert: true });
+  } catch (err) {
+    if (!isDuplicateKey(err)) throw err;
+    await c.meta.updateOne({ _id: SEQ_HINT_KEY }, { $max: { value: seq } });
+  }
 }
 
 async function highest(c: Collections): Promise<number> {

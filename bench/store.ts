@@ -1,0 +1,158 @@
+/**
+ * Store benchmark: puts with change-log append (single and batched), reads by id, and
+ * change-log tailing, on SQLite and (when a server is reachable) MongoDB/FerretDB.
+ * Prints resources/s. Usage: node bench/store.ts [--mongo-url URL] [--scale N]
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import type { Resource } from 'fhir/r4';
+import { openMongoStore } from '../src/store/mongo/open-mongo-store.ts';
+import type { Store } from '../src/store/port.ts';
+import { createSecretBox } from '../src/store/secret-box.ts';
+import { openSqliteStore } from '../src/store/sqlite/open-sqlite-store.ts';
+import { ferretdbBinary, startFerretdb } from '../test/support/ferretdb.ts';
+
+const { values } = parseArgs({
+  options: { 'mongo-url': { type: 'string' }, scale: { type: 'string', default: '1' } },
+});
+const scale = Number(values.scale);
+const options = { maxResourceBytes: 1 << 20, secretBox: createSecretBox(Buffer.alloc(32, 5)) };
+
+const observation = (i: number, round = 0): Resource =>
+  ({
+    resourceType: 'Observation',
+    id: `obs-${i}`,
+    status: 'final',
+    category: [
+      {
+        coding: [
+          { system: 'http://terminology.hl7.org/CodeSystem/observation-category', code: 'vital-signs' },
+        ],
+      },
+    ],
+    code: { coding: [{ system: 'http://loinc.org', code: '8867-4', display: 'Heart rate' }] },
+    subject: { reference: `Patient/p-${i % 1000}` },
+    effectiveDateTime: '2026-01-01T10:00:00Z',
+    valueQuantity: {
+      value: 60 + ((i + round) % 40),
+      unit: 'beats/minute',
+      system: 'http://unitsofmeasure.org',
+      code: '/min',
+    },
+    meta: {
+      source: 'urn:fhir-gateway:connection:bench',
+      tag: [{ system: 'urn:fhir-gateway:source', code: 'epic' }],
+    },
+  }) as Resource;
+
+async function time(label: string, count: number, work: () => Promise<void>): Promise<number> {
+  const start = performance.now();
+  await work();
+  const seconds = (performance.now() - start) / 1000;
+  const rate = count / seconds;
+  console.log(
+    `  ${label.padEnd(38)} ${String(count).padStart(8)} in ${seconds.toFixed(2).padStart(6)} s  ${Math.round(rate).toLocaleString('en-US').padStart(9)} /s`,
+  );
+  return rate;
+}
+
+async function benchStore(
+  name: string,
+  store: Store,
+  sizes: { single: number; batched: number; batch: number },
+) {
+  console.log(`\n${name}`);
+  await store.tenants.ensure('bench');
+  await time('put, one at a time (created)', sizes.single, async () => {
+    for (let i = 0; i < sizes.single; i++) await store.resources.put('bench', observation(1_000_000 + i));
+  });
+  await time(`putMany, batches of ${sizes.batch} (created)`, sizes.batched, async () => {
+    for (let i = 0; i < sizes.batched; i += sizes.batch) {
+      await store.resources.putMany(
+        'bench',
+        Array.from({ length: sizes.batch }, (_, k) => observation(i + k)),
+      );
+    }
+  });
+  await time(`putMany, batches of ${sizes.batch} (updated)`, sizes.batched, async () => {
+    for (let i = 0; i < sizes.batched; i += sizes.batch) {
+      await store.resources.putMany(
+        'bench',
+        Array.from({ length: sizes.batch }, (_, k) => observation(i + k, 1)),
+      );
+    }
+  });
+  await time(`putMany, batches of ${sizes.batch} (unchanged)`, sizes.batched, async () => {
+    for (let i = 0; i < sizes.batched; i += sizes.batch) {
+      await store.resources.putMany(
+        'bench',
+        Array.from({ length: sizes.batch }, (_, k) => observation(i + k, 1)),
+      );
+    }
+  });
+  const reads = Math.min(sizes.batched, 20_000);
+  await time('read by id', reads, async () => {
+    for (let i = 0; i < reads; i++)
+      await store.resources.read('bench', 'Observation', `obs-${(i * 7919) % sizes.batched}`);
+  });
+  await time('readMany, 100 keys a call', reads, async () => {
+    for (let i = 0; i < reads; i += 100) {
+      await store.resources.readMany(
+        'bench',
+        Array.from({ length: 100 }, (_, k) => ({
+          type: 'Observation',
+          id: `obs-${(i + k) % sizes.batched}`,
+        })),
+      );
+    }
+  });
+  const total = await store.changes.highWaterMark();
+  await time('changes.after tailing, pages of 1000', total, async () => {
+    let cursor: string | undefined;
+    for (;;) {
+      const page = await store.changes.after(cursor, 1000);
+      if (page.cursor === cursor) break;
+      cursor = page.cursor;
+    }
+  });
+}
+
+const dir = mkdtempSync(join(tmpdir(), 'bench-store-'));
+try {
+  const sqlite = openSqliteStore(join(dir, 'bench.db'), options);
+  await benchStore('sqlite (node:sqlite, WAL, synchronous=NORMAL)', sqlite, {
+    single: 5_000 * scale,
+    batched: 100_000 * scale,
+    batch: 1000,
+  });
+  await sqlite.close();
+
+  let mongoUrl = values['mongo-url'] ?? process.env.MONGODB_URL;
+  let stop: (() => Promise<void>) | undefined;
+  const binary = ferretdbBinary();
+  if (!mongoUrl && binary) {
+    const ferret = await startFerretdb(binary);
+    mongoUrl = ferret.url;
+    stop = ferret.stop;
+  }
+  if (mongoUrl) {
+    const mongo = await openMongoStore(mongoUrl, { ...options, dbName: `bench_${Date.now()}` });
+    await benchStore(
+      `mongo (${binary && !values['mongo-url'] ? 'FerretDB v1.24.2, SQLite handler' : mongoUrl})`,
+      mongo,
+      {
+        single: 500 * scale,
+        batched: 10_000 * scale,
+        batch: 500,
+      },
+    );
+    await mongo.close();
+    await stop?.();
+  } else {
+    console.log('\nmongo: skipped (no MONGODB_URL and no FerretDB; run bash scripts/ferretdb.sh)');
+  }
+} finally {
+  rmSync(dir, { recursive: true, force: true });
+}
