@@ -1,0 +1,45 @@
+import type { OperationOutcomeIssue } from 'fhir/r4';
+import r4Model from 'fhirpath/fhir-context/r4';
+import { outcomeIssue } from './operation-outcome.ts';
+import { walkTypedObjects } from './typed-walk.ts';
+
+/** `Patient.deceasedBoolean` → `Patient.deceased`, for every choice element in R4. */
+const CHOICE_KEY_TO_BASE: ReadonlyMap<string, string> = new Map(
+  Object.entries(r4Model.choiceTypePaths).flatMap(([basePath, types]) =>
+    (types as string[]).map((type) => [`${basePath}${type}`, basePath] as const),
+  ),
+);
+
+/**
+ * Finds choice elements (`value[x]`, `deceased[x]`, …) given with more than one type in the same
+ * object, e.g. `deceasedBoolean` together with `deceasedDateTime`. FHIR allows exactly one; the
+ * @medplum/core validator only warns.
+ */
+export function findConflictingChoiceTypes(resource: Record<string, unknown>): OperationOutcomeIssue[] {
+  const issues: OperationOutcomeIssue[] = [];
+  walkTypedObjects(resource, (node, modelPath, path) => {
+    const keysByBase = new Map<string, Set<string>>();
+    for (const rawKey of Object.keys(node)) {
+      const key = rawKey.startsWith('_') ? rawKey.slice(1) : rawKey;
+      const base = CHOICE_KEY_TO_BASE.get(`${modelPath}.${key}`);
+      if (base === undefined) continue;
+      const keys = keysByBase.get(base) ?? new Set();
+      keys.add(key);
+      keysByBase.set(base, keys);
+    }
+    for (const [base, keys] of keysByBase) {
+      if (keys.size < 2) continue;
+      const element = base.slice(base.lastIndexOf('.') + 1);
+      const found = [...keys].sort().join(', ');
+      issues.push(
+        outcomeIssue(
+          'error',
+          'structure',
+          `Only one type of the choice element ${element}[x] is allowed, found: ${found}`,
+          `${path}.${element}`,
+        ),
+      );
+    }
+  });
+  return issues;
+}

@@ -1,0 +1,78 @@
+import type { OperationOutcomeIssue, StructureDefinition } from 'fhir/r4';
+import fhirpath from 'fhirpath';
+import r4Model from 'fhirpath/fhir-context/r4';
+import { outcomeIssue } from './operation-outcome.ts';
+import { walkTypedObjects } from './typed-walk.ts';
+
+export type CompiledInvariant = {
+  readonly key: string;
+  readonly human: string;
+  readonly expression: string;
+  readonly evaluate: (value: unknown) => unknown[];
+};
+
+/** Error-level invariants declared on complex datatypes (per-1, qty-3, …), by datatype name. */
+export type DatatypeInvariants = ReadonlyMap<string, readonly CompiledInvariant[]>;
+
+/** ele-1 ("has a value or children") is checked structurally by the validator already. */
+const CHECKED_ELSEWHERE = new Set(['ele-1']);
+
+/**
+ * @medplum/core checks invariants on elements and on the resource root, but not those declared on a
+ * datatype itself (e.g. per-1 "start <= end" on every Period). They are compiled here, once.
+ */
+export function compileDatatypeInvariants(definitions: Iterable<StructureDefinition>): DatatypeInvariants {
+  const byType = new Map<string, CompiledInvariant[]>();
+  for (const definition of definitions) {
+    if (definition.kind !== 'complex-type' || definition.derivation !== 'specialization') continue;
+    const root = definition.snapshot?.element[0];
+    const invariants = (root?.constraint ?? [])
+      .filter((constraint) => constraint.severity === 'error' && !CHECKED_ELSEWHERE.has(constraint.key))
+      .flatMap((constraint) => {
+        if (!constraint.expression) return [];
+        const compiled = fhirpath.compile(
+          { base: definition.type, expression: constraint.expression },
+          r4Model,
+        );
+        return [
+          {
+            key: constraint.key,
+            human: constraint.human,
+            expression: constraint.expression,
+            evaluate: (value: unknown) => compiled(value) as unknown[],
+          },
+        ];
+      });
+    if (invariants.length > 0) byType.set(definition.type, invariants);
+  }
+  return byType;
+}
+
+/**
+ * Only an explicit `false` fails: comparisons of values with different precisions evaluate to empty
+ * in FHIRPath, and rejecting those would reject valid data.
+ */
+export function checkDatatypeInvariants(
+  invariants: DatatypeInvariants,
+  resource: Record<string, unknown>,
+): OperationOutcomeIssue[] {
+  const issues: OperationOutcomeIssue[] = [];
+  walkTypedObjects(resource, (node, modelPath, path) => {
+    for (const invariant of invariants.get(modelPath) ?? []) {
+      let result: unknown[];
+      try {
+        result = invariant.evaluate(node);
+      } catch {
+        continue;
+      }
+      if (result.length === 1 && result[0] === false) {
+        const text = `Constraint ${invariant.key} not met: ${invariant.human}`;
+        issues.push({
+          ...outcomeIssue('error', 'invariant', text, path),
+          diagnostics: `${text} (${invariant.expression})`,
+        });
+      }
+    }
+  });
+  return issues;
+}

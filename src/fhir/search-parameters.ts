@@ -1,0 +1,91 @@
+import type { Resource, SearchParameter } from 'fhir/r4';
+import fhirpath from 'fhirpath';
+import r4Model from 'fhirpath/fhir-context/r4';
+import { expressionForType, replaceResolveTypeTests } from './fhirpath-expression.ts';
+
+/** The search parameter types the gateway indexes and searches (R4 minus composite and special). */
+export const SEARCH_PARAM_KINDS = [
+  'string',
+  'token',
+  'date',
+  'reference',
+  'number',
+  'quantity',
+  'uri',
+] as const;
+export type SearchParamKind = (typeof SEARCH_PARAM_KINDS)[number];
+
+/** A value produced by a search parameter expression, with its FHIR type (e.g. `dateTime`, `CodeableConcept`). */
+export type TypedValue = { readonly type: string; readonly value: unknown };
+
+export type CompiledSearchParameter = {
+  readonly code: string;
+  readonly kind: SearchParamKind;
+  /** The expression restricted to this resource type, as compiled. */
+  readonly expression: string;
+  /** Resource types a reference parameter may point to. */
+  readonly targets: readonly string[];
+  readonly evaluate: (resource: Resource) => TypedValue[];
+};
+
+export type TypeSearchParameters = {
+  readonly byCode: ReadonlyMap<string, CompiledSearchParameter>;
+  /** Parameters R4 defines for the type that we do not support, with the reason (for error messages). */
+  readonly unsupported: ReadonlyMap<string, string>;
+};
+
+function isSearchParamKind(type: string): type is SearchParamKind {
+  return (SEARCH_PARAM_KINDS as readonly string[]).includes(type);
+}
+
+function appliesTo(parameter: SearchParameter, resourceType: string): boolean {
+  return parameter.base.some(
+    (base) => base === resourceType || base === 'Resource' || base === 'DomainResource',
+  );
+}
+
+/** Compiles, once, every search parameter that applies to `resourceType`. */
+export function compileSearchParameters(
+  resourceType: string,
+  parameters: readonly SearchParameter[],
+): TypeSearchParameters {
+  const byCode = new Map<string, CompiledSearchParameter>();
+  const unsupported = new Map<string, string>();
+  for (const parameter of parameters) {
+    if (!appliesTo(parameter, resourceType)) continue;
+    const { code, type } = parameter;
+    if (!isSearchParamKind(type)) {
+      unsupported.set(code, `${type} search parameters are not supported`);
+      continue;
+    }
+    const forType = parameter.expression ? expressionForType(parameter.expression, resourceType) : undefined;
+    if (forType === undefined) {
+      unsupported.set(code, 'the parameter has no FHIRPath expression for this type');
+      continue;
+    }
+    const expression = replaceResolveTypeTests(forType);
+    byCode.set(code, {
+      code,
+      kind: type,
+      expression,
+      targets: parameter.target ?? [],
+      evaluate: compileTyped(expression),
+    });
+  }
+  return { byCode, unsupported };
+}
+
+function compileTyped(expression: string): (resource: Resource) => TypedValue[] {
+  const compiled = fhirpath.compile(expression, r4Model, { resolveInternalTypes: false });
+  return (resource) => {
+    const raw = compiled(resource) as unknown[];
+    const types = fhirpath.types(raw);
+    const values = fhirpath.resolveInternalTypes(raw) as unknown[];
+    return values.map((value, i) => ({ type: stripNamespace(types[i] ?? ''), value }));
+  };
+}
+
+function stripNamespace(type: string): string {
+  const dot = type.indexOf('.');
+  return dot === -1 ? type : type.slice(dot + 1);
+}
