@@ -1,0 +1,156 @@
+import { json, type Router, type SimRequest, type SimResponse } from '../common/http-server.ts';
+import { consentPage, type IssuedToken, type OAuthStore } from '../common/oauth.ts';
+
+/** The pre-registered API application the gateway's connector authenticates as. */
+export type DrChronoClient = {
+  clientId: string;
+  clientSecret: string;
+  name: string;
+  redirectUris: string[];
+  /** Also accept any http://127.0.0.1 or http://localhost redirect (ports change per run). */
+  allowLoopbackRedirects: boolean;
+};
+
+/** Access tokens live 48 hours. */
+export const ACCESS_TOKEN_SECONDS = 172_800;
+
+/**
+ * `/o/authorize/` (consent page, then a redirect with `code` and `state`), `/o/token/`
+ * (authorization_code and refresh_token grants, form-encoded client credentials) and
+ * `/o/revoke_token/`, answering as django-oauth-toolkit does.
+ */
+export function addOAuthRoutes(
+  router: Router,
+  deps: { store: OAuthStore; client: DrChronoClient; knownScopes: readonly string[] },
+): void {
+  const { store, client, knownScopes } = deps;
+  const redirectAllowed = (uri: string) =>
+    client.redirectUris.includes(uri) ||
+    (client.allowLoopbackRedirects && /^http:\/\/(127\.0\.0\.1|localhost)(:\d+)?\//.test(uri));
+
+  const redirect = (uri: string, params: Record<string, string>): SimResponse => {
+    const target = new URL(uri);
+    for (const [k, v] of Object.entries(params)) if (v !== '') target.searchParams.set(k, v);
+    return { status: 302, headers: { location: target.toString() } };
+  };
+
+  /** Checks client and redirect first: errors there must not redirect anywhere. */
+  const authorizeRequest = (
+    p: Record<string, string | undefined>,
+  ): { error: SimResponse } | { redirectUri: string; state: string; scope: string } => {
+    if (p.client_id !== client.clientId) return { error: json(400, { error: 'invalid_client' }) };
+    const redirectUri = p.redirect_uri ?? client.redirectUris[0] ?? '';
+    if (!redirectUri || !redirectAllowed(redirectUri))
+      return {
+        error: json(400, { error: 'invalid_request', error_description: 'Mismatching redirect URI.' }),
+      };
+    const state = p.state ?? '';
+    if (p.response_type !== 'code')
+      return { error: redirect(redirectUri, { error: 'unsupported_response_type', state }) };
+    const requested = (p.scope ?? '').split(/[\s+]+/).filter(Boolean);
+    if (requested.some((s) => !knownScopes.includes(s)))
+      return { error: redirect(redirectUri, { error: 'invalid_scope', state }) };
+    // Leaving out scope asks for all of them.
+    const scope = (requested.length ? requested : [...knownScopes]).join(' ');
+    return { redirectUri, state, scope };
+  };
+
+  router.add('GET', '/o/authorize/', (req) => {
+    const checked = authorizeRequest(Object.fromEntries(req.url.searchParams));
+    if ('error' in checked) return checked.error;
+    return {
+      status: 200,
+      headers: { 'content-type': 'text/html; charset=utf-8' },
+      body: consentPage({
+        product: 'DrChrono',
+        clientName: client.name,
+        scopes: checked.scope.split(' '),
+        action: '/o/authorize/',
+        hidden: {
+          client_id: client.clientId,
+          redirect_uri: checked.redirectUri,
+          response_type: 'code',
+          scope: checked.scope,
+          state: checked.state,
+        },
+      }),
+    };
+  });
+
+  router.add('POST', '/o/authorize/', (req) => {
+    const form = formOf(req);
+    const checked = authorizeRequest(form);
+    if ('error' in checked) return checked.error;
+    if (form.decision !== 'approve')
+      return redirect(checked.redirectUri, { error: 'access_denied', state: checked.state });
+    const code = store.issueCode({
+      clientId: client.clientId,
+      redirectUri: checked.redirectUri,
+      scope: checked.scope,
+    });
+    return redirect(checked.redirectUri, { code, state: checked.state });
+  });
+
+  router.add('POST', '/o/token/', (req) => {
+    const form = formOf(req);
+    const creds = clientCredentials(req, form);
+    if (creds.id !== client.clientId || creds.secret !== client.clientSecret)
+      return json(401, { error: 'invalid_client' });
+    if (form.grant_type === 'authorization_code') {
+      const code = form.code ? store.redeemCode(form.code, client.clientId) : undefined;
+      if (!code) return json(400, { error: 'invalid_grant' });
+      if (form.redirect_uri !== undefined && form.redirect_uri !== code.redirectUri)
+        return json(400, { error: 'invalid_grant', error_description: 'Mismatching redirect URI.' });
+      return tokenResponse(store.issueToken(client.clientId, code.scope));
+    }
+    if (form.grant_type === 'refresh_token') {
+      const token = form.refresh_token ? store.refresh(form.refresh_token, client.clientId) : undefined;
+      return token ? tokenResponse(token) : json(400, { error: 'invalid_grant' });
+    }
+    return json(400, { error: 'unsupported_grant_type' });
+  });
+
+  router.add('POST', '/o/revoke_token/', (req) => {
+    const form = formOf(req);
+    const creds = clientCredentials(req, form);
+    if (creds.id !== client.clientId || creds.secret !== client.clientSecret)
+      return json(401, { error: 'invalid_client' });
+    if (form.token) store.revoke(form.token);
+    // RFC 7009: unknown tokens are not an error.
+    return { status: 200 };
+  });
+}
+
+function tokenResponse(t: IssuedToken): SimResponse {
+  return json(
+    200,
+    {
+      access_token: t.accessToken,
+      token_type: 'Bearer',
+      expires_in: ACCESS_TOKEN_SECONDS,
+      refresh_token: t.refreshToken,
+      scope: t.scope,
+    },
+    { 'cache-control': 'no-store', pragma: 'no-cache' },
+  );
+}
+
+function formOf(req: SimRequest): Record<string, string | undefined> {
+  if (typeof req.body !== 'object' || req.body === null || Array.isArray(req.body)) return {};
+  const out: Record<string, string | undefined> = {};
+  for (const [k, v] of Object.entries(req.body)) if (typeof v === 'string') out[k] = v;
+  return out;
+}
+
+/** Client credentials in the form (what DrChrono documents) or HTTP Basic. */
+function clientCredentials(
+  req: SimRequest,
+  form: Record<string, string | undefined>,
+): { id?: string; secret?: string } {
+  const basic = /^Basic\s+(.+)$/i.exec(req.headers.authorization ?? '');
+  if (basic?.[1]) {
+    const [id, secret] = Buffer.from(basic[1], 'base64').toString('utf8').split(':');
+    return { id: decodeURIComponent(id ?? ''), secret: decodeURIComponent(secret ?? '') };
+  }
+  return { id: form.client_id, secret: form.client_secret };
+}

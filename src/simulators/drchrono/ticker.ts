@@ -1,0 +1,82 @@
+import type { Clock } from '../common/clock.ts';
+import type { Rng } from '../common/rng.ts';
+import type { ResourceStore } from './store.ts';
+import { formatDateTime } from './time-format.ts';
+
+/**
+ * Life in the practice: each tick step either books a new appointment / registers a patient
+ * (a copy of a generated record under a fresh id, so relations stay valid) or touches an
+ * existing record of a trigger resource (new `updated_at`, a changed status or note).
+ */
+const TOUCHABLE = [
+  'patients',
+  'appointments',
+  'patient_messages',
+  'patient_payments',
+  'lab_orders',
+  'lab_documents',
+  'documents',
+  'line_items',
+  'transactions',
+  'comm_logs',
+  'messages',
+  'tasks',
+  'task_notes',
+  'inventory_vaccines',
+  'prescription_messages',
+  'fee_schedules',
+] as const;
+const CREATABLE = ['patients', 'appointments', 'tasks', 'messages', 'comm_logs', 'patient_payments'] as const;
+const STATUS_FLOW = ['Confirmed', 'Arrived', 'Checked In', 'In Room', 'In Session', 'Complete'];
+
+export function createTicker(deps: {
+  stores: (resource: string) => ResourceStore | undefined;
+  clock: Clock;
+  rng: Rng;
+  shape: (resource: string, record: Record<string, unknown>) => Record<string, unknown>;
+}) {
+  return function tick(count: number): { created: number; updated: number } {
+    let created = 0;
+    let updated = 0;
+    for (let n = 0; n < count; n++) {
+      const now = Math.floor(deps.clock() / 1000) * 1000;
+      // Only resources that hold records can serve as templates or be touched.
+      const creatable = CREATABLE.filter((r) => (deps.stores(r)?.size() ?? 0) > 0);
+      const touchable = TOUCHABLE.filter((r) => (deps.stores(r)?.size() ?? 0) > 0);
+      if (creatable.length && (deps.rng.chance(0.35) || !touchable.length)) {
+        const resource = deps.rng.pick(creatable);
+        const store = deps.stores(resource);
+        const templateId = store?.randomId(deps.rng.next);
+        const template = templateId === undefined ? undefined : store?.get(templateId)?.record;
+        if (!store || !template) continue;
+        const id = store.allocateId();
+        const record = deps.shape(resource, {
+          ...template,
+          id: typeof template.id === 'string' ? String(id) : id,
+          ...('created_at' in template ? { created_at: formatDateTime(now) } : {}),
+          ...('updated_at' in template ? { updated_at: formatDateTime(now) } : {}),
+          ...(resource === 'appointments'
+            ? { scheduled_time: formatDateTime(now + deps.rng.int(1, 14) * 86_400_000), status: 'Confirmed' }
+            : {}),
+        });
+        store.put(id, { record, updatedAt: now });
+        created++;
+      } else if (touchable.length) {
+        const resource = deps.rng.pick(touchable);
+        const store = deps.stores(resource);
+        const id = store?.randomId(deps.rng.next);
+        const entry = id === undefined ? undefined : store?.get(id);
+        if (!store || id === undefined || !entry) continue;
+        const record: Record<string, unknown> = { ...entry.record };
+        if ('updated_at' in record) record.updated_at = formatDateTime(now);
+        if ('timestamp' in record) record.timestamp = formatDateTime(now);
+        if (resource === 'appointments') record.status = deps.rng.pick(STATUS_FLOW);
+        if (resource === 'patients')
+          record.cell_phone = `555-${deps.rng.int(200, 999)}-${deps.rng.int(1000, 9999)}`;
+        store.put(id, { record, updatedAt: now });
+        updated++;
+      }
+    }
+    return { created, updated };
+  };
+}

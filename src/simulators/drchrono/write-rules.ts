@@ -1,0 +1,83 @@
+import { json, type SimResponse } from '../common/http-server.ts';
+import { chartId } from './builders/patients.ts';
+import type { ResourceStore } from './store.ts';
+import { parseDrChronoTime } from './time-format.ts';
+
+/**
+ * Resource-specific create rules DrChrono enforces beyond the schema: the patient duplicate
+ * guard (`allow_duplicates` overrides it), the generated chart id, the appointment overlap
+ * check (`allow_overlapping` bypasses it) and exam rooms that must exist in the office.
+ */
+export type CreateRule = (input: {
+  values: Record<string, unknown>;
+  id: number;
+  params: URLSearchParams;
+  stores: (resource: string) => ResourceStore | undefined;
+}) => SimResponse | undefined;
+
+const truthy = (v: unknown) => v === true || v === 'true' || v === '1' || v === 1;
+
+const samePerson = (a: Record<string, unknown>, b: Record<string, unknown>) =>
+  String(a.first_name ?? '').toLowerCase() === String(b.first_name ?? '').toLowerCase() &&
+  String(a.last_name ?? '').toLowerCase() === String(b.last_name ?? '').toLowerCase() &&
+  String(a.date_of_birth ?? '') === String(b.date_of_birth ?? '') &&
+  String(a.gender ?? '') === String(b.gender ?? '');
+
+const patientRule: CreateRule = ({ values, id, params, stores }) => {
+  if (!values.chart_id) {
+    values.chart_id = chartId(String(values.last_name ?? ''), String(values.first_name ?? ''), id);
+  }
+  if (truthy(params.get('allow_duplicates')) || truthy(values.allow_duplicates)) return undefined;
+  delete values.allow_duplicates;
+  const patients = stores('patients');
+  if (!patients || !values.first_name || !values.last_name || !values.date_of_birth) return undefined;
+  for (const [, entry] of patients.scan()) {
+    if (samePerson(entry.record, values)) {
+      return json(409, {
+        detail:
+          'A patient with the same first name, last name, date of birth and gender already exists. ' +
+          'Set allow_duplicates=true to create it anyway.',
+      });
+    }
+  }
+  return undefined;
+};
+
+const appointmentRule: CreateRule = ({ values, stores }) => {
+  const office = stores('offices')?.get(Number(values.office));
+  if (!office)
+    return json(400, { office: [`Invalid pk "${String(values.office)}" - object does not exist.`] });
+  const rooms = office.record.exam_rooms;
+  const room = Number(values.exam_room);
+  if (Array.isArray(rooms) && !rooms.some((r) => (r as { index?: unknown }).index === room)) {
+    return json(400, { exam_room: ['Exam room does not exist in this office.'] });
+  }
+  if (truthy(values.allow_overlapping) || values.patient === null || values.patient === undefined)
+    return undefined;
+  const start = parseDrChronoTime(String(values.scheduled_time ?? ''));
+  if (start === undefined) return json(400, { scheduled_time: ['Datetime has wrong format.'] });
+  const end = start + Number(values.duration ?? 30) * 60_000;
+  const appointments = stores('appointments');
+  if (!appointments) return undefined;
+  for (const [, entry] of appointments.scan()) {
+    const r = entry.record;
+    if (r.deleted_flag === true || String(r.doctor) !== String(values.doctor)) continue;
+    if (String(r.office) !== String(values.office) || String(r.exam_room) !== String(values.exam_room))
+      continue;
+    const s = parseDrChronoTime(String(r.scheduled_time ?? ''));
+    if (s === undefined) continue;
+    const e = s + Number(r.duration ?? 30) * 60_000;
+    if (s < end && start < e) {
+      return json(409, {
+        detail:
+          'The appointment overlaps an existing appointment. Set allow_overlapping=true to book it anyway.',
+      });
+    }
+  }
+  return undefined;
+};
+
+export const createRules: Record<string, CreateRule> = {
+  patients: patientRule,
+  appointments: appointmentRule,
+};
