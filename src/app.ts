@@ -1,9 +1,10 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Logger } from 'pino';
 import { createHealthRoutes } from './server/health-routes.ts';
+import type { RunningSimulator } from './simulators/types.ts';
 import type { Store } from './store/port.ts';
 
-export type AppDeps = { store: Store; log: Logger };
+export type AppDeps = { store: Store; log: Logger; demo?: readonly RunningSimulator[] };
 
 export type App = {
   /** The node:http request listener. */
@@ -17,6 +18,16 @@ export function createApp(deps: AppDeps): App {
   const routes: Record<string, (req: IncomingMessage, res: ServerResponse) => void | Promise<void>> = {
     'GET /healthz': health.healthz,
     'GET /readyz': health.readyz,
+    'GET /': (_req, res) => {
+      res.writeHead(200, { 'content-type': 'application/json' });
+      res.end(
+        JSON.stringify({
+          service: 'fhir-normalization-gateway',
+          links: { health: '/healthz', ready: '/readyz' },
+          demo: (deps.demo ?? []).map((s) => ({ source: s.source, url: s.url })),
+        }),
+      );
+    },
   };
   return {
     handle(req, res) {

@@ -3,6 +3,7 @@ import type { AddressInfo } from 'node:net';
 import { createApp } from './app.ts';
 import { resolveEncryptionKey } from './config/encryption-key.ts';
 import { ConfigError, loadConfig } from './config/load-config.ts';
+import { startDemoClinics } from './demo/start-demo-clinics.ts';
 import { createLogger } from './log/create-logger.ts';
 import { openStore } from './store/open-store.ts';
 
@@ -21,17 +22,29 @@ async function main(): Promise<void> {
   const log = createLogger({ level: config.LOG_LEVEL });
   const key = resolveEncryptionKey(config, log);
   const store = await openStore(config, key);
-  const app = createApp({ store, log });
+  const demo =
+    config.DEMO === 'on' || (config.DEMO === 'auto' && config.NODE_ENV !== 'production')
+      ? await startDemoClinics({ tickEveryMs: config.DEMO_TICK_MS })
+      : [];
+  for (const sim of demo)
+    log.info({ source: sim.source, url: sim.url }, 'demo mode: simulated clinic running');
+  const app = createApp({ store, log, demo });
   const server = createServer(app.handle);
   await new Promise<void>((resolve) => server.listen(config.PORT, config.HOST, resolve));
   const { port } = server.address() as AddressInfo;
-  log.info({ store: store.kind, url: `http://${config.HOST}:${port}` }, 'gateway listening');
+  log.info(
+    { store: store.kind, demo: demo.length > 0, url: `http://${config.HOST}:${port}` },
+    demo.length > 0
+      ? 'gateway listening in DEMO MODE (simulated clinics, synthetic data)'
+      : 'gateway listening',
+  );
 
   const shutdown = async (signal: string) => {
     log.info({ signal }, 'shutting down');
     server.close();
     server.closeAllConnections();
     await app.close();
+    await Promise.all(demo.map((sim) => sim.close()));
     await store.close();
     process.exit(0);
   };

@@ -5,47 +5,49 @@ import { z } from 'zod';
  * by CONFIG_FILE; the environment wins). Names here are the environment variable names,
  * so errors point at exactly what to fix.
  */
-export const configSchema = z
-  .object({
-    NODE_ENV: z.enum(['development', 'test', 'production']).default('development'),
-    HOST: z.string().min(1).default('127.0.0.1'),
-    PORT: z.coerce.number().int().min(0).max(65535).default(4000),
-    LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
-    DATA_DIR: z.string().min(1).default('./data'),
-    STORE: z.enum(['sqlite', 'mongo']).default('sqlite'),
-    SQLITE_PATH: z.string().min(1).optional(),
-    MONGODB_URL: z
-      .string()
-      .regex(/^mongodb(\+srv)?:\/\//, 'must be a mongodb:// or mongodb+srv:// URL')
-      .optional(),
-    /** 32 bytes, base64 or hex: the AES-256-GCM key for secrets at rest. */
-    DATA_ENCRYPTION_KEY: z.string().optional(),
-    MAX_RESOURCE_BYTES: z.coerce
-      .number()
-      .int()
-      .min(1024)
-      .max(16 * 1024 * 1024)
-      .default(1024 * 1024),
-  })
-  .superRefine((c, ctx) => {
-    if (c.STORE === 'mongo' && !c.MONGODB_URL) {
-      ctx.addIssue({ code: 'custom', path: ['MONGODB_URL'], message: 'required when STORE=mongo' });
-    }
-    if (c.NODE_ENV === 'production' && !c.DATA_ENCRYPTION_KEY) {
-      ctx.addIssue({
-        code: 'custom',
-        path: ['DATA_ENCRYPTION_KEY'],
-        message: 'required in production (32 bytes, base64 or hex); it is only generated in development',
-      });
-    }
-    if (c.DATA_ENCRYPTION_KEY !== undefined && decodeKey(c.DATA_ENCRYPTION_KEY) === undefined) {
-      ctx.addIssue({
-        code: 'custom',
-        path: ['DATA_ENCRYPTION_KEY'],
-        message: 'must be 32 bytes encoded as base64 (44 chars) or hex (64 chars)',
-      });
-    }
-  });
+export const configSchema = z.object({
+  NODE_ENV: z.enum(['development', 'test', 'production']).default('development'),
+  HOST: z.string().min(1).default('127.0.0.1'),
+  PORT: z.coerce.number().int().min(0).max(65535).default(4000),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  DATA_DIR: z.string().min(1).default('./data'),
+  STORE: z.enum(['sqlite', 'mongo']).default('sqlite'),
+  SQLITE_PATH: z.string().min(1).optional(),
+  MONGODB_URL: z
+    .string()
+    .regex(/^mongodb(\+srv)?:\/\//, 'must be a mongodb:// or mongodb+srv:// URL')
+    .optional(),
+  /** 32 bytes, base64 or hex: the AES-256-GCM key for secrets at rest. */
+  DATA_ENCRYPTION_KEY: z.string().optional(),
+  /** Start simulated clinics in-process: `auto` = yes unless NODE_ENV=production. */
+  DEMO: z.enum(['auto', 'on', 'off']).default('auto'),
+  DEMO_TICK_MS: z.coerce.number().int().min(100).default(15_000),
+  MAX_RESOURCE_BYTES: z.coerce
+    .number()
+    .int()
+    .min(1024)
+    .max(16 * 1024 * 1024)
+    .default(1024 * 1024),
+});
+
+/**
+ * Rules between variables. They run on the raw values even when single fields are invalid,
+ * so one start reports every problem at once.
+ */
+export function crossFieldProblems(raw: Record<string, unknown>): string[] {
+  const problems: string[] = [];
+  const store = raw.STORE ?? 'sqlite';
+  if (store === 'mongo' && !raw.MONGODB_URL) problems.push('MONGODB_URL: required when STORE=mongo');
+  if (raw.NODE_ENV === 'production' && !raw.DATA_ENCRYPTION_KEY) {
+    problems.push(
+      'DATA_ENCRYPTION_KEY: required in production (32 bytes, base64 or hex); it is only generated in development',
+    );
+  }
+  if (raw.DATA_ENCRYPTION_KEY !== undefined && decodeKey(String(raw.DATA_ENCRYPTION_KEY)) === undefined) {
+    problems.push('DATA_ENCRYPTION_KEY: must be 32 bytes encoded as base64 (44 chars) or hex (64 chars)');
+  }
+  return problems;
+}
 
 export type RawConfig = z.infer<typeof configSchema>;
 

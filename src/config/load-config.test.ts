@@ -29,6 +29,12 @@ describe('loadConfig', () => {
     expect(err?.message).toContain('PORT');
   });
 
+  it('reports rules between variables together with single-field errors', () => {
+    expect(() => loadConfig({ STORE: 'mongo', PORT: 'x', NODE_ENV: 'production' })).toThrow(
+      /PORT:[\s\S]*MONGODB_URL: required when STORE=mongo[\s\S]*DATA_ENCRYPTION_KEY: required in production/,
+    );
+  });
+
   it('requires MONGODB_URL for the mongo store and an explicit key in production', () => {
     expect(() => loadConfig({ STORE: 'mongo' })).toThrow(/MONGODB_URL: required when STORE=mongo/);
     expect(() => loadConfig({ NODE_ENV: 'production' })).toThrow(

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { configSchema, type RawConfig } from './config-schema.ts';
+import { configSchema, crossFieldProblems, type RawConfig } from './config-schema.ts';
 
 export type Config = RawConfig & { SQLITE_PATH: string };
 
@@ -25,9 +25,13 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     if (value !== undefined && value !== '') merged[key] = value;
   }
   const parsed = configSchema.safeParse(merged);
-  if (!parsed.success) {
-    throw new ConfigError(parsed.error.issues.map((i) => `${i.path.join('.') || '(config)'}: ${i.message}`));
-  }
+  const problems = [
+    ...(parsed.success
+      ? []
+      : parsed.error.issues.map((i) => `${i.path.join('.') || '(config)'}: ${i.message}`)),
+    ...crossFieldProblems(merged),
+  ];
+  if (!parsed.success || problems.length > 0) throw new ConfigError(problems);
   return { ...parsed.data, SQLITE_PATH: parsed.data.SQLITE_PATH ?? join(parsed.data.DATA_DIR, 'gateway.db') };
 }
 
