@@ -1,7 +1,7 @@
 /**
  * Store benchmark: puts with change-log append (single and batched), reads by id, and
  * change-log tailing, on SQLite and (when a server is reachable) MongoDB/FerretDB.
- * Prints resources/s. Usage: node bench/store.ts [--mongo-url URL] [--scale N]
+ * Prints resources/s. Usage: node bench/store.ts [--mongo-url URL] [--mongo-only] [--scale N]
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -15,7 +15,11 @@ import { openSqliteStore } from '../src/store/sqlite/open-sqlite-store.ts';
 import { ferretdbBinary, startFerretdb } from '../test/support/ferretdb.ts';
 
 const { values } = parseArgs({
-  options: { 'mongo-url': { type: 'string' }, scale: { type: 'string', default: '1' } },
+  options: {
+    'mongo-url': { type: 'string' },
+    'mongo-only': { type: 'boolean', default: false },
+    scale: { type: 'string', default: '1' },
+  },
 });
 const scale = Number(values.scale);
 const options = { maxResourceBytes: 1 << 20, secretBox: createSecretBox(Buffer.alloc(32, 5)) };
@@ -122,11 +126,12 @@ async function benchStore(
 const dir = mkdtempSync(join(tmpdir(), 'bench-store-'));
 try {
   const sqlite = openSqliteStore(join(dir, 'bench.db'), options);
-  await benchStore('sqlite (node:sqlite, WAL, synchronous=NORMAL)', sqlite, {
-    single: 5_000 * scale,
-    batched: 100_000 * scale,
-    batch: 1000,
-  });
+  if (!values['mongo-only'])
+    await benchStore('sqlite (node:sqlite, WAL, synchronous=NORMAL)', sqlite, {
+      single: 5_000 * scale,
+      batched: 100_000 * scale,
+      batch: 1000,
+    });
   await sqlite.close();
 
   let mongoUrl = values['mongo-url'] ?? process.env.MONGODB_URL;
@@ -142,11 +147,9 @@ try {
     await benchStore(
       `mongo (${binary && !values['mongo-url'] ? 'FerretDB v1.24.2, SQLite handler' : mongoUrl})`,
       mongo,
-      {
-        single: 500 * scale,
-        batched: 10_000 * scale,
-        batch: 500,
-      },
+      // FerretDB's SQLite handler scans whole collections (no index pushdown), so its
+      // figures fall as collections grow: the load is kept small and RESULTS.md says so.
+      { single: 300 * scale, batched: 3_000 * scale, batch: 500 },
     );
     await mongo.close();
     await stop?.();
