@@ -18,7 +18,11 @@ if ! node_ok; then
   node_ok || { echo "ensure-node: could not get Node >= 22.18" >&2; exit 1; }
 fi
 
-if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
-  echo "Installing dependencies (npm ci) ..." >&2
-  npm ci --no-audit --no-fund >&2
+# Not `npm ci`: the registry this project can reach does not serve the other platforms'
+# optional packages (e.g. @biomejs/cli-win32-x64), so they cannot be in the lock file and
+# `npm ci` refuses it as out of sync. `npm install --no-save` installs exactly the locked
+# versions for this platform and leaves package.json and package-lock.json untouched.
+if [ ! -f node_modules/.package-lock.json ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
+  echo "Installing dependencies (npm install --no-save, from package-lock.json) ..." >&2
+  npm install --no-save --no-audit --no-fund >&2
 fi
