@@ -1,3 +1,4 @@
+import { matchesChangeFilter } from '../change-filter.ts';
 import { decodeChangeCursor, encodeChangeCursor } from '../cursor.ts';
 import { CursorExpiredError } from '../errors.ts';
 import type { Change, ChangeAction, ChangeLog } from '../port.ts';
@@ -94,18 +95,12 @@ export function createMongoChangeLog(c: Collections): ChangeLog {
       const from = cursor === undefined ? await floor() : decodeChangeCursor(cursor);
       const kept = await floor();
       if (from < kept) throw new CursorExpiredError(from, kept);
-      // Filter after the scan so the cursor advances past changes the filter drops.
       const docs = await c.changes
         .find({ _id: { $gt: from } })
         .sort({ _id: 1 })
         .limit(limit)
         .toArray();
-      const changes = docs.map(toChange).filter((ch) => {
-        if (filter?.tenant !== undefined && ch.tenant !== filter.tenant) return false;
-        if (filter?.types && !filter.types.includes(ch.type)) return false;
-        if (filter?.actions && !filter.actions.includes(ch.action)) return false;
-        return true;
-      });
+      const changes = docs.map(toChange).filter((ch) => matchesChangeFilter(ch, filter));
       const last = docs.at(-1);
       return { changes, cursor: encodeChangeCursor(last ? last._id : from) };
     },

@@ -1,4 +1,5 @@
 import type { DatabaseSync } from 'node:sqlite';
+import { matchesChangeFilter } from '../change-filter.ts';
 import { decodeChangeCursor, encodeChangeCursor } from '../cursor.ts';
 import { CursorExpiredError } from '../errors.ts';
 import type { Change, ChangeAction, ChangeLog } from '../port.ts';
@@ -36,15 +37,8 @@ export function createSqliteChanges(db: DatabaseSync): ChangeLog {
       const from = cursor === undefined ? floor() : decodeChangeCursor(cursor);
       const kept = floor();
       if (from < kept) throw new CursorExpiredError(from, kept);
-      // Scan in seq order and filter in memory: the scan position must advance past
-      // filtered-out changes too, or a selective subscriber would rescan them forever.
       const rows = stmt.after.all(from, limit) as Row[];
-      const changes = rows.map(toChange).filter((c) => {
-        if (filter?.tenant !== undefined && c.tenant !== filter.tenant) return false;
-        if (filter?.types && !filter.types.includes(c.type)) return false;
-        if (filter?.actions && !filter.actions.includes(c.action)) return false;
-        return true;
-      });
+      const changes = rows.map(toChange).filter((c) => matchesChangeFilter(c, filter));
       const last = rows.at(-1);
       return { changes, cursor: encodeChangeCursor(last ? last.seq : from) };
     },
