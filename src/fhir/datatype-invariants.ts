@@ -14,6 +14,8 @@ export type CompiledInvariant = {
 /** Error-level invariants declared on complex datatypes (per-1, qty-3, …), by datatype name. */
 export type DatatypeInvariants = ReadonlyMap<string, readonly CompiledInvariant[]>;
 
+const ignoreTrace = (): void => {};
+
 /** ele-1 ("has a value or children") is checked structurally by the validator already. */
 const CHECKED_ELSEWHERE = new Set(['ele-1']);
 
@@ -33,6 +35,9 @@ export function compileDatatypeInvariants(definitions: Iterable<StructureDefinit
         const compiled = fhirpath.compile(
           { base: definition.type, expression: constraint.expression },
           r4Model,
+          // R4's ref-1 calls trace(), which fhirpath.js prints to stdout unless given a trace function:
+          // that would log reference ids for every validated reference (and slow validation down).
+          { traceFn: ignoreTrace },
         );
         return [
           {
