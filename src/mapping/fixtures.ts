@@ -1,0 +1,46 @@
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { SOURCE_SYSTEMS, type SourceSystem } from '../fhir/identity.ts';
+import type { ConnectionScope } from '../fhir/references.ts';
+
+/** `mappings/<source>/fixtures/<name>.input.json`: which entity, and the native record. */
+export type FixtureInput = { entity: string; record: unknown };
+
+export type FixturePair = {
+  readonly source: SourceSystem;
+  readonly name: string;
+  readonly inputFile: string;
+  readonly expectedFile: string;
+  readonly input: FixtureInput;
+  /** The MapResult the input must give, or undefined when the .expected.json is missing. */
+  readonly expected: unknown;
+};
+
+/** Golden pairs are mapped in this scope, so their ids and references are stable. */
+export function goldenScope(source: SourceSystem): ConnectionScope {
+  return { tenant: 'golden', connectionId: `${source}-golden`, source };
+}
+
+/** Every golden pair under `mappingsDir`, for every source, sorted by source and name. */
+export function discoverFixtures(mappingsDir: string): FixturePair[] {
+  return SOURCE_SYSTEMS.flatMap((source) => {
+    const dir = join(mappingsDir, source, 'fixtures');
+    if (!existsSync(dir)) return [];
+    return readdirSync(dir)
+      .filter((file) => file.endsWith('.input.json'))
+      .sort()
+      .map((file) => {
+        const name = file.slice(0, -'.input.json'.length);
+        const inputFile = join(dir, file);
+        const expectedFile = join(dir, `${name}.expected.json`);
+        return {
+          source,
+          name,
+          inputFile,
+          expectedFile,
+          input: JSON.parse(readFileSync(inputFile, 'utf8')) as FixtureInput,
+          expected: existsSync(expectedFile) ? JSON.parse(readFileSync(expectedFile, 'utf8')) : undefined,
+        };
+      });
+  });
+}

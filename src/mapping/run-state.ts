@@ -1,0 +1,34 @@
+import type { OperationOutcomeIssue } from 'fhir/r4';
+import type { ConnectionScope } from '../fhir/references.ts';
+
+/**
+ * What one mapping run carries besides the record: the connection scope (for ref/gatewayId), the
+ * warnings raised so far and the template path being evaluated (for messages). It travels inside
+ * the FHIRPath environment under a symbol key, so user functions can reach it through `this.vars`
+ * while no FHIRPath expression can name it.
+ */
+export type RunState = {
+  /** The connection of a forward run; absent in reverse runs, where gateway ids make no sense. */
+  readonly scope: ConnectionScope | undefined;
+  readonly warnings: OperationOutcomeIssue[];
+  /** Template path of the value being evaluated, e.g. `Patient.telecom.use`. */
+  path: string;
+};
+
+export const RUN_STATE: unique symbol = Symbol('mapping run state');
+
+/** FHIRPath environment variables of one evaluation: `%record`, `%item`, fragment params… */
+export type TemplateVars = Record<string, unknown> & { [RUN_STATE]: RunState };
+
+/**
+ * A record that cannot be mapped, raised anywhere inside a run and turned into a MapResult failure.
+ * The message names paths, fields and ConceptMap ids, never values (they may be PHI).
+ */
+export class MappingFailure extends Error {
+  override name = 'MappingFailure';
+  readonly path: string;
+  constructor(message: string, path: string) {
+    super(message);
+    this.path = path;
+  }
+}
