@@ -2,6 +2,7 @@ import type { Resource } from 'fhir/r4';
 import type { IdentityScheme, SourceSystem } from '../fhir/identity.ts';
 import { applyProvenance } from '../fhir/provenance.ts';
 import { rewriteFhirReferences } from '../fhir/references.ts';
+import { isBlank } from './blank.ts';
 import type { CompiledExpression } from './compile-expression.ts';
 import { run, type TemplateNode } from './compile-template.ts';
 import { MappingFailure, RUN_STATE, type RunState, type TemplateVars } from './run-state.ts';
@@ -15,10 +16,10 @@ export type CompiledMapping = {
   readonly target: string;
   readonly hasReverse: boolean;
   /**
-   * The resource for a record, with provenance; undefined when `when` says no. Throws
-   * MappingFailure when the record cannot be mapped.
+   * The resources for a record, with provenance: one, or one per item of `each`; none when `when`
+   * says no. Throws MappingFailure when the record cannot be mapped.
    */
-  forward(record: unknown, state: RunState, fhirBaseUrl?: string): Resource | undefined;
+  forward(record: unknown, state: RunState, fhirBaseUrl?: string): Resource[];
   /** The native write payload for a resource. Throws MappingFailure. */
   reverse(resource: Resource, state: RunState): Record<string, unknown>;
 };
@@ -30,6 +31,8 @@ export type CompiledMappingParts = {
   readonly target: string;
   readonly id: CompiledExpression;
   readonly qualifier: CompiledExpression | undefined;
+  /** One resource per item (the loader makes sure a qualifier tells them apart). */
+  readonly each: CompiledExpression | undefined;
   readonly when: CompiledExpression | undefined;
   readonly rewriteReferences: boolean;
   readonly template: TemplateNode;
@@ -53,6 +56,41 @@ export function assembleMapping(parts: CompiledMappingParts): CompiledMapping {
     return value;
   };
 
+  /** One resource: the template run with `vars` (which hold `%item` under `each`), with provenance. */
+  const one = (
+    record: unknown,
+    vars: TemplateVars,
+    nativeId: string,
+    state: RunState,
+    fhirBaseUrl: string | undefined,
+  ): Resource => {
+    const qualifier = parts.qualifier ? oneString(parts.qualifier, record, vars, 'qualifier') : undefined;
+    if (parts.each && qualifier === undefined) {
+      throw new MappingFailure('qualifier must give one non-empty string or integer', label('qualifier'));
+    }
+    const body = parts.template(record, vars);
+    if (body !== undefined && (typeof body !== 'object' || body === null || Array.isArray(body))) {
+      throw new MappingFailure('the template must give one object', target);
+    }
+    // resourceType first (readable output); the target wins over any resourceType in the body.
+    const fields: Record<string, unknown> = { resourceType: target, ...(body as object | undefined) };
+    fields.resourceType = target;
+    let resource = fields as unknown as Resource;
+    const scope = state.scope;
+    if (!scope) throw new MappingFailure('a forward run needs a connection scope', target);
+    if (parts.rewriteReferences) resource = rewriteFhirReferences(scope, resource, fhirBaseUrl);
+    try {
+      return applyProvenance(scheme, resource, {
+        ...scope,
+        sourceType: entity,
+        nativeId,
+        ...(qualifier === undefined ? {} : { qualifier }),
+      });
+    } catch (error) {
+      throw new MappingFailure(`provenance: ${(error as Error).message}`, label('id'));
+    }
+  };
+
   return {
     file: parts.file,
     source,
@@ -64,33 +102,23 @@ export function assembleMapping(parts: CompiledMappingParts): CompiledMapping {
       const vars: TemplateVars = { record, [RUN_STATE]: state };
       if (parts.when) {
         const keep = run(parts.when, record, vars, label('when'));
-        if (!(keep.length === 1 && keep[0] === true)) return undefined;
+        if (!(keep.length === 1 && keep[0] === true)) return [];
       }
       const nativeId = oneString(parts.id, record, vars, 'id');
       if (nativeId === undefined)
         throw new MappingFailure('id must give one non-empty string or integer', label('id'));
-      const qualifier = parts.qualifier ? oneString(parts.qualifier, record, vars, 'qualifier') : undefined;
-      const body = parts.template(record, vars);
-      if (body !== undefined && (typeof body !== 'object' || body === null || Array.isArray(body))) {
-        throw new MappingFailure('the template must give one object', target);
-      }
-      // resourceType first (readable output); the target wins over any resourceType in the body.
-      const fields: Record<string, unknown> = { resourceType: target, ...(body as object | undefined) };
-      fields.resourceType = target;
-      let resource = fields as unknown as Resource;
-      const scope = state.scope;
-      if (!scope) throw new MappingFailure('a forward run needs a connection scope', target);
-      if (parts.rewriteReferences) resource = rewriteFhirReferences(scope, resource, fhirBaseUrl);
-      try {
-        return applyProvenance(scheme, resource, {
-          ...scope,
-          sourceType: entity,
-          nativeId,
-          ...(qualifier === undefined ? {} : { qualifier }),
-        });
-      } catch (error) {
-        throw new MappingFailure(`provenance: ${(error as Error).message}`, label('id'));
-      }
+      if (!parts.each) return [one(record, vars, nativeId, state, fhirBaseUrl)];
+      // Blank strings are absent here too, as in a template's $each.
+      const items = run(parts.each, record, vars, label('each')).filter((item) => !isBlank(item));
+      const ids = new Set<string | undefined>();
+      return items.map((item, index) => {
+        const resource = one(record, { ...vars, item, index }, nativeId, state, fhirBaseUrl);
+        if (ids.has(resource.id)) {
+          throw new MappingFailure('qualifier must differ between the items of each', label('qualifier'));
+        }
+        ids.add(resource.id);
+        return resource;
+      });
     },
 
     reverse(resource, state) {

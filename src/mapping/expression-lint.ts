@@ -7,6 +7,8 @@ export type ExpressionScope = {
   /** ConceptMap ids the file declares in `conceptMaps` (fragments: every loaded map). */
   readonly conceptMaps: ReadonlySet<string>;
   readonly resourceTypes: ReadonlySet<string>;
+  /** A reverse template: the only place nativeId() is available. */
+  readonly reverse?: boolean;
 };
 
 /** Variables fhirpath.js itself defines. */
@@ -17,6 +19,7 @@ const TRANSLATE_CALL = new RegExp(
   'g',
 );
 const REF_CALL = /\bref\s*\(\s*('(?:[^'\\]|\\.)*'|[^,)]*)/g;
+const NATIVE_ID_CALL = /\bnativeId\s*\(/;
 
 /**
  * Static checks fhirpath.js does not make at compile time: an undefined `%variable` or an unknown
@@ -29,6 +32,9 @@ export function lintExpression(text: string, scope: ExpressionScope): string[] {
     if (!scope.variables.has(name) && !BUILT_IN_VARIABLES.has(name)) {
       problems.push(`%${name} is not defined here`);
     }
+  }
+  if (!scope.reverse && NATIVE_ID_CALL.test(withoutStrings)) {
+    problems.push('nativeId() is only available in reverse templates');
   }
   for (const [, fn, argument = ''] of text.matchAll(TRANSLATE_CALL)) {
     const id = literal(argument);

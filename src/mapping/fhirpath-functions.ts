@@ -16,6 +16,8 @@ export const MAPPING_FUNCTION_NAMES = [
   'gatewayId',
   'dateOnly',
   'instant',
+  'nativeId',
+  'entries',
 ] as const;
 
 /** Functions whose first argument is a ConceptMap id (checked at load). */
@@ -104,7 +106,57 @@ export function createMappingFunctions(deps: MappingFunctionDependencies): Recor
       body: (state, texts, zone) =>
         each(texts, (text) => dates.instant(text, zone as string | undefined, state.path)),
     },
+    entries: {
+      arity: { 1: ['Any'] },
+      body: (_state, objects) => {
+        // `{key, value}` per property with a value, in the object's order: lets `each`/`$each`
+        // iterate over a native object whose keys are data (DrChrono vitals).
+        const out: Array<{ key: string; value: unknown }> = [];
+        for (const object of Array.isArray(objects) ? objects : [objects]) {
+          if (typeof object !== 'object' || object === null || Array.isArray(object)) continue;
+          for (const [key, value] of Object.entries(object)) {
+            if (value !== null && value !== undefined && !isBlank(value)) out.push({ key, value });
+          }
+        }
+        return out;
+      },
+    },
+    nativeId: {
+      arity: { 1: ['Any'] },
+      body: (state, references) => each(references, (reference) => resolveNativeId(reference, state)),
+    },
   };
+}
+
+/**
+ * `nativeId(reference)` in reverse templates: the native id behind a gateway reference, from the
+ * resolver the caller of reverse() passes. Anything that cannot be resolved fails the reverse run
+ * (a write payload without its patient or doctor is worse than no write); messages name the
+ * template path only, never the reference.
+ */
+function resolveNativeId(reference: unknown, state: RunState): string | number | undefined {
+  const literal =
+    typeof reference === 'string'
+      ? reference
+      : typeof reference === 'object' && reference !== null
+        ? (reference as { reference?: unknown }).reference
+        : undefined;
+  if (typeof literal !== 'string' || isBlank(literal)) {
+    throw new MappingFailure('nativeId: the value is not a reference with a literal reference', state.path);
+  }
+  if (!state.resolveNativeId) {
+    throw new MappingFailure(
+      'nativeId() needs a native-id resolver: reverse() was called without one',
+      state.path,
+    );
+  }
+  const found = state.resolveNativeId(literal);
+  if (
+    typeof found === 'number' ? !Number.isSafeInteger(found) : typeof found !== 'string' || isBlank(found)
+  ) {
+    throw new MappingFailure('nativeId: the reference cannot be resolved to a native id', state.path);
+  }
+  return found;
 }
 
 /**

@@ -124,9 +124,14 @@ function compileMappingFile(input: FileInput): CompiledMapping | undefined {
     report,
     fragment: (name, typePath, path) => input.fragments(name, typePath, (message) => report(path, message)),
   };
-  const expression = (field: 'id' | 'qualifier' | 'when', text: string | null | undefined) => {
+  // Under `each`, the qualifier and the template see the item as %item (and its position as %index).
+  const itemScope: ExpressionScope = spec.each
+    ? { ...scope, variables: new Set([...scope.variables, 'item', 'index']) }
+    : scope;
+  const expression = (field: 'id' | 'qualifier' | 'when' | 'each', text: string | null | undefined) => {
     if (text === null || text === undefined) return undefined;
-    for (const problem of lintExpression(text.slice(1), scope)) report([field], problem);
+    const fieldScope = field === 'qualifier' ? itemScope : scope;
+    for (const problem of lintExpression(text.slice(1), fieldScope)) report([field], problem);
     try {
       return input.compileExpression(text.slice(1));
     } catch (error) {
@@ -138,16 +143,20 @@ function compileMappingFile(input: FileInput): CompiledMapping | undefined {
   const id = expression('id', spec.id);
   const qualifier = expression('qualifier', spec.qualifier);
   const when = expression('when', spec.when);
+  const each = expression('each', spec.each);
+  if (spec.each && !spec.qualifier) {
+    report(['each'], 'each needs a qualifier: every item becomes a resource with its own id');
+  }
   const template = compileTemplate(
     spec.template,
     { docPath: ['template'], label: spec.target, typePath: spec.target },
-    context,
+    { ...context, scope: itemScope },
   );
   const reverseTemplate = spec.reverse
     ? compileTemplate(
         spec.reverse.template,
         { docPath: ['reverse', 'template'], label: 'payload', typePath: undefined },
-        context,
+        { ...context, scope: { ...scope, reverse: true } },
       )
     : undefined;
 
@@ -159,6 +168,7 @@ function compileMappingFile(input: FileInput): CompiledMapping | undefined {
     target: spec.target,
     id,
     qualifier,
+    each,
     when,
     rewriteReferences: spec.rewriteReferences,
     template,

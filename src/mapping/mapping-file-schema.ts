@@ -12,6 +12,8 @@ export const mappingFileSchema = z.strictObject({
   target: z.string().regex(/^[A-Z][A-Za-z]+$/, 'must be a FHIR resource type'),
   id: expression,
   qualifier: expression.nullish(),
+  /** One resource per item of this expression (`%item`, `%index` in qualifier and template). */
+  each: expression.nullish(),
   when: expression.nullish(),
   conceptMaps: z.array(z.string().min(1)).default([]),
   /** Rewrite literal FHIR references (`Type/id`) to gateway references: for FHIR sources (Epic). */

@@ -5,7 +5,7 @@ import { errorIssues } from '../fhir/operation-outcome.ts';
 import type { ConnectionScope } from '../fhir/references.ts';
 import { validateResource } from '../fhir/validate-resource.ts';
 import type { CompiledMapping } from './compile-mapping.ts';
-import { MappingFailure, type RunState } from './run-state.ts';
+import { MappingFailure, type NativeIdResolver, type RunState } from './run-state.ts';
 
 export type MapFailure = { ok: false; reason: string; path: string; mapping: string };
 export type MapResult =
@@ -16,6 +16,15 @@ export type MapResult =
 export type ReverseResult =
   | { ok: true; payload: Record<string, unknown> }
   | { ok: false; reason: string; path: string };
+
+export type ReverseOptions = {
+  /**
+   * Answers `nativeId(reference)`: the native id behind a gateway reference (the gateway reads the
+   * referenced resource from the store, see nativeIdFromResource). Without it, a reverse template
+   * that writes a reference fails.
+   */
+  readonly resolveNativeId?: NativeIdResolver;
+};
 
 export type ForwardOptions = {
   /** The FHIR base URL of a FHIR source, so absolute references to it are rewritten too. */
@@ -36,7 +45,8 @@ export type MappingSet = {
     scope: ConnectionScope,
     options?: ForwardOptions,
   ): MapResult;
-  reverse(source: SourceSystem, entity: string, resource: Resource): ReverseResult;
+  /** The native write payload for a resource; never throws. */
+  reverse(source: SourceSystem, entity: string, resource: Resource, options?: ReverseOptions): ReverseResult;
 };
 
 export function createMappingSet(mappings: readonly CompiledMapping[], defs: FhirDefinitions): MappingSet {
@@ -71,30 +81,31 @@ export function createMappingSet(mappings: readonly CompiledMapping[], defs: Fhi
       const warnings: OperationOutcomeIssue[] = [];
       for (const mapping of found) {
         const state: RunState = { scope, warnings, path: mapping.target };
-        let resource: Resource | undefined;
+        let produced: Resource[];
         try {
-          resource = mapping.forward(record, state, options.fhirBaseUrl);
+          produced = mapping.forward(record, state, options.fhirBaseUrl);
         } catch (error) {
           return failure(error, state.path, mapping.file);
         }
-        if (resource === undefined) continue;
-        const outcome = validateResource(defs, resource);
-        const errors = errorIssues(outcome);
-        if (errors.length > 0) {
-          return {
-            ok: false,
-            reason: `invalid FHIR R4: ${errors.map(issueText).join('; ')}`,
-            path: errors[0]?.expression?.[0] ?? mapping.target,
-            mapping: mapping.file,
-          };
+        for (const resource of produced) {
+          const outcome = validateResource(defs, resource);
+          const errors = errorIssues(outcome);
+          if (errors.length > 0) {
+            return {
+              ok: false,
+              reason: `invalid FHIR R4: ${errors.map(issueText).join('; ')}`,
+              path: errors[0]?.expression?.[0] ?? mapping.target,
+              mapping: mapping.file,
+            };
+          }
+          warnings.push(...outcome.issue.filter((issue) => issue.severity === 'warning'));
+          resources.push(resource);
         }
-        warnings.push(...outcome.issue.filter((issue) => issue.severity === 'warning'));
-        resources.push(resource);
       }
       return resources.length === 0 ? { ok: false, skipped: true } : { ok: true, resources, warnings };
     },
 
-    reverse(source, entity, resource) {
+    reverse(source, entity, resource, options = {}) {
       const mapping = mappingsFor(source, entity).find(
         (m) => m.target === resource.resourceType && m.hasReverse,
       );
@@ -105,7 +116,12 @@ export function createMappingSet(mappings: readonly CompiledMapping[], defs: Fhi
           path: '',
         };
       }
-      const state: RunState = { scope: undefined, warnings: [], path: 'payload' };
+      const state: RunState = {
+        scope: undefined,
+        warnings: [],
+        path: 'payload',
+        ...(options.resolveNativeId ? { resolveNativeId: options.resolveNativeId } : {}),
+      };
       try {
         return { ok: true, payload: mapping.reverse(resource, state) };
       } catch (error) {

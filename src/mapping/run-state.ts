@@ -13,7 +13,15 @@ export type RunState = {
   readonly warnings: OperationOutcomeIssue[];
   /** Template path of the value being evaluated, e.g. `Patient.telecom.use`. */
   path: string;
+  /** Answers `nativeId(reference)` in reverse runs; absent when the caller gave no resolver. */
+  readonly resolveNativeId?: NativeIdResolver;
 };
+
+/**
+ * The native id behind a gateway reference (`Type/<gateway id>`), or undefined when it is unknown.
+ * The gateway reads the referenced resource and takes its native-id identifier (native-id.ts).
+ */
+export type NativeIdResolver = (reference: string) => string | number | undefined;
 
 export const RUN_STATE: unique symbol = Symbol('mapping run state');
 
