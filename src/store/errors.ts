@@ -93,3 +93,15 @@ export class ConcurrentWriteError extends StoreError {
     super('concurrent-write', `${type}/${id}: too many concurrent writers, gave up`);
   }
 }
+
+export class SearchUnavailableError extends StoreError {
+  constructor() {
+    super('search-unavailable', 'search needs a search index: open the store with StoreOptions.indexer');
+  }
+}
+
+export class InvalidSearchError extends StoreError {
+  constructor(message: string) {
+    super('invalid-search', message);
+  }
+}

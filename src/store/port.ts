@@ -1,4 +1,5 @@
 import type { Resource } from 'fhir/r4';
+import type { SearchQuery } from '../fhir/search-query.ts';
 
 /**
  * The Store port: everything the gateway persists, behind one interface with two adapters
@@ -63,6 +64,14 @@ export type PutOptions = {
 
 export type ListPage = { items: StoredResource[]; next: string | undefined };
 
+export type SearchPage = {
+  items: StoredResource[];
+  /** Opaque keyset cursor for the next page (pass it back as the query's `cursor`); undefined on the last page. */
+  next: string | undefined;
+  /** Matches over all pages; only computed when the query asks `_total=accurate`. */
+  total?: number;
+};
+
 export type ResourceStore = {
   /** Writes a resource; the answer says whether it was created, updated or unchanged (by content hash). */
   put(tenant: string, resource: Resource, options?: PutOptions): Promise<PutResult>;
@@ -87,6 +96,12 @@ export type ResourceStore = {
   delete(tenant: string, type: string, id: string): Promise<{ deleted: boolean; seq: number | undefined }>;
   /** Current, non-deleted resources of a type ordered by id, with an opaque keyset cursor. */
   list(tenant: string, type: string, page: { limit: number; after?: string }): Promise<ListPage>;
+  /**
+   * FHIR search over current, non-deleted resources of one type in one tenant (see docs/search.md):
+   * clauses AND, values in a clause OR; sorted by `query.sort` then id; `query.count` per page,
+   * continued with `query.cursor`. Throws SearchUnavailableError when the store has no indexer.
+   */
+  search(tenant: string, type: string, query: SearchQuery): Promise<SearchPage>;
 };
 
 export type Change = {

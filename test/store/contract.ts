@@ -212,6 +212,22 @@ export function storeContract(makeHarness: () => Promise<StoreHarness>): void {
       expect(changes).toHaveLength(3);
     });
 
+    it('updates a large batch in one putMany (FerretDB hangs on 100+ update statements)', async () => {
+      await newTenant();
+      const ids = Array.from({ length: 150 }, (_, i) => `b${i}`);
+      await store.resources.putMany(
+        tenant,
+        ids.map((id) => patient(id, 'Before')),
+      );
+      const updated = await store.resources.putMany(
+        tenant,
+        ids.map((id) => patient(id, 'After')),
+      );
+      expect(updated.every((r) => r.outcome === 'updated' && r.stored.versionId === 2)).toBe(true);
+      const read = await store.resources.read(tenant, 'Patient', 'b149');
+      expect((read?.resource as Patient | undefined)?.name?.[0]?.family).toBe('After');
+    });
+
     it('isolates tenants', async () => {
       const a = await newTenant();
       const b = await newTenant();

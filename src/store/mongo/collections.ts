@@ -1,4 +1,5 @@
 import type { Collection, Db } from 'mongodb';
+import type { SearchFields } from './search-fields.ts';
 
 export type ResourceDoc = {
   _id: string;
@@ -12,7 +13,10 @@ export type ResourceDoc = {
   connection: string | null;
   /** Serialized resource: keeps FHIR JSON exact (no key reordering, no `$`-name limits). */
   body: string;
-};
+} & Partial<SearchFields>;
+
+/** Reads of resources never need the search fields (they can be larger than the body). */
+export const WITHOUT_SEARCH_FIELDS = { projection: { ik: 0, rx: 0, sk: 0 } } as const;
 
 export type ChangeDoc = {
   _id: number;
@@ -81,6 +85,8 @@ export function collections(db: Db): Collections {
 export async function ensureIndexes(c: Collections): Promise<void> {
   await Promise.all([
     c.resources.createIndex({ tenant: 1, type: 1, deleted: 1, id: 1 }),
+    // Search: one multikey index over the composite keys serves every clause kind (search-keys.ts).
+    c.resources.createIndex({ tenant: 1, type: 1, ik: 1 }),
     c.versions.createIndex({ tenant: 1, type: 1, id: 1, versionId: 1 }),
     c.versions.createIndex({ logged: 1 }),
     // One change per version: a version adopted by a concurrent writer is never logged twice.

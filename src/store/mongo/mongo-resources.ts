@@ -6,12 +6,15 @@ import { checkId, checkResourceInput, checkTypeName } from '../resource-input.ts
 import type { StoreOptions } from '../store-options.ts';
 import type { TenantGuard } from '../tenant-guard.ts';
 import { planWrite, TOMBSTONE_HASH, tombstone } from '../versioning.ts';
-import { type Collections, isDuplicateKey, type ResourceDoc } from './collections.ts';
+import { type Collections, isDuplicateKey, type ResourceDoc, WITHOUT_SEARCH_FIELDS } from './collections.ts';
 import { appendChanges } from './mongo-change-log.ts';
+import { createMongoSearch } from './mongo-search.ts';
+import { NO_SEARCH_FIELDS, type SearchFields, searchFields } from './search-fields.ts';
 
 type VersionDoc = ResourceDoc & { logged: boolean; action: string };
 
 const MAX_WRITE_ATTEMPTS = 50;
+const PROJECTION_CHUNK = 50;
 const keyOf = (tenant: string, type: string, id: string) => `${tenant}/${type}/${id}`;
 
 /**
@@ -23,9 +26,27 @@ const keyOf = (tenant: string, type: string, id: string) => `${tenant}/${type}/$
  */
 export function createMongoResources(c: Collections, options: StoreOptions, tenants: TenantGuard) {
   const now = () => new Date((options.now ?? Date.now)()).toISOString();
+  const { indexer } = options;
+  /** Search fields computed while planning a version, before anything is written (an indexer error fails the put cleanly). */
+  const planned = new WeakMap<VersionDoc, SearchFields>();
+  const prepare = (v: VersionDoc, resource: Resource): VersionDoc => {
+    if (indexer) planned.set(v, searchFields(indexer(resource)));
+    return v;
+  };
+  /**
+   * The current-resource document of a version, carrying its search fields, so the index changes
+   * in the same single-document write as the resource. A version finished after a crash has no
+   * planned fields: they are recomputed from its body.
+   */
+  const currentOf = (v: VersionDoc): ResourceDoc => {
+    const doc = currentDoc(v);
+    if (!indexer) return doc;
+    if (v.deleted) return { ...doc, ...NO_SEARCH_FIELDS };
+    return { ...doc, ...(planned.get(v) ?? searchFields(indexer(JSON.parse(v.body) as Resource))) };
+  };
 
   const project = async (v: VersionDoc): Promise<void> => {
-    const current = currentDoc(v);
+    const current = currentOf(v);
     try {
       await c.resources.replaceOne({ _id: current._id, versionId: { $lt: v.versionId } }, current, {
         upsert: true,
@@ -58,7 +79,7 @@ export function createMongoResources(c: Collections, options: StoreOptions, tena
   > => {
     const key = keyOf(tenant, type, id);
     for (let attempt = 0; attempt < MAX_WRITE_ATTEMPTS; attempt++) {
-      const current = await c.resources.findOne({ _id: key });
+      const current = await c.resources.findOne({ _id: key }, WITHOUT_SEARCH_FIELDS);
       const version = decide(current);
       if (version === 'unchanged' || version === 'absent') return { current, kind: version };
       try {
@@ -84,17 +105,20 @@ export function createMongoResources(c: Collections, options: StoreOptions, tena
     const result = await writeVersion(tenant, type, id, (current) => {
       const plan = planWrite(current ?? undefined, resource, at);
       if (plan.kind === 'unchanged') return 'unchanged';
-      return versionDoc(
-        tenant,
-        type,
-        id,
-        plan.versionId,
-        at,
-        plan.hash,
-        false,
-        connection,
+      return prepare(
+        versionDoc(
+          tenant,
+          type,
+          id,
+          plan.versionId,
+          at,
+          plan.hash,
+          false,
+          connection,
+          plan.resource,
+          plan.action,
+        ),
         plan.resource,
-        plan.action,
       );
     });
     if ('kind' in result) {
@@ -120,10 +144,12 @@ export function createMongoResources(c: Collections, options: StoreOptions, tena
     const keys = resources.map((r) => keyOf(tenant, r.resourceType, r.id as string));
     const repeated = new Set(keys.filter((k, i) => keys.indexOf(k) !== i));
     const currentDocs = new Map(
-      (await c.resources.find({ _id: { $in: [...new Set(keys)] } }).toArray()).map((d) => [d._id, d]),
+      (await c.resources.find({ _id: { $in: [...new Set(keys)] } }, WITHOUT_SEARCH_FIELDS).toArray()).map(
+        (d) => [d._id, d],
+      ),
     );
     const at = now();
-    const planned: Array<{ index: number; version: VersionDoc; action: 'created' | 'updated' }> = [];
+    const toWrite: Array<{ index: number; version: VersionDoc; action: 'created' | 'updated' }> = [];
     const fallback: number[] = [];
     resources.forEach((resource, index) => {
       const key = keys[index] as string;
@@ -138,33 +164,36 @@ export function createMongoResources(c: Collections, options: StoreOptions, tena
         return;
       }
       const type = resource.resourceType;
-      const version = versionDoc(
-        tenant,
-        type,
-        resource.id as string,
-        plan.versionId,
-        at,
-        plan.hash,
-        false,
-        connection,
+      const version = prepare(
+        versionDoc(
+          tenant,
+          type,
+          resource.id as string,
+          plan.versionId,
+          at,
+          plan.hash,
+          false,
+          connection,
+          plan.resource,
+          plan.action,
+        ),
         plan.resource,
-        plan.action,
       );
-      planned.push({ index, version, action: plan.action });
+      toWrite.push({ index, version, action: plan.action });
     });
-    let written = planned;
-    if (planned.length > 0) {
+    let written = toWrite;
+    if (toWrite.length > 0) {
       try {
         await c.versions.insertMany(
-          planned.map((p) => p.version),
+          toWrite.map((p) => p.version),
           { ordered: false },
         );
       } catch (err) {
         const writeErrors = (err as { writeErrors?: Array<{ index: number; code?: number }> }).writeErrors;
         if (!writeErrors || writeErrors.some((e) => e.code !== 11000)) throw err;
         const failed = new Set(writeErrors.map((e) => e.index));
-        written = planned.filter((_, k) => !failed.has(k));
-        for (const k of failed) fallback.push((planned[k] as (typeof planned)[number]).index);
+        written = toWrite.filter((_, k) => !failed.has(k));
+        for (const k of failed) fallback.push((toWrite[k] as (typeof toWrite)[number]).index);
       }
     }
     if (written.length > 0) {
@@ -172,27 +201,35 @@ export function createMongoResources(c: Collections, options: StoreOptions, tena
         c,
         written.map((p) => changeOf(p.version)),
       );
-      await c.resources
-        .bulkWrite(
-          written.map((p) => {
-            const current = currentDoc(p.version);
-            return p.version.versionId === 1
-              ? { insertOne: { document: current } }
-              : {
-                  replaceOne: {
-                    filter: { _id: current._id, versionId: { $lt: current.versionId } },
-                    replacement: current,
-                  },
-                };
-          }),
-          { ordered: false },
-        )
-        .catch(async (err: unknown) => {
-          // A concurrent writer got there first: re-project one by one (idempotent, never regresses).
-          if (!isDuplicateKey((err as { writeErrors?: unknown[] }).writeErrors?.[0]) && !isDuplicateKey(err))
-            throw err;
-          for (const p of written) await project(p.version);
-        });
+      // FerretDB never answers an update command of 100 or more statements, so project in
+      // chunks (docs/ferretdb.md); on MongoDB this costs a few more round trips per batch.
+      for (let from = 0; from < written.length; from += PROJECTION_CHUNK) {
+        const chunk = written.slice(from, from + PROJECTION_CHUNK);
+        await c.resources
+          .bulkWrite(
+            chunk.map((p) => {
+              const current = currentOf(p.version);
+              return p.version.versionId === 1
+                ? { insertOne: { document: current } }
+                : {
+                    replaceOne: {
+                      filter: { _id: current._id, versionId: { $lt: current.versionId } },
+                      replacement: current,
+                    },
+                  };
+            }),
+            { ordered: false },
+          )
+          .catch(async (err: unknown) => {
+            // A concurrent writer got there first: re-project one by one (idempotent, never regresses).
+            if (
+              !isDuplicateKey((err as { writeErrors?: unknown[] }).writeErrors?.[0]) &&
+              !isDuplicateKey(err)
+            )
+              throw err;
+            for (const p of chunk) await project(p.version);
+          });
+      }
       await c.versions.updateMany(
         { _id: { $in: written.map((p) => p.version._id) } },
         { $set: { logged: true } },
@@ -219,12 +256,12 @@ export function createMongoResources(c: Collections, options: StoreOptions, tena
       return putBatch(tenant, checked, opts?.connection ?? null);
     },
     async read(tenant, type, id) {
-      const doc = await c.resources.findOne({ _id: keyOf(tenant, type, id) });
+      const doc = await c.resources.findOne({ _id: keyOf(tenant, type, id) }, WITHOUT_SEARCH_FIELDS);
       return doc ? toStored(doc) : undefined;
     },
     async readMany(tenant, keys) {
       const docs = await c.resources
-        .find({ _id: { $in: keys.map((k) => keyOf(tenant, k.type, k.id)) } })
+        .find({ _id: { $in: keys.map((k) => keyOf(tenant, k.type, k.id)) } }, WITHOUT_SEARCH_FIELDS)
         .toArray();
       const byKey = new Map(docs.map((d) => [d._id, d]));
       return keys.map((k) => {
@@ -268,7 +305,7 @@ export function createMongoResources(c: Collections, options: StoreOptions, tena
     async list(tenant, type, page) {
       const after = page.after === undefined ? '' : decodeListCursor(page.after);
       const docs = await c.resources
-        .find({ tenant, type, deleted: false, id: { $gt: after } })
+        .find({ tenant, type, deleted: false, id: { $gt: after } }, WITHOUT_SEARCH_FIELDS)
         .sort({ id: 1 })
         .limit(page.limit + 1)
         .toArray();
@@ -276,6 +313,7 @@ export function createMongoResources(c: Collections, options: StoreOptions, tena
       const last = items.at(-1);
       return { items, next: docs.length > page.limit && last ? encodeListCursor(last.id) : undefined };
     },
+    search: createMongoSearch(c, indexer !== undefined, toStored),
     /** Finishes versions a crashed writer left unlogged; run at open. */
     async recoverUnlogged() {
       const orphans = await c.versions.find({ logged: false }).sort({ _id: 1 }).toArray();

@@ -1,4 +1,5 @@
 import type { DatabaseSync } from 'node:sqlite';
+import { searchIndexSchema } from './search-index.ts';
 
 /**
  * The SQLite schema, applied idempotently at open. `resources` holds the current version,
@@ -64,4 +65,5 @@ export function applySchema(db: DatabaseSync): void {
       PRIMARY KEY (tenant, id)
     ) WITHOUT ROWID;
   `);
+  db.exec(searchIndexSchema());
 }

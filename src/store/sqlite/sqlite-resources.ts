@@ -2,24 +2,17 @@ import type { DatabaseSync } from 'node:sqlite';
 import type { Resource } from 'fhir/r4';
 import { decodeListCursor, encodeListCursor } from '../cursor.ts';
 import { ResourceGoneError, ResourceNotFoundError } from '../errors.ts';
-import type { PutOptions, PutResult, ResourceKey, ResourceStore, StoredResource } from '../port.ts';
+import type { PutOptions, PutResult, ResourceKey, ResourceStore } from '../port.ts';
 import { checkId, checkResourceInput, checkTypeName } from '../resource-input.ts';
 import type { StoreOptions } from '../store-options.ts';
 import type { TenantGuard } from '../tenant-guard.ts';
 import { type CurrentVersion, planWrite, TOMBSTONE_HASH, tombstone } from '../versioning.ts';
+import { type ResourceRow, toStored } from './resource-row.ts';
+import { createSearchIndexWriter } from './search-index.ts';
+import { createSqliteSearch } from './sqlite-search.ts';
 import { inWriteTransaction } from './transaction.ts';
 
-type Row = {
-  tenant: string;
-  type: string;
-  id: string;
-  version_id: number;
-  last_updated: string;
-  hash: string;
-  deleted: number;
-  connection: string | null;
-  body: string;
-};
+type Row = ResourceRow;
 
 export function createSqliteResources(
   db: DatabaseSync,
@@ -27,6 +20,8 @@ export function createSqliteResources(
   tenants: TenantGuard,
 ): ResourceStore {
   const now = () => new Date((options.now ?? Date.now)()).toISOString();
+  const { indexer } = options;
+  const searchIndex = createSearchIndexWriter(db);
   const stmt = {
     current: db.prepare(
       'SELECT version_id, hash, deleted FROM resources WHERE tenant = ? AND type = ? AND id = ?',
@@ -69,6 +64,11 @@ export function createSqliteResources(
     const values = [tenant, type, id, plan.versionId, at, plan.hash, 0, connection, body] as const;
     stmt.insertVersion.run(...values);
     stmt.upsertCurrent.run(...values);
+    if (indexer) {
+      // Indexed from the stamped copy, so _lastUpdated is searchable; same transaction as the row.
+      if (current && !current.deleted) searchIndex.remove(tenant, type, id);
+      searchIndex.insert(tenant, type, id, indexer(plan.resource));
+    }
     const change = stmt.insertChange.run(tenant, type, id, plan.versionId, plan.action, at, connection);
     return {
       outcome: plan.action,
@@ -136,6 +136,7 @@ export function createSqliteResources(
         const values = [tenant, type, id, versionId, at, TOMBSTONE_HASH, 1, null, body] as const;
         stmt.insertVersion.run(...values);
         stmt.upsertCurrent.run(...values);
+        if (indexer) searchIndex.remove(tenant, type, id);
         const change = stmt.insertChange.run(tenant, type, id, versionId, 'deleted', at, null);
         return { deleted: true, seq: Number(change.lastInsertRowid) };
       });
@@ -147,6 +148,7 @@ export function createSqliteResources(
       const last = items.at(-1);
       return { items, next: rows.length > page.limit && last ? encodeListCursor(last.id) : undefined };
     },
+    search: createSqliteSearch(db, indexer !== undefined).search,
   };
 }
 
@@ -154,18 +156,4 @@ function toCurrent(
   row: { version_id: number; hash: string; deleted: number } | undefined,
 ): CurrentVersion | undefined {
   return row ? { versionId: row.version_id, hash: row.hash, deleted: row.deleted === 1 } : undefined;
-}
-
-function toStored(row: Row): StoredResource {
-  return {
-    tenant: row.tenant,
-    type: row.type,
-    id: row.id,
-    versionId: row.version_id,
-    lastUpdated: row.last_updated,
-    hash: row.hash,
-    deleted: row.deleted === 1,
-    connection: row.connection ?? undefined,
-    resource: JSON.parse(row.body) as Resource,
-  };
 }

@@ -1,0 +1,454 @@
+import { randomUUID } from 'node:crypto';
+import type { Patient, Resource } from 'fhir/r4';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { loadFhirDefinitions } from '../../src/fhir/definitions.ts';
+import { extractIndexEntries } from '../../src/fhir/extract-index-entries.ts';
+import type { IndexEntry } from '../../src/fhir/index-entry.ts';
+import { matchesQuery } from '../../src/fhir/match-search.ts';
+import { parseSearch } from '../../src/fhir/parse-search.ts';
+import { SearchError } from '../../src/fhir/search-error.ts';
+import { searchIndexer } from '../../src/fhir/search-indexer.ts';
+import type { SearchQuery } from '../../src/fhir/search-query.ts';
+import { CursorError, InvalidSearchError, SearchUnavailableError } from '../../src/store/errors.ts';
+import type { SearchPage, Store } from '../../src/store/port.ts';
+import { compareCodePoints, compareSortValues, sortValueOf } from '../../src/store/search-sort.ts';
+import type { StoreOptions } from '../../src/store/store-options.ts';
+import { searchFixtures } from '../support/search-fixtures.ts';
+
+/** How the search suite reaches one adapter; every `open` sees the same database. */
+export type SearchHarness = {
+  open(options: Pick<StoreOptions, 'indexer' | 'now'>): Promise<Store>;
+  cleanup(): Promise<void>;
+};
+
+const defs = loadFhirDefinitions({
+  resourceTypes: ['Patient', 'Observation', 'Appointment', 'Encounter', 'ChargeItem'],
+});
+/** "Now" for `ap` date tolerance, fixed so the expectations do not drift. */
+const NOW = Date.parse('2025-06-01T00:00:00Z');
+/** The fixtures are written in three batches an hour apart, so _lastUpdated has something to tell apart. */
+const LOADED_AT = Date.parse('2025-03-01T00:00:00Z');
+const HOUR = 3_600_000;
+
+/**
+ * Queries over the fixtures, each checked against the reference semantics (matchesQuery, and the
+ * sort order of search-sort.ts). Together they cover every clause kind, modifier and prefix.
+ */
+const QUERIES: ReadonlyArray<readonly [type: string, query: string]> = [
+  ['Patient', ''],
+  ['Patient', 'family=smi'],
+  ['Patient', 'family=ALV'],
+  ['Patient', 'family=mü'],
+  ['Patient', 'family:exact=Álvarez'],
+  ['Patient', 'family:contains=son'],
+  ['Patient', 'name=jose'],
+  ['Patient', 'given=zo,eve'],
+  ['Patient', 'name=smith&given=anna'],
+  ['Patient', 'address-city=spring'],
+  ['Patient', 'address:contains=elm st'],
+  ['Patient', 'address=spring'],
+  ['Patient', 'birthdate=1980'],
+  ['Patient', 'birthdate=ge1980-01-01&birthdate=lt1990-01-01'],
+  ['Patient', 'birthdate=lt1950'],
+  ['Patient', 'birthdate=gt2000-06'],
+  ['Patient', 'birthdate=sa1990'],
+  ['Patient', 'birthdate=eb1950-01-01'],
+  ['Patient', 'birthdate=ne1980'],
+  ['Patient', 'birthdate=ap1975-06-15'],
+  ['Patient', 'birthdate=le1960-03-04'],
+  ['Patient', 'birthdate=ge1990'],
+  ['Patient', 'birthdate:missing=true'],
+  ['Patient', 'gender:missing=false&_sort=family'],
+  ['Patient', 'gender=female'],
+  ['Patient', 'gender:not=male'],
+  ['Patient', 'gender=male,other'],
+  ['Patient', 'identifier=MRN1005'],
+  ['Patient', 'identifier=https://jane.example/mrn|MRN1010,https://jane.example/mrn|MRN1011'],
+  ['Patient', 'identifier=|LEGACY-3'],
+  ['Patient', 'identifier=https://jane.example/mrn|'],
+  ['Patient', 'identifier:text=legacy'],
+  ['Patient', 'active=false'],
+  ['Patient', 'active:missing=true'],
+  ['Patient', 'email=patient2@example.org,patient9@example.org'],
+  ['Patient', 'telecom=phone|%2B1-555-0102'],
+  ['Patient', 'general-practitioner=Practitioner/pr-2'],
+  ['Patient', 'general-practitioner=pr-3'],
+  ['Patient', 'general-practitioner:Practitioner=pr-1'],
+  ['Patient', '_id=pat-001,pat-050,pat-999'],
+  ['Patient', '_tag=urn:fhir-gateway:source|jane'],
+  ['Patient', '_source=urn:fhir-gateway:connection:epic-org'],
+  ['Patient', '_connection=drchrono-1'],
+  ['Patient', '_profile=http://hl7.org/fhir/us/core/StructureDefinition/us-core-patient'],
+  ['Patient', '_profile:below=http://hl7.org/fhir/us/core'],
+  ['Patient', '_source:above=urn:fhir-gateway:connection:jane-main/extra'],
+  ['Patient', '_profile:missing=true&gender=female'],
+  ['Patient', '_lastUpdated=gt2025-03-01T00:30:00Z'],
+  ['Patient', '_lastUpdated=2025-03-01T01:00:00Z'],
+  ['Patient', '_sort=birthdate'],
+  ['Patient', '_sort=-birthdate'],
+  ['Patient', 'family=s&_sort=family,-birthdate'],
+  ['Patient', 'gender=female&_sort=-family,given'],
+  ['Patient', '_sort=-_lastUpdated,gender'],
+  ['Patient', '_sort=identifier'],
+  ['Patient', '_sort=-general-practitioner'],
+  ['Observation', 'code=8867-4'],
+  ['Observation', 'code=http://loinc.org|29463-7'],
+  ['Observation', 'code=urn:drchrono:lab-code|'],
+  ['Observation', 'code:text=blood'],
+  ['Observation', 'code:text=pressure'],
+  ['Observation', 'code:not=8867-4'],
+  ['Observation', 'subject=Patient/pat-003'],
+  ['Observation', 'patient=pat-053'],
+  ['Observation', 'subject:Patient=pat-020'],
+  ['Observation', 'subject=https://epic.example/fhir/Patient/pat-045'],
+  ['Observation', 'subject:missing=true'],
+  ['Observation', 'date=2021'],
+  ['Observation', 'date=ge2022-03-01&date=lt2022-09-01'],
+  ['Observation', 'date=gt2024-06-01T00:00:00Z'],
+  ['Observation', 'date=ap2020-06-01'],
+  ['Observation', 'date=eb2019-06'],
+  ['Observation', 'date=sa2023'],
+  ['Observation', 'date=le2019-09'],
+  ['Observation', 'date:missing=true'],
+  ['Observation', 'value-quantity=gt100'],
+  ['Observation', 'value-quantity=le37.5|http://unitsofmeasure.org|Cel'],
+  ['Observation', 'value-quantity=ap70||kg'],
+  ['Observation', 'value-quantity=ne80'],
+  ['Observation', 'value-quantity=lt60,gt200'],
+  ['Observation', 'value-quantity=eb50&value-quantity=sa40'],
+  ['Observation', 'value-string=neg'],
+  ['Observation', 'value-concept=http://snomed.info/sct|260385009'],
+  ['Observation', 'category=laboratory&status=final,amended'],
+  ['Observation', 'identifier=urn:epic:result|R-22,R-33'],
+  ['Observation', 'subject=Patient/pat-044&date=ge2020&code=8480-6,8867-4&_sort=-date'],
+  ['Observation', 'code=8867-4&_sort=-date'],
+  ['Observation', 'category=vital-signs&_sort=value-quantity'],
+  ['Observation', '_sort=code,-date'],
+  ['Observation', '_sort=subject,date'],
+  ['Observation', '_sort=-_id'],
+  ['Appointment', 'date=ge2024-06-01'],
+  ['Appointment', 'status=booked,arrived'],
+  ['Appointment', 'actor=Practitioner/pr-1'],
+  ['Appointment', 'patient=pat-007,pat-008,pat-009,pat-010,pat-011'],
+  ['Appointment', 'practitioner:missing=true'],
+  ['Appointment', 'service-type=physio-initial&_sort=date'],
+  ['Encounter', 'date=2023'],
+  ['Encounter', 'date=ge2024-01-01'],
+  ['Encounter', 'length=gt40'],
+  ['Encounter', 'length=45|http://unitsofmeasure.org|min'],
+  ['Encounter', 'class=AMB&_sort=-date'],
+  ['Encounter', 'participant:missing=true'],
+  ['ChargeItem', 'factor-override=1'],
+  ['ChargeItem', 'factor-override=gt1'],
+  ['ChargeItem', 'factor-override=ap100'],
+  ['ChargeItem', 'factor-override=1.25'],
+  ['ChargeItem', 'factor-override=le0.8'],
+  ['ChargeItem', 'factor-override=ne1'],
+  ['ChargeItem', 'price-override=gt80|urn:iso:std:iso:4217|USD'],
+  ['ChargeItem', 'price-override=85.5,120'],
+  ['ChargeItem', 'quantity=2'],
+  ['ChargeItem', '_sort=-factor-override'],
+  ['ChargeItem', '_sort=price-override'],
+];
+
+/** Queries whose reference answer is legitimately empty (they prove a clause can exclude everything). */
+const EMPTY_ANSWERS = new Set<string>([]);
+
+const parse = (type: string, query: string): SearchQuery =>
+  parseSearch(defs, type, new URLSearchParams(query), { now: NOW });
+
+type Indexed = { type: string; id: string; entries: IndexEntry[] };
+
+/** The reference answer: the stored resources that match, in the order the query asks for. */
+function expectedIds(stored: readonly Indexed[], query: SearchQuery): string[] {
+  const rows = stored
+    .filter((s) => s.type === query.resourceType)
+    .filter((row) => matchesQuery(row.entries, query))
+    .map((row) => ({ id: row.id, values: query.sort.map((key) => sortValueOf(row.entries, key)) }));
+  rows.sort((a, b) => {
+    for (const [k, key] of query.sort.entries()) {
+      const order = compareSortValues(a.values[k] ?? null, b.values[k] ?? null);
+      if (order !== 0) return key.descending ? -order : order;
+    }
+    return compareCodePoints(a.id, b.id);
+  });
+  return rows.map((row) => row.id);
+}
+
+/** Follows `next` to the end; answers the ids in order and every page (the first carries the total). */
+async function searchAll(
+  store: Store,
+  tenant: string,
+  query: SearchQuery,
+): Promise<{ ids: string[]; pages: SearchPage[] }> {
+  const pages: SearchPage[] = [];
+  let cursor: string | null = null;
+  for (let n = 0; n < 1000; n++) {
+    // The total is the same on every page: ask for it once (each ask is a count over all hits).
+    const total = n === 0 ? query.total : 'none';
+    const page = await store.resources.search(tenant, query.resourceType, { ...query, total, cursor });
+    pages.push(page);
+    if (page.next === undefined) break;
+    cursor = page.next;
+  }
+  return { ids: pages.flatMap((p) => p.items.map((item) => item.id)), pages };
+}
+
+const patient = (id: string, extra: Partial<Patient> = {}): Resource =>
+  ({ resourceType: 'Patient', id, ...extra }) as Resource;
+
+/**
+ * The search contract both adapters pass with identical expectations: every query's hits equal
+ * the in-memory reference over the same resources, page by page.
+ */
+export function searchContract(makeHarness: () => Promise<SearchHarness>): void {
+  let h: SearchHarness;
+  let store: Store;
+  let clock = LOADED_AT;
+  const fixtureTenant = `fx-${randomUUID().slice(0, 8)}`;
+  const stored: Indexed[] = [];
+
+  beforeAll(async () => {
+    h = await makeHarness();
+    store = await h.open({ indexer: searchIndexer(defs), now: () => clock });
+    await store.tenants.ensure(fixtureTenant);
+    const fixtures = searchFixtures();
+    for (let batch = 0; batch < 3; batch++) {
+      clock = LOADED_AT + batch * HOUR;
+      const results = await store.resources.putMany(
+        fixtureTenant,
+        fixtures.filter((_, k) => k % 3 === batch),
+      );
+      for (const { stored: s } of results)
+        stored.push({ type: s.type, id: s.id, entries: extractIndexEntries(defs, s.resource) });
+    }
+    // Another tenant with the same resources: nothing of it may show up.
+    await store.tenants.ensure(`${fixtureTenant}-other`);
+    await store.resources.putMany(`${fixtureTenant}-other`, fixtures.slice(0, 20));
+  });
+  afterAll(async () => {
+    await store?.close();
+    await h?.cleanup();
+  });
+  const newTenant = async () => {
+    const tenant = `t-${randomUUID().slice(0, 8)}`;
+    await store.tenants.ensure(tenant);
+    return tenant;
+  };
+
+  describe('hits equal the reference semantics', () => {
+    it.each(QUERIES)('%s?%s', async (type, text) => {
+      const query = parse(type, `${text}${text ? '&' : ''}_count=40&_total=accurate`);
+      const expected = expectedIds(stored, query);
+      if (!EMPTY_ANSWERS.has(`${type}?${text}`)) expect(expected.length).toBeGreaterThan(0);
+      const { ids, pages } = await searchAll(store, fixtureTenant, query);
+      expect(ids).toEqual(expected);
+      expect(pages[0]?.total).toBe(expected.length);
+      for (const page of pages.slice(0, -1)) expect(page.items).toHaveLength(40);
+    });
+  });
+
+  describe('sort', () => {
+    let tenant: string;
+    beforeAll(async () => {
+      tenant = await newTenant();
+      await store.resources.putMany(tenant, [
+        patient('a', { birthDate: '1990-05-01', name: [{ family: 'Zed' }, { family: 'Able' }] }),
+        patient('b', { birthDate: '1990', name: [{ family: 'Young' }] }),
+        patient('c', { name: [{ family: 'Moss' }] }),
+        patient('d', { birthDate: '1985-12-31', name: [{ family: 'Moss' }] }),
+        patient('e', { birthDate: '1990-05-01', name: [{ family: 'Baker' }] }),
+      ]);
+    });
+    const order = async (sort: string) =>
+      (await store.resources.search(tenant, 'Patient', parse('Patient', sort && `_sort=${sort}`))).items.map(
+        (i) => i.id,
+      );
+
+    it('ascending puts a resource without the value first and uses the start of a date range', async () => {
+      // b is "1990": the whole year, so it starts before a and e; a and e tie and break on id.
+      expect(await order('birthdate')).toEqual(['c', 'd', 'b', 'a', 'e']);
+    });
+    it('descending uses the end of a date range and puts a resource without the value last', async () => {
+      expect(await order('-birthdate')).toEqual(['b', 'a', 'e', 'd', 'c']);
+    });
+    it('a multi-valued key sorts by its lowest value ascending and its highest descending', async () => {
+      expect(await order('family')).toEqual(['a', 'e', 'c', 'd', 'b']);
+      expect(await order('-family')).toEqual(['a', 'b', 'c', 'd', 'e']);
+    });
+    it('sorts on several keys, each in its own direction', async () => {
+      expect(await order('family,-birthdate')).toEqual(['a', 'e', 'd', 'c', 'b']);
+    });
+    it('without _sort, orders by id', async () => {
+      expect(await order('')).toEqual(['a', 'b', 'c', 'd', 'e']);
+    });
+  });
+
+  describe('paging', () => {
+    it('keyset cursors stay correct while resources are inserted and deleted between pages', async () => {
+      const tenant = await newTenant();
+      const born = (k: number) => `1980-01-${String(10 + k).padStart(2, '0')}`;
+      await store.resources.putMany(
+        tenant,
+        Array.from({ length: 10 }, (_, k) => patient(`p-${k}`, { birthDate: born(k), gender: 'female' })),
+      );
+      const query = parse('Patient', 'gender=female&_sort=birthdate&_count=4');
+      const first = await store.resources.search(tenant, 'Patient', query);
+      expect(first.items.map((i) => i.id)).toEqual(['p-0', 'p-1', 'p-2', 'p-3']);
+
+      await store.resources.put(tenant, patient('early', { birthDate: '1970-01-01', gender: 'female' }));
+      await store.resources.put(
+        tenant,
+        patient('late', { birthDate: '1980-01-15T12:00:00Z', gender: 'female' }),
+      );
+      const second = await store.resources.search(tenant, 'Patient', {
+        ...query,
+        cursor: first.next ?? null,
+      });
+      // "early" sorts before the cursor: not shown; "late" lands after p-5 (born 1980-01-15, which starts earlier).
+      expect(second.items.map((i) => i.id)).toEqual(['p-4', 'p-5', 'late', 'p-6']);
+
+      await store.resources.delete(tenant, 'Patient', 'p-8');
+      const third = await store.resources.search(tenant, 'Patient', {
+        ...query,
+        cursor: second.next ?? null,
+      });
+      expect(third.items.map((i) => i.id)).toEqual(['p-7', 'p-9']);
+      expect(third.next).toBeUndefined();
+    });
+
+    it('answers no next cursor when the last page is exactly full', async () => {
+      const tenant = await newTenant();
+      await store.resources.putMany(tenant, [patient('x1'), patient('x2')]);
+      const page = await store.resources.search(tenant, 'Patient', parse('Patient', '_count=2'));
+      expect(page.items).toHaveLength(2);
+      expect(page.next).toBeUndefined();
+    });
+  });
+
+  describe('_total', () => {
+    it('is computed only when asked, and with _count=0 alone', async () => {
+      const query = parse('Patient', 'gender=female&_count=3');
+      const expected = expectedIds(stored, query).length;
+      const plain = await store.resources.search(fixtureTenant, 'Patient', query);
+      expect(plain).not.toHaveProperty('total');
+      const counted = await store.resources.search(
+        fixtureTenant,
+        'Patient',
+        parse('Patient', 'gender=female&_count=0&_total=accurate'),
+      );
+      expect(counted.items).toEqual([]);
+      expect(counted.next).toBeUndefined();
+      expect(counted.total).toBe(expected);
+      expect(expected).toBeGreaterThan(3);
+    });
+  });
+
+  describe('what never matches', () => {
+    it('finds an updated resource by its new values only, and a deleted one not at all', async () => {
+      const tenant = await newTenant();
+      await store.resources.put(tenant, patient('u', { name: [{ family: 'Before' }], gender: 'male' }));
+      await store.resources.put(tenant, patient('u', { name: [{ family: 'After' }], gender: 'male' }));
+      const ids = async (q: string) =>
+        (await store.resources.search(tenant, 'Patient', parse('Patient', q))).items.map((i) => i.id);
+      expect(await ids('family=before')).toEqual([]);
+      expect(await ids('family=after')).toEqual(['u']);
+      await store.resources.delete(tenant, 'Patient', 'u');
+      expect(await ids('family=after')).toEqual([]);
+      expect(await ids('_id=u')).toEqual([]);
+      // A tombstone has no index entries, yet :missing must not resurrect it.
+      expect(await ids('gender:missing=true')).toEqual([]);
+      expect(await ids('')).toEqual([]);
+      // Recreated after the delete: found again.
+      await store.resources.put(tenant, patient('u', { name: [{ family: 'Again' }] }));
+      expect(await ids('family=again')).toEqual(['u']);
+    });
+
+    it('is scoped to the tenant', async () => {
+      const tenant = await newTenant();
+      await store.resources.put(tenant, patient('pat-001', { name: [{ family: 'Elsewhere' }] }));
+      const inFixtures = await store.resources.search(
+        fixtureTenant,
+        'Patient',
+        parse('Patient', 'family=elsewhere'),
+      );
+      expect(inFixtures.items).toEqual([]);
+      const own = await store.resources.search(tenant, 'Patient', parse('Patient', '_id=pat-001'));
+      expect(own.items.map((i) => [i.tenant, i.resource.id])).toEqual([[tenant, 'pat-001']]);
+      const unknown = await store.resources.search('no-such-tenant', 'Patient', parse('Patient', ''));
+      expect(unknown.items).toEqual([]);
+    });
+  });
+
+  describe('bad input', () => {
+    it('an unknown parameter is a SearchError naming it and listing the valid ones', () => {
+      const error = (() => {
+        try {
+          parse('Patient', 'famly=smith');
+        } catch (e) {
+          return e;
+        }
+      })() as SearchError;
+      expect(error).toBeInstanceOf(SearchError);
+      expect(error.message).toContain('famly');
+      expect(error.message).toMatch(/Valid parameters: .*birthdate.*family/);
+      expect(error.outcome.issue[0]?.expression).toEqual(['famly']);
+    });
+    it('a malformed date is a SearchError saying what a date looks like', () => {
+      expect(() => parse('Patient', 'birthdate=1980-13-45')).toThrow(
+        /birthdate: malformed date; expected YYYY/,
+      );
+    });
+    it('_count over the maximum is a SearchError', () => {
+      expect(() => parse('Patient', '_count=1001')).toThrow(/_count must be at most 1000/);
+    });
+    it('a cursor that is not one, or was made for another _sort, is a CursorError', async () => {
+      const query = parse('Patient', '_sort=birthdate&_count=1');
+      await expect(
+        store.resources.search(fixtureTenant, 'Patient', { ...query, cursor: 'not-a-cursor' }),
+      ).rejects.toThrow(CursorError);
+      const { next } = await store.resources.search(fixtureTenant, 'Patient', query);
+      expect(next).toBeDefined();
+      await expect(
+        store.resources.search(fixtureTenant, 'Patient', {
+          ...parse('Patient', '_sort=family'),
+          cursor: next ?? null,
+        }),
+      ).rejects.toThrow(/different _sort/);
+    });
+    it('a query parsed for another type is refused', async () => {
+      await expect(
+        store.resources.search(fixtureTenant, 'Patient', parse('Observation', 'code=x')),
+      ).rejects.toThrow(InvalidSearchError);
+    });
+    it('a store opened without an indexer refuses to search instead of finding nothing', async () => {
+      const plain = await h.open({});
+      try {
+        await expect(plain.resources.search(fixtureTenant, 'Patient', parse('Patient', ''))).rejects.toThrow(
+          SearchUnavailableError,
+        );
+      } finally {
+        await plain.close();
+      }
+    });
+    it('an indexer that throws fails the write and leaves nothing behind', async () => {
+      const tenant = await newTenant();
+      const failing = await h.open({
+        indexer: (r) => {
+          if (r.id === 'bad') throw new Error('cannot index');
+          return searchIndexer(defs)(r);
+        },
+      });
+      try {
+        const before = await failing.changes.highWaterMark();
+        await expect(failing.resources.putMany(tenant, [patient('good'), patient('bad')])).rejects.toThrow(
+          'cannot index',
+        );
+        expect(await failing.resources.read(tenant, 'Patient', 'bad')).toBeUndefined();
+        expect(await failing.changes.highWaterMark()).toBe(before);
+      } finally {
+        await failing.close();
+      }
+    });
+  });
+}

@@ -1,0 +1,125 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { DatabaseSync } from 'node:sqlite';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { loadFhirDefinitions } from '../../src/fhir/definitions.ts';
+import { parseSearch } from '../../src/fhir/parse-search.ts';
+import { searchIndexer } from '../../src/fhir/search-indexer.ts';
+import type { Store } from '../../src/store/port.ts';
+import { createSecretBox } from '../../src/store/secret-box.ts';
+import { openSqliteStore } from '../../src/store/sqlite/open-sqlite-store.ts';
+import { createSqliteSearch } from '../../src/store/sqlite/sqlite-search.ts';
+import { searchFixtures } from '../support/search-fixtures.ts';
+import { TEST_KEY } from './harness.ts';
+
+const defs = loadFhirDefinitions({
+  resourceTypes: ['Patient', 'Observation', 'Appointment', 'Encounter', 'ChargeItem'],
+});
+const TENANT = 'plan';
+
+/**
+ * Index use, read from EXPLAIN QUERY PLAN of the statement the store runs for a page: the query is
+ * driven by a value-index range, every other table is reached by key, nothing is scanned.
+ */
+describe('sqlite search query plans', () => {
+  let dir: string;
+  let store: Store;
+  let db: DatabaseSync;
+  let plan: (type: string, text: string, cursor?: string) => string[];
+
+  beforeAll(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'search-plan-'));
+    const path = join(dir, 'gateway.db');
+    store = openSqliteStore(path, {
+      maxResourceBytes: 1 << 20,
+      secretBox: createSecretBox(TEST_KEY),
+      indexer: searchIndexer(defs),
+    });
+    await store.tenants.ensure(TENANT);
+    await store.resources.putMany(TENANT, searchFixtures());
+    db = new DatabaseSync(path, { readOnly: true });
+    const { pageStatement } = createSqliteSearch(db, true);
+    plan = (type, text, cursor) => {
+      const query = { ...parseSearch(defs, type, new URLSearchParams(text)), cursor: cursor ?? null };
+      const statement = pageStatement(TENANT, type, query);
+      const rows = db.prepare(`EXPLAIN QUERY PLAN ${statement.text}`).all(...statement.params) as Array<{
+        detail: string;
+      }>;
+      return rows.map((row) => row.detail);
+    };
+  });
+  afterAll(async () => {
+    db?.close();
+    await store?.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  /** No full scan of a table, and no read of a whole tenant/type range. */
+  function expectNoScans(details: string[]): void {
+    expect(details.filter((d) => /^SCAN (?!d$)/.test(d))).toEqual([]);
+    expect(details.filter((d) => /\(tenant=\? AND type=\?\)$/.test(d))).toEqual([]);
+    for (const d of details.filter((line) => /^SEARCH (x|r|idx_)/.test(line))) {
+      expect(d).toMatch(/id=\?|param=\?/);
+    }
+  }
+
+  it('name prefix: a range on the string value index', () => {
+    const details = plan('Patient', 'name=smi');
+    expectNoScans(details);
+    expect(details).toContain(
+      'SEARCH idx_string USING COVERING INDEX idx_string_v0 (tenant=? AND type=? AND param=? AND value>? AND value<?)',
+    );
+    expect(details).toContain('SEARCH r USING PRIMARY KEY (tenant=? AND type=? AND id=?)');
+  });
+
+  it('birthdate range: a bounded range on the date low index', () => {
+    const details = plan('Patient', 'birthdate=1980-03');
+    expectNoScans(details);
+    expect(
+      details.some((d) => /idx_date_v0 \(tenant=\? AND type=\? AND param=\? AND low>\? AND low<\?\)/.test(d)),
+    ).toBe(true);
+  });
+
+  it('birthdate as two open-ended clauses: one drives on an index, the other is probed by owner', () => {
+    const details = plan('Patient', 'birthdate=ge1980-03-01&birthdate=lt1980-04-01');
+    expectNoScans(details);
+    expect(
+      details.some((d) => /USING COVERING INDEX idx_date_v[01] \(.*param=\? AND (low<|high>)\?\)/.test(d)),
+    ).toBe(true);
+    expect(details).toContain(
+      'SEARCH x EXISTS USING INDEX idx_date_owner (tenant=? AND type=? AND id=? AND param=?)',
+    );
+  });
+
+  it('identifier token: an equality on the token code index', () => {
+    const details = plan('Patient', 'identifier=https://jane.example/mrn|MRN1005');
+    expectNoScans(details);
+    expect(details).toContain(
+      'SEARCH idx_token USING COVERING INDEX idx_token_v0 (tenant=? AND type=? AND param=? AND code=? AND system=?)',
+    );
+  });
+
+  it('Observations by subject + date range + code, sorted and on a later page', async () => {
+    const text =
+      'subject=Patient/pat-044&date=ge2020&code=http://loinc.org|8480-6,http://loinc.org|8867-4&_sort=-date&_count=1';
+    const first = await store.resources.search(
+      TENANT,
+      'Observation',
+      parseSearch(defs, 'Observation', new URLSearchParams(text)),
+    );
+    expect(first.next).toBeDefined();
+    const details = plan('Observation', text, first.next);
+    expectNoScans(details);
+    // The subject (fewest rows) drives; date and code are probed per candidate; the sort value is read by owner.
+    expect(details).toContain(
+      'SEARCH idx_reference USING COVERING INDEX idx_reference_v0 (tenant=? AND type=? AND param=? AND ref_id=? AND ref_type=?)',
+    );
+    expect(details).toContain(
+      'SEARCH x EXISTS USING INDEX idx_token_owner (tenant=? AND type=? AND id=? AND param=?)',
+    );
+    expect(details).toContain(
+      'SEARCH x USING INDEX idx_date_owner (tenant=? AND type=? AND id=? AND param=?)',
+    );
+  });
+});
