@@ -2,6 +2,7 @@ import type { Encounter } from 'fhir/r4';
 import { describe, expect, it } from 'vitest';
 import { gatewayId } from './identity.ts';
 import {
+  absoluteReferenceType,
   type ConnectionScope,
   gatewayReference,
   parseLiteralReference,
@@ -33,6 +34,19 @@ describe('parseLiteralReference', () => {
     ['https://other.test/Patient/abc', undefined],
   ])('%s', (reference, expected) => {
     expect(parseLiteralReference(reference, 'https://epic.test/api/FHIR/R4/')).toEqual(expected);
+  });
+});
+
+describe('absoluteReferenceType', () => {
+  it.each([
+    ['https://fhir.example.org/r4/Patient/p1', 'Patient'],
+    ['http://pharmacy.example.org/MedicationRequest/AB12/_history/3', 'MedicationRequest'],
+    ['http://example.org/registry/12345', undefined],
+    ['http://example.org/NotAType/12345', undefined],
+    ['Patient/p1', undefined],
+    ['urn:uuid:8f8e3c8a-4d2b-4c55-9d7e-1f2a3b4c5d6e', undefined],
+  ])('%s', (reference, expected) => {
+    expect(absoluteReferenceType(reference)).toBe(expected);
   });
 });
 

@@ -58,6 +58,19 @@ export function parseLiteralReference(
 }
 
 /**
+ * The resource type an absolute reference names when it has the FHIR REST form
+ * (`https://server/fhir/Patient/123`, optionally `/_history/v`), or undefined when it does not say
+ * (`http://example.org/plans/123`, `urn:uuid:…`, or not absolute at all).
+ */
+export function absoluteReferenceType(reference: string): string | undefined {
+  if (!/^https?:\/\//.test(reference)) return undefined;
+  const match = /\/([A-Z][A-Za-z]+)\/[A-Za-z0-9\-.]{1,64}(\/_history\/[A-Za-z0-9\-.]{1,64})?$/.exec(
+    reference,
+  );
+  return match?.[1] !== undefined && RESOURCE_TYPES.has(match[1]) ? match[1] : undefined;
+}
+
+/**
  * Rewrites the literal references of a resource read from a FHIR source (Epic): `Patient/e123` and
  * `<fhirBaseUrl>/Patient/e123` become `Patient/<gateway id>`, with the FHIR type as source type (a
  * FHIR source's native type is its FHIR type). Contained (`#x`), absolute foreign and conditional

@@ -41,8 +41,10 @@ function isInValueSet(codeSet: CodeSet, bound: BoundValue): boolean {
   switch (bound.type) {
     case 'code':
     case 'string':
-    case 'uri':
-      return typeof bound.value === 'string' && codeSet.codes.has(bound.value);
+    case 'uri': {
+      const value = unboxed(bound.value);
+      return typeof value === 'string' && codeSet.codes.has(value);
+    }
     case 'Coding':
       return isCodingInValueSet(codeSet, bound.value as Coding);
     case 'CodeableConcept': {
@@ -53,6 +55,14 @@ function isInValueSet(codeSet: CodeSet, bound: BoundValue): boolean {
       // Quantities are bound to unit systems (UCUM) we do not expand.
       return true;
   }
+}
+
+/**
+ * A primitive that carries extensions (`gender` with `_gender`) is collected as a boxed `String`
+ * holding them, not as a plain string.
+ */
+function unboxed(value: unknown): unknown {
+  return value instanceof String ? value.valueOf() : value;
 }
 
 function isCodingInValueSet(codeSet: CodeSet, coding: Coding): boolean {

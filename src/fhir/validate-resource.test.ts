@@ -33,6 +33,36 @@ describe('validateResource with valid resources', () => {
 
 const patient = { resourceType: 'Patient', name: [{ family: 'Doe' }] };
 const observation = { resourceType: 'Observation', status: 'final', code: { text: 'x' } };
+
+/** Valid R4 that @medplum/core's checks alone would reject (each found in the HL7 R4 examples). */
+const VALID_EDGE_CASES: readonly [string, unknown][] = [
+  [
+    'a required code with an extension on the primitive (_gender)',
+    {
+      ...patient,
+      gender: 'other',
+      _gender: { extension: [{ url: 'http://example.org/g', valueCode: 'A' }] },
+    },
+  ],
+  [
+    'base64Binary wrapped over lines, as R4 allows whitespace between groups',
+    { resourceType: 'Binary', contentType: 'text/plain', data: 'aGVs\nbG8g d29y\r\nbGQ=' },
+  ],
+  [
+    'an absolute reference in REST form to an allowed type',
+    { ...observation, subject: { reference: 'https://fhir.example.org/r4/Patient/p1/_history/2' } },
+  ],
+  [
+    'an absolute reference that names no type',
+    { ...observation, subject: { reference: 'http://example.org/registry/12345' } },
+  ],
+];
+
+describe('validateResource with valid edge cases', () => {
+  it.each(VALID_EDGE_CASES)('accepts %s', (_name, resource) => {
+    expect(errorsOf(validateResource(defs, resource))).toEqual([]);
+  });
+});
 const appointment = {
   resourceType: 'Appointment',
   status: 'booked',
@@ -181,6 +211,30 @@ const BROKEN: readonly [string, unknown, string, string | undefined][] = [
     },
     'code-invalid',
     'Condition.clinicalStatus',
+  ],
+  [
+    'code outside the required value set, with an extension on the primitive',
+    { ...patient, gender: 'M', _gender: { extension: [{ url: 'http://example.org/g', valueCode: 'M' }] } },
+    'code-invalid',
+    'Patient.gender',
+  ],
+  [
+    'base64Binary with characters outside the alphabet, even with line breaks',
+    { resourceType: 'Binary', contentType: 'text/plain', data: 'aGVs\nbG8*' },
+    'structure',
+    'Binary.data',
+  ],
+  [
+    'base64Binary with line breaks, over the size limit',
+    { resourceType: 'Binary', contentType: 'text/plain', data: 'QUJD\n'.repeat(350_000) },
+    'structure',
+    'Binary.data',
+  ],
+  [
+    'absolute reference in REST form to a type the element does not allow',
+    { ...observation, subject: { reference: 'https://fhir.example.org/r4/Appointment/a1' } },
+    'structure',
+    'Observation.subject',
   ],
   [
     'integer out of range',

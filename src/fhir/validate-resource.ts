@@ -5,13 +5,16 @@ import { findConflictingChoiceTypes } from './choice-type-check.ts';
 import { checkDatatypeInvariants } from './datatype-invariants.ts';
 import type { FhirDefinitions } from './definitions.ts';
 import { operationOutcome, outcomeIssue } from './operation-outcome.ts';
+import { absoluteReferenceType } from './references.ts';
 import { type BoundValue, checkRequiredBindings } from './required-binding-check.ts';
 import { checkResourceIds } from './resource-id-check.ts';
+import { valueAtPath } from './value-at-path.ts';
 
 /**
  * Validates a resource against the R4 base definitions: structure, cardinality, datatypes and
  * formats, FHIRPath invariants (by @medplum/core), plus what it does not enforce: codes of required
- * bindings, invariants declared on datatypes, single-typed choice elements and the id format.
+ * bindings, invariants declared on datatypes, single-typed choice elements and the id format. Where
+ * medplum is stricter than R4 (absolute references, whitespace in base64Binary) R4 wins.
  * Never throws for bad input.
  */
 export function validateResource(defs: FhirDefinitions, resource: unknown): OperationOutcome {
@@ -95,11 +98,22 @@ function normalizeIssue(issue: OperationOutcomeIssue, resource: Resource): Opera
   const reported = issue.expression?.[0];
   const expression = reported === undefined ? undefined : resolveChoicePath(resource, reported);
   if (text.startsWith('Invalid reference: got')) {
+    if (expression !== undefined && isAllowedAbsoluteReference(resource, expression, text)) return [];
     // Medplum only warns, and quotes the start of the reference string, which is data. The gateway
     // must only emit references it can resolve, so a wrong target type is an error here.
     return [
       outcomeIssue('error', 'structure', 'Reference points to a resource type not allowed here', expression),
     ];
+  }
+  if (text === 'Invalid base64Binary format' && expression !== undefined) {
+    const value = valueAtPath(resource, expression);
+    const compact = typeof value === 'string' ? value.replace(/\s+/g, '') : '';
+    if (isBase64(compact)) {
+      // Medplum stops at the format error, before its size limit, so apply that limit here.
+      return decodedLength(compact) > BASE64_MAX_BYTES
+        ? [outcomeIssue('error', 'structure', `base64Binary exceeds ${BASE64_MAX_BYTES} bytes`, expression)]
+        : [];
+    }
   }
   if (issue.code === 'processing') {
     // Its diagnostics embed the raw evaluation error, which may quote data.
@@ -108,6 +122,43 @@ function normalizeIssue(issue: OperationOutcomeIssue, resource: Resource): Opera
   const fhirpath = fhirpathOf(issue);
   const normalized = outcomeIssue(issue.severity, issue.code, text, expression);
   return [fhirpath === undefined ? normalized : { ...normalized, diagnostics: `${text} (${fhirpath})` }];
+}
+
+/**
+ * Medplum takes a reference's type from its first path segment, which for an absolute URL is the
+ * scheme. An absolute reference is allowed if its REST form names an allowed type, or if it names no
+ * type at all (`http://example.org/plans/123`): nothing says it points at a wrong one.
+ */
+function isAllowedAbsoluteReference(resource: Resource, expression: string, text: string): boolean {
+  const reference = (valueAtPath(resource, expression) as { reference?: unknown } | undefined)?.reference;
+  if (typeof reference !== 'string' || !/^https?:\/\//.test(reference)) return false;
+  const type = absoluteReferenceType(reference);
+  return type === undefined || allowedTargetTypes(text).includes(type);
+}
+
+/** The target types from medplum's `…, expected "<profile url>", "<profile url>"` (definition data, not resource data). */
+function allowedTargetTypes(text: string): string[] {
+  const expected = text.slice(text.lastIndexOf(', expected "') + ', expected "'.length);
+  return [...expected.matchAll(/http:\/\/hl7\.org\/fhir\/StructureDefinition\/([A-Za-z]+)"/g)].flatMap(
+    (match) => (match[1] === undefined ? [] : [match[1]]),
+  );
+}
+
+/** @medplum/core's default limit on a decoded base64Binary. */
+const BASE64_MAX_BYTES = 1024 * 1024;
+
+/**
+ * Whether a base64Binary, with its whitespace removed, is well formed. R4 allows whitespace between
+ * the groups (its regex is `(\s*([0-9a-zA-Z\+\=]){4}\s*)+`; line-wrapped MIME base64 is common), which
+ * medplum rejects.
+ */
+function isBase64(compact: string): boolean {
+  return compact.length > 0 && compact.length % 4 === 0 && /^[A-Za-z0-9+/]+={0,2}$/.test(compact);
+}
+
+function decodedLength(compact: string): number {
+  const padding = compact.endsWith('==') ? 2 : compact.endsWith('=') ? 1 : 0;
+  return (compact.length / 4) * 3 - padding;
 }
 
 function fhirpathOf(issue: OperationOutcomeIssue): string | undefined {
