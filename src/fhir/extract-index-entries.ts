@@ -16,7 +16,7 @@ import { parseDateRange, periodRange } from './date-range.ts';
 import type { FhirDefinitions } from './definitions.ts';
 import type { IndexEntry } from './index-entry.ts';
 import { parseLiteralReference } from './references.ts';
-import type { CompiledSearchParameter, SearchParamKind, TypedValue } from './search-parameters.ts';
+import type { SearchParamKind, TypedValue } from './search-parameters.ts';
 import { normalizeSearchText } from './search-text.ts';
 
 type EntryMaker = (param: string, typed: TypedValue) => IndexEntry[];
@@ -24,26 +24,43 @@ type EntryMaker = (param: string, typed: TypedValue) => IndexEntry[];
 /**
  * Index entries of every search parameter of the resource's type, deduplicated. Values of a type a
  * parameter kind cannot index (e.g. a Range under a quantity parameter) yield nothing.
+ * `via: 'fhirpath'` evaluates every expression with fhirpath.js instead of the compiled walkers
+ * (search-path-walker.ts): the reference the walkers are tested against.
  */
-export function extractIndexEntries(defs: FhirDefinitions, resource: Resource): IndexEntry[] {
+export function extractIndexEntries(
+  defs: FhirDefinitions,
+  resource: Resource,
+  via: 'compiled' | 'fhirpath' = 'compiled',
+): IndexEntry[] {
   const parameters = defs.searchParameters.get(resource.resourceType);
   if (!parameters) throw new Error(`Resource type ${resource.resourceType} is not supported`);
-  const seen = new Set<string>();
   const entries: IndexEntry[] = [];
   for (const parameter of parameters.byCode.values()) {
-    for (const entry of entriesOf(parameter, resource)) {
-      const key = JSON.stringify(entry);
-      if (seen.has(key)) continue;
-      seen.add(key);
-      entries.push(entry);
-    }
+    const values =
+      via === 'compiled' ? parameter.evaluate(resource) : parameter.evaluateWithFhirpath(resource);
+    if (values.length === 0) continue;
+    const make = ENTRY_MAKERS[parameter.kind];
+    const start = entries.length;
+    for (const typed of values) for (const entry of make(parameter.code, typed)) entries.push(entry);
+    // Entries of different parameters never collide (the code is part of each), so duplicates
+    // are only looked for within the parameter, and only when it has several entries.
+    if (entries.length - start > 1) dedupeFrom(entries, start);
   }
   return entries;
 }
 
-function entriesOf(parameter: CompiledSearchParameter, resource: Resource): IndexEntry[] {
-  const make = ENTRY_MAKERS[parameter.kind];
-  return parameter.evaluate(resource).flatMap((typed) => make(parameter.code, typed));
+/** Removes, in place, later duplicates among entries[start…], keeping the first of each. */
+function dedupeFrom(entries: IndexEntry[], start: number): void {
+  const seen = new Set<string>();
+  let kept = start;
+  for (let i = start; i < entries.length; i++) {
+    const entry = entries[i] as IndexEntry;
+    const key = JSON.stringify(entry);
+    if (seen.has(key)) continue;
+    seen.add(key);
+    entries[kept++] = entry;
+  }
+  entries.length = kept;
 }
 
 const ENTRY_MAKERS: Readonly<Record<SearchParamKind, EntryMaker>> = {
@@ -112,7 +129,7 @@ function tokenEntries(param: string, typed: TypedValue): IndexEntry[] {
       return [token(param, contact.system, contact.value, null)];
     }
     case 'boolean':
-      return [token(param, null, String(value), null)];
+      return typeof value === 'boolean' ? [token(param, null, String(value), null)] : [];
     default:
       return typeof value === 'string' ? [token(param, null, value, null)] : [];
   }

@@ -6,6 +6,7 @@ import { SearchError, type SearchProblem } from './search-error.ts';
 import type { CompiledSearchParameter, SearchParamKind } from './search-parameters.ts';
 import {
   type DateValue,
+  type MatchClause,
   PREFIXES,
   type Prefix,
   type QuantityValue,
@@ -144,7 +145,8 @@ function parseClause(
   const parts = splitUnescaped(raw, ',');
   if (parts.some((part) => part.length === 0)) throw new ValueProblem('empty value');
   const values = parts.map((part) => parseValue(parameter, modifier, referenceType, part, now));
-  return { op: 'match', param, kind, negate: modifier === 'not', values };
+  const clause: MatchClause = { op: 'match', param, kind, negate: modifier === 'not', values };
+  return parameter.singleShortDate ? { ...clause, singleShortDate: true } : clause;
 }
 
 function checkTypeModifier(parameter: CompiledSearchParameter, modifier: string): string | undefined {

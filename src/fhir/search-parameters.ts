@@ -2,6 +2,7 @@ import type { Resource, SearchParameter } from 'fhir/r4';
 import fhirpath from 'fhirpath';
 import r4Model from 'fhirpath/fhir-context/r4';
 import { expressionForType, replaceResolveTypeTests } from './fhirpath-expression.ts';
+import { compileSearchPathWalker, isSingleShortDate } from './search-path-walker.ts';
 
 /** The search parameter types the gateway indexes and searches (R4 minus composite and special). */
 export const SEARCH_PARAM_KINDS = [
@@ -26,6 +27,12 @@ export type CompiledSearchParameter = {
   /** Resource types a reference parameter may point to. */
   readonly targets: readonly string[];
   readonly evaluate: (resource: Resource) => TypedValue[];
+  /** Whether `evaluate` is a compiled JSON walker (search-path-walker.ts) rather than fhirpath.js. */
+  readonly walked: boolean;
+  /** A date parameter with at most one entry per resource, at most a year wide (isSingleShortDate). */
+  readonly singleShortDate: boolean;
+  /** The same expression through fhirpath.js (compiled on first use): the reference for `evaluate`. */
+  readonly evaluateWithFhirpath: (resource: Resource) => TypedValue[];
 };
 
 export type TypeSearchParameters = {
@@ -64,12 +71,21 @@ export function compileSearchParameters(
       continue;
     }
     const expression = replaceResolveTypeTests(forType);
+    const walker = compileSearchPathWalker(expression, resourceType);
+    let viaFhirpath: ((resource: Resource) => TypedValue[]) | undefined;
+    const evaluateWithFhirpath = (resource: Resource) => {
+      viaFhirpath ??= compileTyped(expression);
+      return viaFhirpath(resource);
+    };
     byCode.set(code, {
       code,
       kind: type,
       expression,
       targets: parameter.target ?? [],
-      evaluate: compileTyped(expression),
+      evaluate: walker ?? evaluateWithFhirpath,
+      walked: walker !== undefined,
+      singleShortDate: type === 'date' && isSingleShortDate(expression, resourceType),
+      evaluateWithFhirpath,
     });
   }
   return { byCode, unsupported };

@@ -25,6 +25,12 @@ export type MatchClause = {
   readonly kind: SearchParamKind;
   readonly negate: boolean;
   readonly values: readonly SearchValue[];
+  /**
+   * Set on date clauses whose parameter has at most one entry per resource, at most a year wide
+   * (`isSingleShortDate`, e.g. Patient `birthdate`): stores may then merge AND-ed clauses on it
+   * into one bounded range on that entry (docs/search.md).
+   */
+  readonly singleShortDate?: true;
 };
 
 /** `:missing=true` matches resources without any entry for `param`; `false` those with one. */

@@ -1,6 +1,8 @@
 import type { SQLInputValue } from 'node:sqlite';
 import type { IndexEntry } from '../../fhir/index-entry.ts';
+import { SHORT_DATE_MAX_WIDTH_MS } from '../../fhir/search-path-walker.ts';
 import type {
+  DateValue,
   MatchClause,
   Prefix,
   SearchClause,
@@ -21,6 +23,95 @@ function join(parts: readonly Sql[], separator: string): Sql {
   return { text: parts.map((p) => p.text).join(separator), params: parts.flatMap((p) => p.params) };
 }
 
+/**
+ * AND-ed single-value date clauses on a parameter with at most one entry per resource, at most a
+ * year wide (`singleShortDate`): all of them must hold for that one entry, so they compile to one
+ * condition on it, bounded on `low` by what each prefix implies (see `impliedLowBounds`).
+ */
+export type MergedDateClause = {
+  readonly op: 'dates';
+  readonly param: string;
+  readonly kind: 'date';
+  readonly values: readonly DateValue[];
+};
+export type PlannedClause = SearchClause | MergedDateClause;
+
+const mergeable = (clause: SearchClause): clause is MatchClause =>
+  clause.op === 'match' &&
+  clause.singleShortDate === true &&
+  !clause.negate &&
+  clause.values.length === 1 &&
+  clause.values[0]?.kind === 'date' &&
+  clause.values[0].prefix !== 'ne';
+
+/** The query's clauses with mergeable date clauses on the same parameter folded into one. */
+export function planClauses(clauses: readonly SearchClause[]): PlannedClause[] {
+  const planned: PlannedClause[] = [];
+  const merged = new Map<string, DateValue[]>();
+  for (const clause of clauses) {
+    if (!mergeable(clause)) {
+      planned.push(clause);
+      continue;
+    }
+    const values = merged.get(clause.param);
+    if (values) values.push(clause.values[0] as DateValue);
+    else {
+      const first = [clause.values[0] as DateValue];
+      merged.set(clause.param, first);
+      planned.push({ op: 'dates', param: clause.param, kind: 'date', values: first });
+    }
+  }
+  return planned.map((clause) =>
+    clause.op === 'dates' && clause.values.length === 1
+      ? { op: 'match', param: clause.param, kind: 'date', negate: false, values: clause.values }
+      : clause,
+  );
+}
+
+/**
+ * Bounds on the entry's `low` implied by a date condition, given low < high <= low + a year:
+ * e.g. `ge` needs high > sLow, hence low > sLow - a year. `[min, max)`, either may be open.
+ */
+function impliedLowBounds(value: DateValue): { min?: number; max?: number } {
+  const { prefix, low, high } = value;
+  switch (prefix) {
+    case 'eq':
+      return { min: low, max: high };
+    case 'ge':
+    case 'ap':
+      return { min: low - SHORT_DATE_MAX_WIDTH_MS, max: prefix === 'ap' ? high : undefined };
+    case 'gt':
+      return { min: high - SHORT_DATE_MAX_WIDTH_MS };
+    case 'le':
+      return { max: high };
+    case 'lt':
+    case 'eb':
+      return { max: low };
+    case 'sa':
+      return { min: high };
+    case 'ne':
+      return {};
+  }
+}
+
+function mergedDatesSql(clause: MergedDateClause): Sql {
+  let min = Number.NEGATIVE_INFINITY;
+  let max = Number.POSITIVE_INFINITY;
+  for (const value of clause.values) {
+    const bounds = impliedLowBounds(value);
+    if (bounds.min !== undefined) min = Math.max(min, bounds.min);
+    if (bounds.max !== undefined) max = Math.min(max, bounds.max);
+  }
+  const parts: Sql[] = [];
+  if (Number.isFinite(min)) parts.push(sql('low >= ?', min));
+  if (Number.isFinite(max)) parts.push(sql('low < ?', max));
+  for (const value of clause.values) {
+    const condition = rangeSql(value.prefix, value.low, value.high);
+    parts.push({ text: `(${condition.text})`, params: condition.params });
+  }
+  return join(parts, ' AND ');
+}
+
 const RESOURCE_COLUMNS =
   'r.tenant, r.type, r.id, r.version_id, r.last_updated, r.hash, r.deleted, r.connection, r.body';
 
@@ -34,7 +125,7 @@ const RESOURCE_COLUMNS =
 export function compileSource(
   tenant: string,
   type: string,
-  clauses: readonly SearchClause[],
+  clauses: readonly PlannedClause[],
   driver: number | undefined,
 ): Sql {
   const driving = driver === undefined ? undefined : clauses[driver];
@@ -45,7 +136,7 @@ export function compileSource(
       : join(
           [
             sql('FROM (SELECT DISTINCT id FROM '),
-            entriesSql(tenant, type, driving as MatchClause),
+            entriesSql(tenant, type, driving as MatchClause | MergedDateClause),
             sql(
               ') d CROSS JOIN resources r ON r.tenant = ? AND r.type = ? AND r.id = d.id WHERE 1',
               tenant,
@@ -62,8 +153,23 @@ export function compileSource(
  * The value index is named when every value ranges over the same one: without statistics SQLite
  * otherwise prefers the owner index, which hands it ids in order but reads every entry of the type.
  */
-export function entriesSql(tenant: string, type: string, clause: MatchClause): Sql {
+export function entriesSql(tenant: string, type: string, clause: MatchClause | MergedDateClause): Sql {
   const { table } = SEARCH_INDEX_TABLES[clause.kind];
+  if (clause.op === 'dates') {
+    // Bounded on low (impliedLowBounds), so the low index (v0) gives one short range.
+    return join(
+      [
+        sql(
+          `${table} INDEXED BY ${table}_v0 WHERE tenant = ? AND type = ? AND param = ? AND `,
+          tenant,
+          type,
+          clause.param,
+        ),
+        mergedDatesSql(clause),
+      ],
+      '',
+    );
+  }
   const indexes = new Set(clause.values.map((value) => valueIndex(value)));
   const [only] = indexes;
   const indexed = indexes.size === 1 && only !== undefined ? ` INDEXED BY ${table}_${only}` : '';
@@ -78,7 +184,12 @@ export function entriesSql(tenant: string, type: string, clause: MatchClause): S
 }
 
 /** How many index rows a clause selects, counted up to `cap`: cheap, and enough to pick a driver. */
-export function compileEstimate(tenant: string, type: string, clause: MatchClause, cap: number): Sql {
+export function compileEstimate(
+  tenant: string,
+  type: string,
+  clause: MatchClause | MergedDateClause,
+  cap: number,
+): Sql {
   return join(
     [
       sql('SELECT count(*) AS n FROM (SELECT 1 FROM '),
@@ -90,7 +201,8 @@ export function compileEstimate(tenant: string, type: string, clause: MatchClaus
 }
 
 /** Clauses an index range can drive: a plain match (not :not, :contains, :text or ne, which read every entry of the param). */
-export function canDrive(clause: SearchClause): clause is MatchClause {
+export function canDrive(clause: PlannedClause): clause is MatchClause | MergedDateClause {
+  if (clause.op === 'dates') return true;
   return (
     clause.op === 'match' &&
     !clause.negate &&
@@ -107,7 +219,7 @@ export function canDrive(clause: SearchClause): clause is MatchClause {
 export function compilePage(
   tenant: string,
   type: string,
-  query: Pick<SearchQuery, 'clauses' | 'sort'>,
+  query: { readonly clauses: readonly PlannedClause[]; readonly sort: SearchQuery['sort'] },
   driver: number | undefined,
   after: SearchPosition | undefined,
   limit: number,
@@ -137,7 +249,7 @@ export function compilePage(
 export function compileCount(
   tenant: string,
   type: string,
-  clauses: readonly SearchClause[],
+  clauses: readonly PlannedClause[],
   driver: number | undefined,
 ): Sql {
   return join([sql('SELECT count(*) AS n '), compileSource(tenant, type, clauses, driver)], '');
@@ -212,9 +324,11 @@ function valueIndex(value: SearchValue): 'v0' | 'v1' | undefined {
 }
 
 /** A clause checked for one candidate row `r`, through the owner index. */
-function probeSql(clause: SearchClause): Sql {
+function probeSql(clause: PlannedClause): Sql {
   const { table } = SEARCH_INDEX_TABLES[clause.kind];
   const owned = `SELECT 1 FROM ${table} x INDEXED BY ${table}_owner WHERE x.tenant = r.tenant AND x.type = r.type AND x.id = r.id AND x.param = ?`;
+  if (clause.op === 'dates')
+    return join([sql(`EXISTS (${owned} AND `, clause.param), mergedDatesSql(clause), sql(')')], '');
   if (clause.op === 'missing') return sql(`${clause.missing ? 'NOT ' : ''}EXISTS (${owned})`, clause.param);
   return join(
     [sql(`${clause.negate ? 'NOT ' : ''}EXISTS (${owned} AND (`, clause.param), valuesSql(clause), sql('))')],

@@ -4,7 +4,14 @@ import { decodeSearchCursor, encodeSearchCursor } from '../cursor.ts';
 import { InvalidSearchError, SearchUnavailableError } from '../errors.ts';
 import type { SearchPage } from '../port.ts';
 import type { SortValue } from '../search-sort.ts';
-import { canDrive, compileCount, compileEstimate, compilePage } from './compile-search.ts';
+import {
+  canDrive,
+  compileCount,
+  compileEstimate,
+  compilePage,
+  type PlannedClause,
+  planClauses,
+} from './compile-search.ts';
 import { type ResourceRow, toStored } from './resource-row.ts';
 
 /** Distinct query shapes kept prepared; a gateway issues a bounded set of shapes. */
@@ -32,9 +39,13 @@ export function createSqliteSearch(db: DatabaseSync, indexed: boolean) {
    * The clause to drive the query from: the one selecting the fewest index rows, found by counting
    * each candidate's rows up to a cap (SQLite's planner has no statistics on our value ranges).
    */
-  const chooseDriver = (tenant: string, type: string, query: SearchQuery): number | undefined => {
+  const chooseDriver = (
+    tenant: string,
+    type: string,
+    clauses: readonly PlannedClause[],
+  ): number | undefined => {
     let best: { index: number; rows: number } | undefined;
-    query.clauses.forEach((clause, index) => {
+    clauses.forEach((clause, index) => {
       if (!canDrive(clause)) return;
       const estimate = compileEstimate(tenant, type, clause, ESTIMATE_CAP);
       const rows = Number((prepare(estimate.text).get(...estimate.params) as { n: number }).n);
@@ -46,7 +57,15 @@ export function createSqliteSearch(db: DatabaseSync, indexed: boolean) {
   /** The statement a page of `query` runs (what `search` executes; EXPLAIN QUERY PLAN tests read it). */
   const pageStatement = (tenant: string, type: string, query: SearchQuery) => {
     const after = query.cursor === null ? undefined : decodeSearchCursor(query.cursor, query.sort);
-    return compilePage(tenant, type, query, chooseDriver(tenant, type, query), after, query.count + 1);
+    const planned = { clauses: planClauses(query.clauses), sort: query.sort };
+    return compilePage(
+      tenant,
+      type,
+      planned,
+      chooseDriver(tenant, type, planned.clauses),
+      after,
+      query.count + 1,
+    );
   };
 
   const search = async (tenant: string, type: string, query: SearchQuery): Promise<SearchPage> => {
@@ -54,10 +73,11 @@ export function createSqliteSearch(db: DatabaseSync, indexed: boolean) {
     if (query.resourceType !== type)
       throw new InvalidSearchError(`a ${query.resourceType} search cannot run against ${type}`);
     const after = query.cursor === null ? undefined : decodeSearchCursor(query.cursor, query.sort);
-    const driver = chooseDriver(tenant, type, query);
+    const planned = { clauses: planClauses(query.clauses), sort: query.sort };
+    const driver = chooseDriver(tenant, type, planned.clauses);
     const page: SearchPage = { items: [], next: undefined };
     if (query.count > 0) {
-      const compiled = compilePage(tenant, type, query, driver, after, query.count + 1);
+      const compiled = compilePage(tenant, type, planned, driver, after, query.count + 1);
       const rows = prepare(compiled.text).all(...compiled.params) as Array<
         ResourceRow & Record<string, SortValue>
       >;
@@ -72,7 +92,7 @@ export function createSqliteSearch(db: DatabaseSync, indexed: boolean) {
     if (query.total === 'accurate' && after === undefined && page.next === undefined && query.count > 0) {
       page.total = page.items.length; // everything fit on the first page: no need to count again
     } else if (query.total === 'accurate') {
-      const counted = compileCount(tenant, type, query.clauses, driver);
+      const counted = compileCount(tenant, type, planned.clauses, driver);
       page.total = Number((prepare(counted.text).get(...counted.params) as { n: number }).n);
     }
     return page;
