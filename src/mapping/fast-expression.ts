@@ -1,6 +1,6 @@
 import fhirpath from 'fhirpath';
 import { RUN_STATE, type RunState, type TemplateVars } from './run-state.ts';
-import { UNSUPPORTED } from './simple-path.ts';
+import { collect, isTyped, UNSUPPORTED } from './simple-path.ts';
 
 /**
  * A fast path for the FHIRPath subset mapping files use most: member paths, literals, `%variables`,
@@ -345,28 +345,4 @@ function logic(operator: 'and' | 'or', left: Node, right: Node): Node {
     if (a === true || b === true) return [true];
     return a === false && b === false ? [false] : [];
   };
-}
-
-/** Appends a member value to `into` the FHIRPath way; false when the value is FHIR-typed. */
-function collect(value: unknown, into: unknown[]): boolean {
-  if (value === undefined || value === null) return true;
-  if (Array.isArray(value)) {
-    for (const item of value) {
-      if (item === undefined || item === null) continue;
-      if (Array.isArray(item) || isTyped(item)) return false;
-      into.push(item);
-    }
-    return true;
-  }
-  if (isTyped(value)) return false;
-  into.push(value);
-  return true;
-}
-
-function isTyped(value: unknown): boolean {
-  return (
-    typeof value === 'object' &&
-    value !== null &&
-    ('resourceType' in value || Object.hasOwn(value, '__path__'))
-  );
 }

@@ -85,7 +85,7 @@ function compilePath(expression: string): SimplePath | undefined {
 }
 
 /** Appends a member value to `into` the FHIRPath way; false when the value is FHIR-typed. */
-function collect(value: unknown, into: unknown[]): boolean {
+export function collect(value: unknown, into: unknown[]): boolean {
   if (value === undefined || value === null) return true;
   if (Array.isArray(value)) {
     for (const item of value) {
@@ -100,7 +100,7 @@ function collect(value: unknown, into: unknown[]): boolean {
   return true;
 }
 
-function isTyped(value: unknown): boolean {
+export function isTyped(value: unknown): boolean {
   return (
     typeof value === 'object' &&
     value !== null &&
