@@ -5,7 +5,7 @@ import type { PutResult, ResourceStore, StoredResource } from '../port.ts';
 import { checkId, checkResourceInput, checkTypeName } from '../resource-input.ts';
 import type { StoreOptions } from '../store-options.ts';
 import type { TenantGuard } from '../tenant-guard.ts';
-import { planWrite, TOMBSTONE_HASH, tombstone } from '../versioning.ts';
+import { type PlannedWrite, planWrite, TOMBSTONE_HASH, tombstone } from '../versioning.ts';
 import { type Collections, isDuplicateKey, type ResourceDoc, WITHOUT_SEARCH_FIELDS } from './collections.ts';
 import { appendChanges } from './mongo-change-log.ts';
 import { createMongoSearch } from './mongo-search.ts';
@@ -33,6 +33,31 @@ export function createMongoResources(c: Collections, options: StoreOptions, tena
     if (indexer) planned.set(v, searchFields(indexer(resource)));
     return v;
   };
+  /** The version document a planned (non-unchanged) write inserts, search entries included. */
+  const plannedVersion = (
+    tenant: string,
+    type: string,
+    id: string,
+    at: string,
+    connection: string | null,
+    plan: Extract<PlannedWrite, { kind: 'write' }>,
+  ): VersionDoc =>
+    prepare(
+      versionDoc(
+        tenant,
+        type,
+        id,
+        plan.versionId,
+        at,
+        plan.hash,
+        false,
+        connection,
+        plan.resource,
+        plan.action,
+      ),
+      plan.resource,
+    );
+
   /**
    * The current-resource document of a version, carrying its search fields, so the index changes
    * in the same single-document write as the resource. A version finished after a crash has no
@@ -105,21 +130,7 @@ export function createMongoResources(c: Collections, options: StoreOptions, tena
     const result = await writeVersion(tenant, type, id, (current) => {
       const plan = planWrite(current ?? undefined, resource, at);
       if (plan.kind === 'unchanged') return 'unchanged';
-      return prepare(
-        versionDoc(
-          tenant,
-          type,
-          id,
-          plan.versionId,
-          at,
-          plan.hash,
-          false,
-          connection,
-          plan.resource,
-          plan.action,
-        ),
-        plan.resource,
-      );
+      return plannedVersion(tenant, type, id, at, connection, plan);
     });
     if ('kind' in result) {
       return { outcome: 'unchanged', stored: toStored(result.current as ResourceDoc), seq: undefined };
@@ -163,21 +174,13 @@ export function createMongoResources(c: Collections, options: StoreOptions, tena
         results[index] = { outcome: 'unchanged', stored: toStored(current as ResourceDoc), seq: undefined };
         return;
       }
-      const type = resource.resourceType;
-      const version = prepare(
-        versionDoc(
-          tenant,
-          type,
-          resource.id as string,
-          plan.versionId,
-          at,
-          plan.hash,
-          false,
-          connection,
-          plan.resource,
-          plan.action,
-        ),
-        plan.resource,
+      const version = plannedVersion(
+        tenant,
+        resource.resourceType,
+        resource.id as string,
+        at,
+        connection,
+        plan,
       );
       toWrite.push({ index, version, action: plan.action });
     });
