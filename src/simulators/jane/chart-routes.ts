@@ -8,6 +8,7 @@ import type { MedicationHistoryEntry } from './dataset.ts';
 import { toPayload } from './envelopes.ts';
 import { type ErrorDetail, janeError, validationError } from './errors.ts';
 import { uuidV7 } from './ids.ts';
+import { MEDICATION_NULLS } from './medication-defaults.ts';
 import {
   createActivity,
   createCarePlan,
@@ -222,23 +223,6 @@ export function addChartRoutes(api: ReturnType<typeof createApiRoutes>): void {
     return json(200, { items: ctx.clinic.store.medicationHistory.get(id) ?? [] });
   });
 }
-
-const MEDICATION_NULLS = {
-  encounter_id: null,
-  ingredients: null,
-  dose_form: null,
-  route: null,
-  frequency: null,
-  quantity: null,
-  period_start: null,
-  period_end: null,
-  instructions: null,
-  change_reason: null,
-  prescription_valid_until: null,
-  prescription_refills: null,
-  prescription_days_supply: null,
-  prescription_reason: null,
-};
 
 function historyEntry(
   ctx: ApiContext,

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import type { GeneratedKind, GeneratedRecord } from './dataset.ts';
 import { recordRng, uuidV7 } from './ids.ts';
+import { MEDICATION_NULLS } from './medication-defaults.ts';
 import type { NativeRecord } from './record-builders.ts';
 
 /**
@@ -126,22 +127,7 @@ const DEFAULTS: Partial<Record<GeneratedKind, Record<string, unknown>>> = {
   },
   observations: { values: [], document_ids: [] },
   care_plans: { activities: [], document_ids: [], status: 'active' },
-  medications: {
-    encounter_id: null,
-    ingredients: null,
-    dose_form: null,
-    route: null,
-    frequency: null,
-    quantity: null,
-    period_start: null,
-    period_end: null,
-    instructions: null,
-    change_reason: null,
-    prescription_valid_until: null,
-    prescription_refills: null,
-    prescription_days_supply: null,
-    prescription_reason: null,
-  },
+  medications: { ...MEDICATION_NULLS },
 };
 
 /** Which fields of a kind must point at a record of another kind. */
