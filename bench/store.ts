@@ -2,12 +2,16 @@
  * Store benchmark: puts with change-log append (single and batched), reads by id, and
  * change-log tailing, on SQLite and (when a server is reachable) MongoDB/FerretDB.
  * Prints resources/s. Usage: node bench/store.ts [--mongo-url URL] [--mongo-only] [--scale N]
+ * [--indexer]: on SQLite, runs the writes twice, without and with the search indexer (every R4
+ * search parameter of Observation), and prints the with/without ratio of each write figure.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import type { Resource } from 'fhir/r4';
+import { loadFhirDefinitions } from '../src/fhir/definitions.ts';
+import { searchIndexer } from '../src/fhir/search-indexer.ts';
 import { openMongoStore } from '../src/store/mongo/open-mongo-store.ts';
 import type { Store } from '../src/store/port.ts';
 import { createSecretBox } from '../src/store/secret-box.ts';
@@ -19,6 +23,8 @@ const { values } = parseArgs({
     'mongo-url': { type: 'string' },
     'mongo-only': { type: 'boolean', default: false },
     scale: { type: 'string', default: '1' },
+    indexer: { type: 'boolean', default: false },
+    rounds: { type: 'string', default: '3' },
   },
 });
 const scale = Number(values.scale);
@@ -51,7 +57,7 @@ const observation = (i: number, round = 0): Resource =>
     },
   }) as Resource;
 
-async function time(label: string, count: number, work: () => Promise<void>): Promise<number> {
+async function timed(label: string, count: number, work: () => Promise<void>): Promise<number> {
   const start = performance.now();
   await work();
   const seconds = (performance.now() - start) / 1000;
@@ -66,8 +72,13 @@ async function benchStore(
   name: string,
   store: Store,
   sizes: { single: number; batched: number; batch: number },
-) {
+  only?: 'writes',
+): Promise<Record<string, number>> {
   console.log(`\n${name}`);
+  const rates: Record<string, number> = {};
+  const time = async (label: string, count: number, work: () => Promise<void>) => {
+    rates[label] = await timed(label, count, work);
+  };
   await store.tenants.ensure('bench');
   await time('put, one at a time (created)', sizes.single, async () => {
     for (let i = 0; i < sizes.single; i++) await store.resources.put('bench', observation(1_000_000 + i));
@@ -96,6 +107,7 @@ async function benchStore(
       );
     }
   });
+  if (only === 'writes') return rates;
   const reads = Math.min(sizes.batched, 20_000);
   await time('read by id', reads, async () => {
     for (let i = 0; i < reads; i++)
@@ -121,10 +133,50 @@ async function benchStore(
       cursor = page.cursor;
     }
   });
+  return rates;
+}
+
+/**
+ * The write figures without and with the search indexer, alternating over fresh databases
+ * (`rounds` each, median taken, since a 2-core machine's figures wander by ±10% run to run).
+ */
+async function benchIndexerRatio(rounds: number) {
+  const indexer = searchIndexer(loadFhirDefinitions({ resourceTypes: ['Observation'] }));
+  const sizes = { single: 2_000 * scale, batched: 50_000 * scale, batch: 1000 };
+  const runs: { plain: Array<Record<string, number>>; indexed: Array<Record<string, number>> } = {
+    plain: [],
+    indexed: [],
+  };
+  for (let round = 0; round < rounds; round++) {
+    for (const mode of ['plain', 'indexed'] as const) {
+      const store = openSqliteStore(join(dir, `ratio-${round}-${mode}.db`), {
+        ...options,
+        ...(mode === 'indexed' ? { indexer } : {}),
+      });
+      runs[mode].push(await benchStore(`sqlite, ${mode}, round ${round + 1}`, store, sizes, 'writes'));
+      await store.close();
+    }
+  }
+  const median = (values: number[]) => values.sort((a, b) => a - b)[Math.floor(values.length / 2)] ?? 0;
+  console.log(`\nwith / without the indexer (median of ${rounds} rounds):`);
+  for (const label of Object.keys(runs.plain[0] ?? {})) {
+    const plain = median(runs.plain.map((r) => r[label] ?? 0));
+    const indexed = median(runs.indexed.map((r) => r[label] ?? 0));
+    console.log(
+      `  ${label.padEnd(38)} ${Math.round(indexed).toLocaleString('en-US').padStart(9)} vs ${Math.round(plain).toLocaleString('en-US').padStart(9)} /s  ${(indexed / plain).toFixed(2)}x`,
+    );
+  }
 }
 
 const dir = mkdtempSync(join(tmpdir(), 'bench-store-'));
 try {
+  if (values.indexer) await benchIndexerRatio(Number(values.rounds));
+  else await benchAll();
+} finally {
+  rmSync(dir, { recursive: true, force: true });
+}
+
+async function benchAll() {
   const sqlite = openSqliteStore(join(dir, 'bench.db'), options);
   if (!values['mongo-only'])
     await benchStore('sqlite (node:sqlite, WAL, synchronous=NORMAL)', sqlite, {
@@ -156,6 +208,4 @@ try {
   } else {
     console.log('\nmongo: skipped (no MONGODB_URL and no FerretDB; run bash scripts/ferretdb.sh)');
   }
-} finally {
-  rmSync(dir, { recursive: true, force: true });
 }

@@ -75,8 +75,16 @@ describe('extractIndexEntries', () => {
 
   it('references: type and id parsed, and resolve() filters by type', () => {
     const appointment = fixture('appt-1');
+    // patient is actor restricted to Patients: answered from actor's entries, so marked derived.
     expect(entriesFor(appointment, 'patient')).toEqual([
-      { param: 'patient', kind: 'reference', ref: 'Patient/pat-1', refType: 'Patient', refId: 'pat-1' },
+      {
+        param: 'patient',
+        kind: 'reference',
+        ref: 'Patient/pat-1',
+        refType: 'Patient',
+        refId: 'pat-1',
+        derived: true,
+      },
     ]);
     expect(entriesFor(appointment, 'actor')).toHaveLength(3);
     const absolute: Observation = {
@@ -94,6 +102,8 @@ describe('extractIndexEntries', () => {
         refId: 'p9',
       },
     ]);
+    // resolve() is Patient holds for an absolute Patient reference too.
+    expect(entriesFor(absolute, 'patient')).toMatchObject([{ ref: 'https://x.test/fhir/Patient/p9' }]);
   });
 
   it('quantities from Quantity and Money; numbers', () => {
@@ -135,17 +145,22 @@ describe('extractIndexEntries', () => {
       },
     };
     const byParam = (param: string) => entriesFor(stamped, param);
-    expect(byParam('_id')).toEqual([{ param: '_id', kind: 'token', system: null, code: 'p1', text: null }]);
+    // _id, _lastUpdated, _source and _connection are columns a store may answer from: entries
+    // complete, marked derived.
+    expect(byParam('_id')).toEqual([
+      { param: '_id', kind: 'token', system: null, code: 'p1', text: null, derived: true },
+    ]);
     expect(byParam('_lastUpdated')).toEqual([
       {
         param: '_lastUpdated',
         kind: 'date',
         low: Date.parse('2024-03-05T10:15:00Z'),
         high: Date.parse('2024-03-05T10:15:01Z'),
+        derived: true,
       },
     ]);
     expect(byParam('_source')).toEqual([
-      { param: '_source', kind: 'uri', value: 'urn:fhir-gateway:connection:jane-main' },
+      { param: '_source', kind: 'uri', value: 'urn:fhir-gateway:connection:jane-main', derived: true },
     ]);
     expect(byParam('_tag')).toEqual([
       {
@@ -158,7 +173,7 @@ describe('extractIndexEntries', () => {
     ]);
     expect(byParam('_profile')).toHaveLength(1);
     expect(byParam('_connection')).toEqual([
-      { param: '_connection', kind: 'token', system: null, code: 'jane-main', text: null },
+      { param: '_connection', kind: 'token', system: null, code: 'jane-main', text: null, derived: true },
     ]);
     expect(entriesFor({ ...stamped, meta: { source: 'http://elsewhere.test' } }, '_connection')).toEqual([]);
   });

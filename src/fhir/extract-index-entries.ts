@@ -15,7 +15,7 @@ import type {
 import { parseDateRange, periodRange } from './date-range.ts';
 import type { FhirDefinitions } from './definitions.ts';
 import type { IndexEntry } from './index-entry.ts';
-import { parseLiteralReference } from './references.ts';
+import { referenceTarget } from './references.ts';
 import type { SearchParamKind, TypedValue } from './search-parameters.ts';
 import { normalizeSearchText } from './search-text.ts';
 
@@ -41,7 +41,9 @@ export function extractIndexEntries(
     if (values.length === 0) continue;
     const make = ENTRY_MAKERS[parameter.kind];
     const start = entries.length;
-    for (const typed of values) for (const entry of make(parameter.code, typed)) entries.push(entry);
+    const derived = parameter.source.from !== 'own';
+    for (const typed of values)
+      for (const entry of make(parameter.code, typed)) entries.push(derived ? { ...entry, derived } : entry);
     // Entries of different parameters never collide (the code is part of each), so duplicates
     // are only looked for within the parameter, and only when it has several entries.
     if (entries.length - start > 1) dedupeFrom(entries, start);
@@ -153,16 +155,10 @@ function dateEntries(param: string, typed: TypedValue): IndexEntry[] {
 function referenceEntries(param: string, typed: TypedValue): IndexEntry[] {
   const ref = typed.type === 'Reference' ? (typed.value as Reference).reference : typed.value;
   if (typeof ref !== 'string' || ref.length === 0 || ref.startsWith('#')) return [];
-  const parsed = typed.type === 'Reference' ? parseLiteralReference(ref, absoluteBase(ref)) : undefined;
+  const parsed = typed.type === 'Reference' ? referenceTarget(ref) : undefined;
   return [
     { param, kind: 'reference', ref, refType: parsed?.resourceType ?? null, refId: parsed?.id ?? null },
   ];
-}
-
-/** For `https://host/fhir/Patient/1` the base `https://host/fhir`, so the type and id parse. */
-function absoluteBase(ref: string): string | undefined {
-  const match = /^(https?:\/\/.+)\/[A-Z][A-Za-z]+\/[^/]+$/.exec(ref);
-  return match?.[1];
 }
 
 function numberEntries(param: string, typed: TypedValue): IndexEntry[] {

@@ -51,7 +51,12 @@ describe('parseSearch: structure', () => {
     expect(query.sort).toEqual([
       { param: 'date', kind: 'date', descending: true },
       { param: 'code', kind: 'token', descending: false },
-      { param: '_lastUpdated', kind: 'date', descending: false },
+      {
+        param: '_lastUpdated',
+        kind: 'date',
+        descending: false,
+        source: { from: 'column', column: 'lastUpdated' },
+      },
     ]);
     expect([query.count, query.total, query.cursor]).toEqual([1000, 'accurate', 'opaque==']);
     expect(parse('Observation', { _count: '0' }).count).toBe(0);

@@ -7,6 +7,7 @@ import type { CompiledSearchParameter, SearchParamKind } from './search-paramete
 import {
   type DateValue,
   type MatchClause,
+  type ParamSource,
   PREFIXES,
   type Prefix,
   type QuantityValue,
@@ -135,7 +136,7 @@ function parseClause(
   const { code: param, kind } = parameter;
   if (modifier === 'missing') {
     if (raw !== 'true' && raw !== 'false') throw new ValueProblem(':missing takes true or false');
-    return { op: 'missing', param, kind, missing: raw === 'true' };
+    return { op: 'missing', param, kind, missing: raw === 'true', ...sourceOf(parameter) };
   }
   const referenceType =
     kind === 'reference' && modifier !== '' ? checkTypeModifier(parameter, modifier) : undefined;
@@ -146,7 +147,13 @@ function parseClause(
   if (parts.some((part) => part.length === 0)) throw new ValueProblem('empty value');
   const values = parts.map((part) => parseValue(parameter, modifier, referenceType, part, now));
   const clause: MatchClause = { op: 'match', param, kind, negate: modifier === 'not', values };
+  if (parameter.source.from !== 'own') return { ...clause, source: parameter.source };
   return parameter.singleShortDate ? { ...clause, singleShortDate: true } : clause;
+}
+
+/** The clause or sort key's `source`, given only when it is not the parameter's own entries. */
+function sourceOf(parameter: CompiledSearchParameter): { source?: ParamSource } {
+  return parameter.source.from === 'own' ? {} : { source: parameter.source };
 }
 
 function checkTypeModifier(parameter: CompiledSearchParameter, modifier: string): string | undefined {
@@ -301,7 +308,7 @@ function parseSort(
       });
       continue;
     }
-    keys.push({ param: code, kind: parameter.kind, descending });
+    keys.push({ param: code, kind: parameter.kind, descending, ...sourceOf(parameter) });
   }
   return keys;
 }

@@ -58,6 +58,15 @@ export function parseLiteralReference(
 }
 
 /**
+ * The type and id a reference written in a resource points at, as search indexes it: relative
+ * `Type/id` and absolute `https://host/fhir/Type/id` parse, URNs, canonicals and contained do not.
+ */
+export function referenceTarget(reference: string): { resourceType: string; id: string } | undefined {
+  const absolute = /^(https?:\/\/.+)\/[A-Z][A-Za-z]+\/[^/]+$/.exec(reference);
+  return parseLiteralReference(reference, absolute?.[1]);
+}
+
+/**
  * The resource type an absolute reference names when it has the FHIR REST form
  * (`https://server/fhir/Patient/123`, optionally `/_history/v`), or undefined when it does not say
  * (`http://example.org/plans/123`, `urn:uuid:…`, or not absolute at all).

@@ -2,7 +2,10 @@ import type { Resource, SearchParameter } from 'fhir/r4';
 import fhirpath from 'fhirpath';
 import r4Model from 'fhirpath/fhir-context/r4';
 import { expressionForType, replaceResolveTypeTests } from './fhirpath-expression.ts';
+import { parameterSources } from './parameter-sources.ts';
+import { referenceTarget } from './references.ts';
 import { compileSearchPathWalker, isSingleShortDate } from './search-path-walker.ts';
+import type { ParamSource } from './search-query.ts';
 
 /** The search parameter types the gateway indexes and searches (R4 minus composite and special). */
 export const SEARCH_PARAM_KINDS = [
@@ -33,6 +36,8 @@ export type CompiledSearchParameter = {
   readonly singleShortDate: boolean;
   /** The same expression through fhirpath.js (compiled on first use): the reference for `evaluate`. */
   readonly evaluateWithFhirpath: (resource: Resource) => TypedValue[];
+  /** Where stores find its entries (parameter-sources.ts). */
+  readonly source: ParamSource;
 };
 
 export type TypeSearchParameters = {
@@ -86,9 +91,43 @@ export function compileSearchParameters(
       walked: walker !== undefined,
       singleShortDate: type === 'date' && isSingleShortDate(expression, resourceType),
       evaluateWithFhirpath,
+      source: { from: 'own' },
     });
   }
+  const sources = parameterSources([...byCode.values()]);
+  for (const [code, compiled] of byCode) {
+    const source = sources.get(code) ?? compiled.source;
+    byCode.set(code, withSource(compiled, source, byCode));
+  }
   return { byCode, unsupported };
+}
+
+/**
+ * A parameter answered from a reference parameter restricted to one target type is evaluated the
+ * same way, so its entries are exactly those its stored counterpart's query finds: references whose
+ * parsed type is the target, absolute ones included (what `resolve() is T` means).
+ */
+function withSource(
+  compiled: CompiledSearchParameter,
+  source: ParamSource,
+  byCode: ReadonlyMap<string, CompiledSearchParameter>,
+): CompiledSearchParameter {
+  const base =
+    source.from === 'params' && source.refType !== null ? byCode.get(source.params[0] ?? '') : undefined;
+  if (!base || source.from !== 'params' || source.refType === null) return { ...compiled, source };
+  const refType = source.refType;
+  const only = (values: TypedValue[]) =>
+    values.filter((typed) => {
+      const ref = (typed.value as { reference?: unknown } | null)?.reference;
+      return typeof ref === 'string' && referenceTarget(ref)?.resourceType === refType;
+    });
+  return {
+    ...compiled,
+    source,
+    evaluate: (resource) => only(base.evaluate(resource)),
+    walked: base.walked,
+    evaluateWithFhirpath: (resource) => only(base.evaluateWithFhirpath(resource)),
+  };
 }
 
 function compileTyped(expression: string): (resource: Resource) => TypedValue[] {

@@ -18,6 +18,20 @@ export type SearchQuery = {
 
 export type SearchClause = MatchClause | MissingClause;
 
+/**
+ * Where a parameter's entries are (parameter-sources.ts): its own (the default when absent), the
+ * resource's id or lastUpdated column, or other parameters' entries (optionally only references
+ * to `refType`). Index entries of a parameter not answered from its own are marked `derived`, and a
+ * store may skip writing them.
+ */
+/** Resource columns: `connection` is meta.source's connection id (gateway-search-parameters.ts). */
+export type ColumnName = 'id' | 'lastUpdated' | 'source' | 'connection';
+
+export type ParamSource =
+  | { readonly from: 'own' }
+  | { readonly from: 'column'; readonly column: ColumnName }
+  | { readonly from: 'params'; readonly params: readonly string[]; readonly refType: string | null };
+
 /** Matches if any value matches an index entry of `param` (comma = OR); `negate` inverts it (`:not`). */
 export type MatchClause = {
   readonly op: 'match';
@@ -31,6 +45,7 @@ export type MatchClause = {
    * into one bounded range on that entry (docs/search.md).
    */
   readonly singleShortDate?: true;
+  readonly source?: ParamSource;
 };
 
 /** `:missing=true` matches resources without any entry for `param`; `false` those with one. */
@@ -39,12 +54,14 @@ export type MissingClause = {
   readonly param: string;
   readonly kind: SearchParamKind;
   readonly missing: boolean;
+  readonly source?: ParamSource;
 };
 
 export type SortKey = {
   readonly param: string;
   readonly kind: SearchParamKind;
   readonly descending: boolean;
+  readonly source?: ParamSource;
 };
 
 export const PREFIXES = ['eq', 'ne', 'gt', 'lt', 'ge', 'le', 'sa', 'eb', 'ap'] as const;

@@ -93,6 +93,27 @@ const QUERIES: ReadonlyArray<readonly [type: string, query: string]> = [
   ['Patient', '_profile:missing=true&gender=female'],
   ['Patient', '_lastUpdated=gt2025-03-01T00:30:00Z'],
   ['Patient', '_lastUpdated=2025-03-01T01:00:00Z'],
+  // Parameters SQLite answers from resource columns (parameter-sources.ts), every form.
+  ['Patient', '_id:not=pat-001'],
+  ['Patient', '_id=|pat-002'],
+  ['Patient', '_connection:not=jane-main'],
+  ['Patient', '_connection:missing=true'],
+  ['Patient', '_connection:missing=false&gender=male'],
+  ['Patient', '_connection=jane-main,epic-org&_sort=-_connection,_id'],
+  ['Patient', '_source:below=urn:fhir-gateway:connection:&_sort=_source'],
+  ['Patient', '_source:missing=true'],
+  ['Patient', '_lastUpdated=le2025-03-01T01:00:00Z&_lastUpdated=ge2025-03-01'],
+  ['Patient', '_lastUpdated=ap2025-03-01T02:00:00Z'],
+  ['Patient', '_lastUpdated=sa2025-03-01T00:59:59Z&_sort=_lastUpdated'],
+  ['Patient', '_lastUpdated=eb2025-03-01T01:00:00Z'],
+  ['Patient', '_lastUpdated=ne2025-03-01T01:00:00Z'],
+  // Derived from other parameters' entries: restriction, union and alias.
+  ['Observation', 'patient=pat-044'],
+  ['Observation', 'patient:missing=true'],
+  ['Observation', 'combo-code=http://loinc.org|8480-6&_sort=combo-code'],
+  ['Observation', 'combo-value-quantity=gt100'],
+  ['Patient', 'phonetic=sm&_sort=-phonetic'],
+  ['Appointment', 'practitioner:missing=false&_sort=patient'],
   ['Patient', '_sort=birthdate'],
   ['Patient', '_sort=-birthdate'],
   ['Patient', 'family=s&_sort=family,-birthdate'],
@@ -161,7 +182,12 @@ const QUERIES: ReadonlyArray<readonly [type: string, query: string]> = [
 ];
 
 /** Queries whose reference answer is legitimately empty (they prove a clause can exclude everything). */
-const EMPTY_ANSWERS = new Set<string>(['Patient?birthdate=ge1985-01-01&birthdate=lt1984-01-01']);
+/** Queries whose right answer on the fixtures is nothing (every fixture has a meta.source). */
+const EMPTY_ANSWERS = new Set<string>([
+  'Patient?birthdate=ge1985-01-01&birthdate=lt1984-01-01',
+  'Patient?_connection:missing=true',
+  'Patient?_source:missing=true',
+]);
 
 const parse = (type: string, query: string): SearchQuery =>
   parseSearch(defs, type, new URLSearchParams(query), { now: NOW });

@@ -59,8 +59,8 @@ describe('sqlite search query plans', () => {
   function expectNoScans(details: string[]): void {
     expect(details.filter((d) => /^SCAN (?!d$)/.test(d))).toEqual([]);
     expect(details.filter((d) => /\(tenant=\? AND type=\?\)$/.test(d))).toEqual([]);
-    for (const d of details.filter((line) => /^SEARCH (x|r|idx_)/.test(line))) {
-      expect(d).toMatch(/id=\?|param=\?/);
+    for (const d of details.filter((line) => /^SEARCH (x|r|idx_|resources)/.test(line))) {
+      expect(d).toMatch(/pid=\?|rowid[=<>]\?|tenant=\? AND type=\? AND \w+[=<>]/);
     }
   }
 
@@ -68,44 +68,39 @@ describe('sqlite search query plans', () => {
     const details = plan('Patient', 'name=smi');
     expectNoScans(details);
     expect(details).toContain(
-      'SEARCH idx_string USING COVERING INDEX idx_string_v0 (tenant=? AND type=? AND param=? AND value>? AND value<?)',
+      'SEARCH idx_string USING COVERING INDEX idx_string_v0 (pid=? AND value>? AND value<?)',
     );
-    expect(details).toContain('SEARCH r USING PRIMARY KEY (tenant=? AND type=? AND id=?)');
+    expect(details).toContain('SEARCH r USING INTEGER PRIMARY KEY (rowid=?)');
   });
 
   it('birthdate range: a bounded range on the date low index', () => {
     const details = plan('Patient', 'birthdate=1980-03');
     expectNoScans(details);
-    expect(
-      details.some((d) => /idx_date_v0 \(tenant=\? AND type=\? AND param=\? AND low>\? AND low<\?\)/.test(d)),
-    ).toBe(true);
+    expect(details.some((d) => /idx_date_v0 \(pid=\? AND low>\? AND low<\?\)/.test(d))).toBe(true);
   });
 
   it('birthdate as two open-ended clauses: merged into one bounded range on the low index', () => {
     const details = plan('Patient', 'birthdate=ge1980-03-01&birthdate=lt1980-04-01');
     expectNoScans(details);
     expect(details).toContainEqual(
-      expect.stringMatching(
-        /USING INDEX idx_date_v0 \(tenant=\? AND type=\? AND param=\? AND low>\? AND low<\?\)/,
-      ),
+      expect.stringMatching(/USING INDEX idx_date_v0 \(pid=\? AND low>\? AND low<\?\)/),
     );
     // The second clause is part of the driver's range, not a probe per candidate.
-    expect(details.some((d) => d.includes('idx_date_owner'))).toBe(false);
+    expect(details.some((d) => d.startsWith('SEARCH x'))).toBe(false);
   });
 
   it('Observation date is multi-valued (effectiveTiming): its two clauses are not merged', () => {
     const details = plan('Observation', 'date=ge2020-03-01&date=lt2020-04-01');
     expectNoScans(details);
-    expect(details).toContain(
-      'SEARCH x EXISTS USING INDEX idx_date_owner (tenant=? AND type=? AND id=? AND param=?)',
-    );
+    // One clause drives, the other is checked on each candidate's own rows (its rowid range).
+    expect(details).toContain('SEARCH x EXISTS USING INTEGER PRIMARY KEY (rowid>? AND rowid<?)');
   });
 
   it('identifier token: an equality on the token code index', () => {
     const details = plan('Patient', 'identifier=https://jane.example/mrn|MRN1005');
     expectNoScans(details);
     expect(details).toContain(
-      'SEARCH idx_token USING COVERING INDEX idx_token_v0 (tenant=? AND type=? AND param=? AND code=? AND system=?)',
+      'SEARCH idx_token USING COVERING INDEX idx_token_v0 (pid=? AND code=? AND system=?)',
     );
   });
 
@@ -120,15 +115,34 @@ describe('sqlite search query plans', () => {
     expect(first.next).toBeDefined();
     const details = plan('Observation', text, first.next);
     expectNoScans(details);
-    // The subject (fewest rows) drives; date and code are probed per candidate; the sort value is read by owner.
+    // The subject (fewest rows) drives; date and code are probed per candidate and the sort value
+    // read, each over the candidate's own rows.
     expect(details).toContain(
-      'SEARCH idx_reference USING COVERING INDEX idx_reference_v0 (tenant=? AND type=? AND param=? AND ref_id=? AND ref_type=?)',
+      'SEARCH idx_reference USING COVERING INDEX idx_reference_v0 (pid=? AND ref_id=? AND ref_type=?)',
     );
+    expect(
+      details.filter((d) => d === 'SEARCH x EXISTS USING INTEGER PRIMARY KEY (rowid>? AND rowid<?)'),
+    ).toHaveLength(2);
+    expect(details).toContain('SEARCH x USING INTEGER PRIMARY KEY (rowid>? AND rowid<?)');
+  });
+
+  it('a derived parameter reads its source: patient is subject restricted to Patients, combo-code is code', () => {
+    const details = plan('Observation', 'patient=pat-044&combo-code=8480-6');
+    expectNoScans(details);
     expect(details).toContain(
-      'SEARCH x EXISTS USING INDEX idx_token_owner (tenant=? AND type=? AND id=? AND param=?)',
+      'SEARCH idx_reference USING COVERING INDEX idx_reference_v0 (pid=? AND ref_id=? AND ref_type=?)',
     );
+    expect(details).toContain('SEARCH x EXISTS USING INTEGER PRIMARY KEY (rowid>? AND rowid<?)');
+  });
+
+  it('_id and _lastUpdated: ranges over the resources table indexes', () => {
+    expect(plan('Patient', '_id=pat-044')).toContain(
+      'SEARCH resources USING COVERING INDEX sqlite_autoindex_resources_1 (tenant=? AND type=? AND id=?)',
+    );
+    const details = plan('Patient', '_lastUpdated=gt2020&_sort=-_lastUpdated');
+    expectNoScans(details);
     expect(details).toContain(
-      'SEARCH x USING INDEX idx_date_owner (tenant=? AND type=? AND id=? AND param=?)',
+      'SEARCH resources USING COVERING INDEX resources_updated (tenant=? AND type=? AND last_updated>?)',
     );
   });
 });

@@ -1,18 +1,23 @@
 import type { SQLInputValue } from 'node:sqlite';
+import { CONNECTION_SOURCE_PREFIX } from '../../fhir/identity.ts';
 import type { IndexEntry } from '../../fhir/index-entry.ts';
 import { SHORT_DATE_MAX_WIDTH_MS } from '../../fhir/search-path-walker.ts';
 import type {
+  ColumnName,
   DateValue,
   MatchClause,
+  ParamSource,
   Prefix,
   SearchClause,
   SearchQuery,
   SearchValue,
   SortKey,
+  UriValue,
 } from '../../fhir/search-query.ts';
+import { normalizeSearchText } from '../../fhir/search-text.ts';
 import type { SearchPosition } from '../cursor.ts';
 import { allPrefixes, approximateBand, prefixUpperBound } from '../prefix-bound.ts';
-import { SEARCH_INDEX_TABLES } from './search-index.ts';
+import { ENTRY_BITS, ENTRY_SLOTS, SEARCH_INDEX_TABLES } from './search-index.ts';
 
 /** A fragment of SQL with its `?` parameters in order. */
 export type Sql = { text: string; params: SQLInputValue[] };
@@ -115,30 +120,56 @@ function mergedDatesSql(clause: MergedDateClause): Sql {
 const RESOURCE_COLUMNS =
   'r.tenant, r.type, r.id, r.version_id, r.last_updated, r.hash, r.deleted, r.connection, r.body';
 
+/** The interned id (search-param-ids.ts) of a parameter of the searched tenant and type, if any entry ever had it. */
+export type ParamIdOf = (param: string) => number | undefined;
+
+/** Where a clause or sort key reads: the resource's own column, or index rows of some parameters. */
+type Target =
+  | { readonly on: 'column'; readonly column: ColumnName }
+  | { readonly on: 'entries'; readonly pids: readonly number[]; readonly refType: string | null };
+
+function targetOf(item: { param: string; source?: ParamSource }, pidOf: ParamIdOf): Target {
+  const source = item.source ?? { from: 'own' };
+  if (source.from === 'column') return { on: 'column', column: source.column };
+  const params = source.from === 'params' ? source.params : [item.param];
+  const pids = params.map(pidOf).filter((pid): pid is number => pid !== undefined);
+  return { on: 'entries', pids, refType: source.from === 'params' ? source.refType : null };
+}
+
+/** `pid = ?` / `pid IN (…)`, plus the reference-type restriction of a derived parameter. */
+function entryOwnerSql(target: Target & { on: 'entries' }, column = 'pid'): Sql {
+  const pids =
+    target.pids.length === 1
+      ? sql(`${column} = ?`, target.pids[0] as number)
+      : sql(`${column} IN (${target.pids.map(() => '?').join(', ')})`, ...target.pids);
+  return target.refType === null ? pids : join([pids, sql('ref_type = ?', target.refType)], ' AND ');
+}
+
 /**
  * The rows a search reads. With a driver (the clause the store estimated most selective, see
- * sqlite-search.ts), the distinct ids of its index range are the outer loop (CROSS JOIN keeps
- * SQLite from reordering it), each joined to its resource by primary key. Every other clause is a
- * correlated EXISTS on the owner index (tenant, type, id, param): a few rows per candidate.
- * Without a driver the tenant's rows of the type are scanned by primary key.
+ * sqlite-search.ts), the distinct rids of its index range are the outer loop (CROSS JOIN keeps
+ * SQLite from reordering it), each joined to its resource by rowid. Every other clause is a
+ * correlated EXISTS over the candidate's own index rows (one rowid range, search-index.ts).
+ * Without a driver the tenant's resources of the type are read in id order.
  */
 export function compileSource(
   tenant: string,
   type: string,
   clauses: readonly PlannedClause[],
   driver: number | undefined,
+  pidOf: ParamIdOf,
 ): Sql {
   const driving = driver === undefined ? undefined : clauses[driver];
-  const others = clauses.filter((_, k) => k !== driver).map(probeSql);
+  const others = clauses.filter((_, k) => k !== driver).map((clause) => probeSql(clause, pidOf));
   const from =
     driving === undefined
       ? sql('FROM resources r WHERE r.tenant = ? AND r.type = ?', tenant, type)
       : join(
           [
-            sql('FROM (SELECT DISTINCT id FROM '),
-            entriesSql(tenant, type, driving as MatchClause | MergedDateClause),
+            sql('FROM ('),
+            ridsSql(tenant, type, driving as MatchClause | MergedDateClause, pidOf),
             sql(
-              ') d CROSS JOIN resources r ON r.tenant = ? AND r.type = ? AND r.id = d.id WHERE 1',
+              ') d CROSS JOIN resources r ON r.rid = d.rid WHERE r.tenant = ? AND r.type = ?',
               tenant,
               type,
             ),
@@ -149,22 +180,44 @@ export function compileSource(
 }
 
 /**
- * The index rows of a (non-negated) match clause: `<table> WHERE ... AND (value OR value ...)`.
- * The value index is named when every value ranges over the same one: without statistics SQLite
- * otherwise prefers the owner index, which hands it ids in order but reads every entry of the type.
+ * The distinct rids a (non-negated) match clause selects: an index range over its value index, or
+ * over `resources` for the id and lastUpdated columns. The value index is named when every value
+ * ranges over the same one: without statistics SQLite may otherwise pick another.
  */
-export function entriesSql(tenant: string, type: string, clause: MatchClause | MergedDateClause): Sql {
+export function ridsSql(
+  tenant: string,
+  type: string,
+  clause: MatchClause | MergedDateClause,
+  pidOf: ParamIdOf,
+  distinct = true,
+): Sql {
+  const target = targetOf(clause, pidOf);
+  if (target.on === 'column') {
+    const index = COLUMN_INDEX[target.column];
+    if (index === undefined) throw new Error(`${clause.param} cannot drive a query`);
+    return join(
+      [
+        sql(
+          `SELECT rid FROM resources INDEXED BY ${index} WHERE tenant = ? AND type = ? AND (`,
+          tenant,
+          type,
+        ),
+        columnValuesSql(target.column, clause as MatchClause, ''),
+        sql(')'),
+      ],
+      '',
+    );
+  }
+  if (target.pids.length === 0) return sql('SELECT NULL AS rid WHERE 0');
   const { table } = SEARCH_INDEX_TABLES[clause.kind];
+  const select = `SELECT ${distinct ? 'DISTINCT ' : ''}k >> ${ENTRY_BITS} AS rid FROM ${table}`;
   if (clause.op === 'dates') {
     // Bounded on low (impliedLowBounds), so the low index (v0) gives one short range.
     return join(
       [
-        sql(
-          `${table} INDEXED BY ${table}_v0 WHERE tenant = ? AND type = ? AND param = ? AND `,
-          tenant,
-          type,
-          clause.param,
-        ),
+        sql(`${select} INDEXED BY ${table}_v0 WHERE `),
+        entryOwnerSql(target),
+        sql(' AND '),
         mergedDatesSql(clause),
       ],
       '',
@@ -174,11 +227,7 @@ export function entriesSql(tenant: string, type: string, clause: MatchClause | M
   const [only] = indexes;
   const indexed = indexes.size === 1 && only !== undefined ? ` INDEXED BY ${table}_${only}` : '';
   return join(
-    [
-      sql(`${table}${indexed} WHERE tenant = ? AND type = ? AND param = ? AND (`, tenant, type, clause.param),
-      valuesSql(clause),
-      sql(')'),
-    ],
+    [sql(`${select}${indexed} WHERE `), entryOwnerSql(target), sql(' AND ('), valuesSql(clause), sql(')')],
     '',
   );
 }
@@ -189,21 +238,23 @@ export function compileEstimate(
   type: string,
   clause: MatchClause | MergedDateClause,
   cap: number,
+  pidOf: ParamIdOf,
 ): Sql {
   return join(
-    [
-      sql('SELECT count(*) AS n FROM (SELECT 1 FROM '),
-      entriesSql(tenant, type, clause),
-      sql(' LIMIT ?)', cap),
-    ],
+    [sql('SELECT count(*) AS n FROM ('), ridsSql(tenant, type, clause, pidOf, false), sql(' LIMIT ?)', cap)],
     '',
   );
 }
 
-/** Clauses an index range can drive: a plain match (not :not, :contains, :text or ne, which read every entry of the param). */
+/**
+ * Clauses an index range can drive: a plain match (not :not, :contains, :text or ne, which read
+ * every entry of the param), on entries or on the id / lastUpdated columns.
+ */
 export function canDrive(clause: PlannedClause): clause is MatchClause | MergedDateClause {
   if (clause.op === 'dates') return true;
+  const column = clause.source?.from === 'column' ? clause.source.column : undefined;
   return (
+    (column === undefined || COLUMN_INDEX[column] !== undefined) &&
     clause.op === 'match' &&
     !clause.negate &&
     clause.values.every(
@@ -223,10 +274,11 @@ export function compilePage(
   driver: number | undefined,
   after: SearchPosition | undefined,
   limit: number,
+  pidOf: ParamIdOf,
 ): Sql {
   const keys = query.sort.map((key, k) => ({ ...key, column: `k${k}` }));
   const sortColumns = keys.map((key) => {
-    const expr = sortExpression(key);
+    const expr = sortExpression(key, pidOf);
     return { text: `${expr.text} AS ${key.column}`, params: expr.params };
   });
   const inner = join(
@@ -234,7 +286,7 @@ export function compilePage(
       sql('SELECT '),
       join([sql(RESOURCE_COLUMNS), ...sortColumns], ', '),
       sql(' '),
-      compileSource(tenant, type, query.clauses, driver),
+      compileSource(tenant, type, query.clauses, driver, pidOf),
     ],
     '',
   );
@@ -251,8 +303,9 @@ export function compileCount(
   type: string,
   clauses: readonly PlannedClause[],
   driver: number | undefined,
+  pidOf: ParamIdOf,
 ): Sql {
-  return join([sql('SELECT count(*) AS n '), compileSource(tenant, type, clauses, driver)], '');
+  return join([sql('SELECT count(*) AS n '), compileSource(tenant, type, clauses, driver, pidOf)], '');
 }
 
 /**
@@ -292,13 +345,43 @@ const SORT_COLUMN: Record<IndexEntry['kind'], { asc: string; desc: string }> = {
   uri: { asc: 'value', desc: 'value' },
 };
 
-/** The resource's sort value (see search-sort.ts): MIN ascending, MAX descending, over its entries. */
-function sortExpression(key: SortKey): Sql {
+/** Epoch milliseconds of `r.last_updated` (always toISOString's form), in exact integer arithmetic. */
+const LAST_UPDATED_MS =
+  "(CAST(strftime('%s', r.last_updated) AS INTEGER) * 1000 + CAST(substr(r.last_updated, 21, 3) AS INTEGER))";
+
+/** A candidate's own index rows: its rowid range (search-index.ts), never an index on pid. */
+function ownRowsSql(table: string): string {
+  return `FROM ${table} x NOT INDEXED WHERE x.k >= r.rid * ${ENTRY_SLOTS} AND x.k < r.rid * ${ENTRY_SLOTS} + ${ENTRY_SLOTS}`;
+}
+
+/**
+ * The resource's sort value (see search-sort.ts): MIN ascending, MAX descending, over its entries;
+ * lastUpdated sorts as the instant's [t, t + 1 ms) range would.
+ */
+function sortExpression(key: SortKey, pidOf: ParamIdOf): Sql {
+  const target = targetOf(key, pidOf);
+  if (target.on === 'column') {
+    switch (target.column) {
+      case 'id':
+        return sql('r.id');
+      case 'source':
+        return sql('r.source');
+      case 'connection':
+        return CONNECTION_OF_SOURCE;
+      case 'lastUpdated':
+        return sql(key.descending ? `(${LAST_UPDATED_MS} + 1)` : LAST_UPDATED_MS);
+    }
+  }
+  if (target.pids.length === 0) return sql('NULL');
   const { table } = SEARCH_INDEX_TABLES[key.kind];
   const column = SORT_COLUMN[key.kind][key.descending ? 'desc' : 'asc'];
-  return sql(
-    `(SELECT ${key.descending ? 'MAX' : 'MIN'}(${column}) FROM ${table} x INDEXED BY ${table}_owner WHERE x.tenant = r.tenant AND x.type = r.type AND x.id = r.id AND x.param = ?)`,
-    key.param,
+  return join(
+    [
+      sql(`(SELECT ${key.descending ? 'MAX' : 'MIN'}(${column}) ${ownRowsSql(table)} AND `),
+      entryOwnerSql(target),
+      sql(')'),
+    ],
+    '',
   );
 }
 
@@ -306,7 +389,7 @@ function sortExpression(key: SortKey): Sql {
 function valueIndex(value: SearchValue): 'v0' | 'v1' | undefined {
   switch (value.kind) {
     case 'string':
-      return value.match === 'exact' ? 'v1' : value.match === 'prefix' ? 'v0' : undefined;
+      return value.match === 'contains' ? undefined : 'v0';
     case 'token':
       return value.form === 'system' ? undefined : 'v0';
     case 'date':
@@ -315,7 +398,7 @@ function valueIndex(value: SearchValue): 'v0' | 'v1' | undefined {
     case 'quantity':
       return value.prefix === 'ne' ? undefined : 'v0';
     case 'reference':
-      return value.form === 'url' ? 'v1' : 'v0';
+      return value.form === 'url' ? undefined : 'v0';
     case 'uri':
       return 'v0';
     case 'token-text':
@@ -323,15 +406,34 @@ function valueIndex(value: SearchValue): 'v0' | 'v1' | undefined {
   }
 }
 
-/** A clause checked for one candidate row `r`, through the owner index. */
-function probeSql(clause: PlannedClause): Sql {
+/** A clause checked for one candidate row `r`: on its columns, or over its own index rows. */
+function probeSql(clause: PlannedClause, pidOf: ParamIdOf): Sql {
+  const target = targetOf(clause, pidOf);
+  if (target.on === 'column') {
+    if (clause.op === 'missing') {
+      const present = columnPresentSql(target.column);
+      return { text: `${clause.missing ? 'NOT ' : ''}coalesce(${present.text}, 0)`, params: present.params };
+    }
+    // coalesce: a NULL source is "no entry", so :not keeps the resource.
+    const match = columnValuesSql(target.column, clause as MatchClause, 'r.');
+    return {
+      text: `${clause.op === 'match' && clause.negate ? 'NOT ' : ''}coalesce((${match.text}), 0)`,
+      params: match.params,
+    };
+  }
+  const positive = clause.op === 'missing' ? !clause.missing : clause.op === 'dates' || !clause.negate;
+  if (target.pids.length === 0) return sql(positive ? '0' : '1');
   const { table } = SEARCH_INDEX_TABLES[clause.kind];
-  const owned = `SELECT 1 FROM ${table} x INDEXED BY ${table}_owner WHERE x.tenant = r.tenant AND x.type = r.type AND x.id = r.id AND x.param = ?`;
-  if (clause.op === 'dates')
-    return join([sql(`EXISTS (${owned} AND `, clause.param), mergedDatesSql(clause), sql(')')], '');
-  if (clause.op === 'missing') return sql(`${clause.missing ? 'NOT ' : ''}EXISTS (${owned})`, clause.param);
+  const condition =
+    clause.op === 'dates' ? mergedDatesSql(clause) : clause.op === 'missing' ? sql('1') : valuesSql(clause);
   return join(
-    [sql(`${clause.negate ? 'NOT ' : ''}EXISTS (${owned} AND (`, clause.param), valuesSql(clause), sql('))')],
+    [
+      sql(`${positive ? '' : 'NOT '}EXISTS (SELECT 1 ${ownRowsSql(table)} AND `),
+      entryOwnerSql(target),
+      sql(' AND ('),
+      condition,
+      sql('))'),
+    ],
     '',
   );
 }
@@ -349,7 +451,8 @@ function valuesSql(clause: MatchClause): Sql {
 function valueSql(clause: MatchClause, value: SearchValue): Sql {
   switch (value.kind) {
     case 'string':
-      if (value.match === 'exact') return sql('raw = ?', value.value);
+      if (value.match === 'exact')
+        return sql('value = ? AND raw = ?', normalizeSearchText(value.value), value.value);
       if (value.match === 'contains') return sql('instr(value, ?) > 0', value.value);
       return prefixSql('value', value.value);
     case 'token':
@@ -388,14 +491,118 @@ function valueSql(clause: MatchClause, value: SearchValue): Sql {
       if (value.form === 'id') return sql('ref_id = ?', value.id);
       return sql('ref_id = ? AND ref_type = ?', value.id, value.type);
     case 'uri':
-      if (value.match === 'below') return prefixSql('value', value.value);
-      if (value.match === 'above') {
-        const prefixes = allPrefixes(value.value);
-        return sql(`value IN (${prefixes.map(() => '?').join(', ')})`, ...prefixes);
-      }
-      return sql('value = ?', value.value);
+      return uriSql('value', value);
   }
   throw new Error(`unsupported search value for ${clause.param}`);
+}
+
+function uriSql(column: string, value: UriValue): Sql {
+  if (value.match === 'below') return prefixSql(column, value.value);
+  if (value.match === 'above') {
+    const prefixes = allPrefixes(value.value);
+    return sql(`${column} IN (${prefixes.map(() => '?').join(', ')})`, ...prefixes);
+  }
+  return sql(`${column} = ?`, value.value);
+}
+
+/** The resources index a column clause can drive from; source and connection have none (few values, many rows). */
+const COLUMN_INDEX: Readonly<Record<ColumnName, string | undefined>> = {
+  id: 'sqlite_autoindex_resources_1',
+  lastUpdated: 'resources_updated',
+  source: undefined,
+  connection: undefined,
+};
+
+const CONNECTION_PREFIX_END = prefixUpperBound(CONNECTION_SOURCE_PREFIX) as string;
+
+/** `_connection`'s value: meta.source after the gateway's connection prefix, else NULL. */
+const CONNECTION_OF_SOURCE = sql(
+  `(CASE WHEN r.source >= ? AND r.source < ? THEN substr(r.source, ${CONNECTION_SOURCE_PREFIX.length + 1}) END)`,
+  CONNECTION_SOURCE_PREFIX,
+  CONNECTION_PREFIX_END,
+);
+
+/** Whether the resource has a value for a column parameter (`:missing`). */
+function columnPresentSql(column: ColumnName): Sql {
+  switch (column) {
+    case 'id':
+    case 'lastUpdated':
+      return sql('1');
+    case 'source':
+      return sql('r.source IS NOT NULL');
+    case 'connection':
+      return sql('(r.source >= ? AND r.source < ?)', CONNECTION_SOURCE_PREFIX, CONNECTION_PREFIX_END);
+  }
+}
+
+/**
+ * A clause on a resource column, with the semantics its index entries would have: `_id` is a token
+ * without system or text; lastUpdated an instant t, the entry [t, t + 1 ms), compared as
+ * toISOString text (the column's form, whose order is time order for years 0–9999); `_source` a
+ * uri; `_connection` a token without system whose code follows the prefix in meta.source.
+ */
+function columnValuesSql(column: ColumnName, clause: MatchClause, prefix: string): Sql {
+  return join(
+    clause.values.map((value) => {
+      const condition = columnValueSql(column, value, prefix);
+      return { text: `(${condition.text})`, params: condition.params };
+    }),
+    ' OR ',
+  );
+}
+
+function columnValueSql(column: ColumnName, value: SearchValue, prefix: string): Sql {
+  switch (column) {
+    case 'id':
+      return idValueSql(`${prefix}id`, value);
+    case 'lastUpdated':
+      return lastUpdatedSql(`${prefix}last_updated`, value);
+    case 'source':
+      return value.kind === 'uri' ? uriSql(`${prefix}source`, value) : sql('0');
+    case 'connection':
+      return value.kind === 'token' && (value.form === 'code' || value.form === 'codeWithoutSystem')
+        ? sql(`${prefix}source = ?`, `${CONNECTION_SOURCE_PREFIX}${value.code}`)
+        : sql('0');
+  }
+}
+
+function idValueSql(column: string, value: SearchValue): Sql {
+  if (value.kind === 'token' && (value.form === 'code' || value.form === 'codeWithoutSystem'))
+    return sql(`${column} = ?`, value.code);
+  return sql('0');
+}
+
+function lastUpdatedSql(column: string, value: SearchValue): Sql {
+  if (value.kind !== 'date') return sql('0');
+  const from = isoBound(value.low);
+  const to = isoBound(value.high);
+  switch (value.prefix) {
+    case 'eq':
+    case 'ap':
+      return sql(`${column} >= ? AND ${column} < ?`, from, to);
+    case 'ne':
+      return sql(`NOT (${column} >= ? AND ${column} < ?)`, from, to);
+    case 'gt':
+    case 'sa':
+      return sql(`${column} >= ?`, to);
+    case 'lt':
+    case 'eb':
+      return sql(`${column} < ?`, from);
+    case 'ge':
+      return sql(`${column} >= ?`, from);
+    case 'le':
+      return sql(`${column} < ?`, to);
+  }
+}
+
+const ISO_MIN = Date.parse('0000-01-01T00:00:00.000Z');
+const ISO_MAX = Date.parse('9999-12-31T23:59:59.999Z');
+
+/** Epoch ms as comparable ISO text; beyond the 4-digit years, text below or above every instant. */
+function isoBound(ms: number): string {
+  if (ms < ISO_MIN) return '';
+  if (ms > ISO_MAX) return '~';
+  return new Date(ms).toISOString();
 }
 
 function prefixSql(column: string, prefix: string): Sql {

@@ -1,12 +1,17 @@
 import type { DatabaseSync } from 'node:sqlite';
 import { searchIndexSchema } from './search-index.ts';
 
+/** Bumped when a file written by an earlier release can no longer be opened as it is. */
+export const SCHEMA_VERSION = '2';
+
 /**
- * The SQLite schema, applied idempotently at open. `resources` holds the current version,
- * `resource_versions` every version, `changes` the change log whose INTEGER PRIMARY KEY
- * AUTOINCREMENT seq is allocated inside the write transaction, so commit order is seq order.
+ * The SQLite schema, applied idempotently at open. `resources` holds the current version (its
+ * integer `rid` keys the search index rows, search-index.ts), `resource_versions` every version,
+ * `changes` the change log whose INTEGER PRIMARY KEY AUTOINCREMENT seq is allocated inside the
+ * write transaction, so commit order is seq order.
  */
 export function applySchema(db: DatabaseSync): void {
+  checkSchemaVersion(db);
   db.exec(`
     PRAGMA journal_mode = WAL;
     PRAGMA synchronous = NORMAL;
@@ -19,11 +24,14 @@ export function applySchema(db: DatabaseSync): void {
     ) WITHOUT ROWID;
 
     CREATE TABLE IF NOT EXISTS resources (
+      rid INTEGER PRIMARY KEY,
       tenant TEXT NOT NULL, type TEXT NOT NULL, id TEXT NOT NULL,
       version_id INTEGER NOT NULL, last_updated TEXT NOT NULL, hash TEXT NOT NULL,
       deleted INTEGER NOT NULL, connection TEXT, body TEXT NOT NULL,
-      PRIMARY KEY (tenant, type, id)
-    ) WITHOUT ROWID;
+      source TEXT, -- meta.source, answering _source and _connection (parameter-sources.ts)
+      UNIQUE (tenant, type, id)
+    );
+    CREATE INDEX IF NOT EXISTS resources_updated ON resources (tenant, type, last_updated);
 
     CREATE TABLE IF NOT EXISTS resource_versions (
       tenant TEXT NOT NULL, type TEXT NOT NULL, id TEXT NOT NULL, version_id INTEGER NOT NULL,
@@ -66,4 +74,30 @@ export function applySchema(db: DatabaseSync): void {
     ) WITHOUT ROWID;
   `);
   db.exec(searchIndexSchema());
+  db.prepare('INSERT INTO store_meta (key, value) VALUES (?, ?) ON CONFLICT DO NOTHING').run(
+    'schema_version',
+    SCHEMA_VERSION,
+  );
+}
+
+/**
+ * A file written by another schema version is refused with a clear error rather than half-used.
+ * Version 1 (before resources.rid) had no schema_version row but a resources table.
+ */
+function checkSchemaVersion(db: DatabaseSync): void {
+  const hasTable = (name: string) =>
+    db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?").get(name) !== undefined;
+  if (!hasTable('resources')) return;
+  const row = hasTable('store_meta')
+    ? (db.prepare("SELECT value FROM store_meta WHERE key = 'schema_version'").get() as
+        | { value: string }
+        | undefined)
+    : undefined;
+  const found = row?.value ?? '1';
+  if (found !== SCHEMA_VERSION) {
+    throw new Error(
+      `The database has schema version ${found}; this gateway needs ${SCHEMA_VERSION}. ` +
+        'Move the file aside (the data is re-synced from the sources) or open it with the matching release.',
+    );
+  }
 }

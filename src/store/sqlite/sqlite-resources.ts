@@ -9,6 +9,7 @@ import type { TenantGuard } from '../tenant-guard.ts';
 import { type CurrentVersion, planWrite, TOMBSTONE_HASH, tombstone } from '../versioning.ts';
 import { type ResourceRow, toStored } from './resource-row.ts';
 import { createSearchIndexWriter } from './search-index.ts';
+import { createSearchParamIds } from './search-param-ids.ts';
 import { createSqliteSearch } from './sqlite-search.ts';
 import { inWriteTransaction } from './transaction.ts';
 
@@ -21,17 +22,32 @@ export function createSqliteResources(
 ): ResourceStore {
   const now = () => new Date((options.now ?? Date.now)()).toISOString();
   const { indexer } = options;
-  const searchIndex = createSearchIndexWriter(db);
+  const searchParams = createSearchParamIds(db);
+  const searchIndex = createSearchIndexWriter(db, searchParams);
+  /** A write transaction that also settles the search param ids it created (search-param-ids.ts). */
+  const transaction = <T>(work: () => T): T => {
+    try {
+      const result = inWriteTransaction(db, work);
+      searchParams.committed();
+      return result;
+    } catch (error) {
+      searchParams.rolledBack();
+      searchIndex.discard();
+      throw error;
+    }
+  };
   const stmt = {
     current: db.prepare(
-      'SELECT version_id, hash, deleted FROM resources WHERE tenant = ? AND type = ? AND id = ?',
+      'SELECT rid, version_id, hash, deleted FROM resources WHERE tenant = ? AND type = ? AND id = ?',
     ),
     read: db.prepare('SELECT * FROM resources WHERE tenant = ? AND type = ? AND id = ?'),
     upsertCurrent:
-      db.prepare(`INSERT INTO resources (tenant, type, id, version_id, last_updated, hash, deleted, connection, body)
-      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+      db.prepare(`INSERT INTO resources (tenant, type, id, version_id, last_updated, hash, deleted, connection, body, source)
+      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
       ON CONFLICT (tenant, type, id) DO UPDATE SET version_id = excluded.version_id, last_updated = excluded.last_updated,
-        hash = excluded.hash, deleted = excluded.deleted, connection = excluded.connection, body = excluded.body`),
+        hash = excluded.hash, deleted = excluded.deleted, connection = excluded.connection, body = excluded.body,
+        source = excluded.source
+      RETURNING rid`),
     insertVersion:
       db.prepare(`INSERT INTO resource_versions (tenant, type, id, version_id, last_updated, hash, deleted, connection, body)
       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`),
@@ -52,9 +68,7 @@ export function createSqliteResources(
   const writeOne = (tenant: string, input: Resource, connection: string | null, at: string): PutResult => {
     const type = input.resourceType;
     const id = input.id as string;
-    const current = stmt.current.get(tenant, type, id) as
-      | { version_id: number; hash: string; deleted: number }
-      | undefined;
+    const current = stmt.current.get(tenant, type, id) as CurrentRow | undefined;
     const plan = planWrite(toCurrent(current), input, at);
     if (plan.kind === 'unchanged') {
       const row = stmt.read.get(tenant, type, id) as Row;
@@ -63,11 +77,12 @@ export function createSqliteResources(
     const body = JSON.stringify(plan.resource);
     const values = [tenant, type, id, plan.versionId, at, plan.hash, 0, connection, body] as const;
     stmt.insertVersion.run(...values);
-    stmt.upsertCurrent.run(...values);
+    const source = plan.resource.meta?.source ?? null;
+    const { rid } = stmt.upsertCurrent.get(...values, source) as { rid: number };
     if (indexer) {
-      // Indexed from the stamped copy, so _lastUpdated is searchable; same transaction as the row.
-      if (current && !current.deleted) searchIndex.remove(tenant, type, id);
-      searchIndex.insert(tenant, type, id, indexer(plan.resource));
+      // Indexed from the stamped copy, in the same transaction as the row.
+      if (current && !current.deleted) searchIndex.remove(rid);
+      searchIndex.insert(rid, tenant, type, indexer(plan.resource));
     }
     const change = stmt.insertChange.run(tenant, type, id, plan.versionId, plan.action, at, connection);
     return {
@@ -91,9 +106,11 @@ export function createSqliteResources(
     await tenants.require(tenant);
     const checked = resources.map((r) => checkResourceInput(r, options.maxResourceBytes).resource);
     const at = now();
-    return inWriteTransaction(db, () =>
-      checked.map((r) => writeOne(tenant, r, opts?.connection ?? null, at)),
-    );
+    return transaction(() => {
+      const results = checked.map((r) => writeOne(tenant, r, opts?.connection ?? null, at));
+      searchIndex.flush();
+      return results;
+    });
   };
 
   return {
@@ -126,17 +143,15 @@ export function createSqliteResources(
       checkTypeName(type);
       checkId(type, id);
       const at = now();
-      return inWriteTransaction(db, () => {
-        const current = stmt.current.get(tenant, type, id) as
-          | { version_id: number; deleted: number }
-          | undefined;
+      return transaction(() => {
+        const current = stmt.current.get(tenant, type, id) as CurrentRow | undefined;
         if (!current || current.deleted) return { deleted: false, seq: undefined };
         const versionId = current.version_id + 1;
         const body = JSON.stringify(tombstone(type, id, versionId, at));
         const values = [tenant, type, id, versionId, at, TOMBSTONE_HASH, 1, null, body] as const;
         stmt.insertVersion.run(...values);
-        stmt.upsertCurrent.run(...values);
-        if (indexer) searchIndex.remove(tenant, type, id);
+        stmt.upsertCurrent.get(...values, null);
+        if (indexer) searchIndex.remove(current.rid);
         const change = stmt.insertChange.run(tenant, type, id, versionId, 'deleted', at, null);
         return { deleted: true, seq: Number(change.lastInsertRowid) };
       });
@@ -148,12 +163,12 @@ export function createSqliteResources(
       const last = items.at(-1);
       return { items, next: rows.length > page.limit && last ? encodeListCursor(last.id) : undefined };
     },
-    search: createSqliteSearch(db, indexer !== undefined).search,
+    search: createSqliteSearch(db, indexer !== undefined, searchParams).search,
   };
 }
 
-function toCurrent(
-  row: { version_id: number; hash: string; deleted: number } | undefined,
-): CurrentVersion | undefined {
+type CurrentRow = { rid: number; version_id: number; hash: string; deleted: number };
+
+function toCurrent(row: CurrentRow | undefined): CurrentVersion | undefined {
   return row ? { versionId: row.version_id, hash: row.hash, deleted: row.deleted === 1 } : undefined;
 }

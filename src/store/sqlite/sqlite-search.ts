@@ -9,10 +9,12 @@ import {
   compileCount,
   compileEstimate,
   compilePage,
+  type ParamIdOf,
   type PlannedClause,
   planClauses,
 } from './compile-search.ts';
 import { type ResourceRow, toStored } from './resource-row.ts';
+import { createSearchParamIds, type SearchParamIds } from './search-param-ids.ts';
 
 /** Distinct query shapes kept prepared; a gateway issues a bounded set of shapes. */
 const STATEMENT_CACHE_SIZE = 256;
@@ -20,7 +22,12 @@ const STATEMENT_CACHE_SIZE = 256;
 const ESTIMATE_CAP = 2000;
 
 /** FHIR search on SQLite: the query compiles to one SELECT (plus a count(*) for `_total=accurate`). */
-export function createSqliteSearch(db: DatabaseSync, indexed: boolean) {
+export function createSqliteSearch(
+  db: DatabaseSync,
+  indexed: boolean,
+  params: SearchParamIds = createSearchParamIds(db),
+) {
+  const pidsFor = (tenant: string, type: string) => (param: string) => params.lookup(tenant, type, param);
   const statements = new Map<string, StatementSync>();
   const prepare = (text: string): StatementSync => {
     let statement = statements.get(text);
@@ -43,11 +50,12 @@ export function createSqliteSearch(db: DatabaseSync, indexed: boolean) {
     tenant: string,
     type: string,
     clauses: readonly PlannedClause[],
+    pidOf: ParamIdOf,
   ): number | undefined => {
     let best: { index: number; rows: number } | undefined;
     clauses.forEach((clause, index) => {
       if (!canDrive(clause)) return;
-      const estimate = compileEstimate(tenant, type, clause, ESTIMATE_CAP);
+      const estimate = compileEstimate(tenant, type, clause, ESTIMATE_CAP, pidOf);
       const rows = Number((prepare(estimate.text).get(...estimate.params) as { n: number }).n);
       if (best === undefined || rows < best.rows) best = { index, rows };
     });
@@ -58,13 +66,15 @@ export function createSqliteSearch(db: DatabaseSync, indexed: boolean) {
   const pageStatement = (tenant: string, type: string, query: SearchQuery) => {
     const after = query.cursor === null ? undefined : decodeSearchCursor(query.cursor, query.sort);
     const planned = { clauses: planClauses(query.clauses), sort: query.sort };
+    const pidOf = pidsFor(tenant, type);
     return compilePage(
       tenant,
       type,
       planned,
-      chooseDriver(tenant, type, planned.clauses),
+      chooseDriver(tenant, type, planned.clauses, pidOf),
       after,
       query.count + 1,
+      pidOf,
     );
   };
 
@@ -74,10 +84,11 @@ export function createSqliteSearch(db: DatabaseSync, indexed: boolean) {
       throw new InvalidSearchError(`a ${query.resourceType} search cannot run against ${type}`);
     const after = query.cursor === null ? undefined : decodeSearchCursor(query.cursor, query.sort);
     const planned = { clauses: planClauses(query.clauses), sort: query.sort };
-    const driver = chooseDriver(tenant, type, planned.clauses);
+    const pidOf = pidsFor(tenant, type);
+    const driver = chooseDriver(tenant, type, planned.clauses, pidOf);
     const page: SearchPage = { items: [], next: undefined };
     if (query.count > 0) {
-      const compiled = compilePage(tenant, type, planned, driver, after, query.count + 1);
+      const compiled = compilePage(tenant, type, planned, driver, after, query.count + 1, pidOf);
       const rows = prepare(compiled.text).all(...compiled.params) as Array<
         ResourceRow & Record<string, SortValue>
       >;
@@ -92,7 +103,7 @@ export function createSqliteSearch(db: DatabaseSync, indexed: boolean) {
     if (query.total === 'accurate' && after === undefined && page.next === undefined && query.count > 0) {
       page.total = page.items.length; // everything fit on the first page: no need to count again
     } else if (query.total === 'accurate') {
-      const counted = compileCount(tenant, type, planned.clauses, driver);
+      const counted = compileCount(tenant, type, planned.clauses, driver, pidOf);
       page.total = Number((prepare(counted.text).get(...counted.params) as { n: number }).n);
     }
     return page;
