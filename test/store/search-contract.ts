@@ -466,6 +466,53 @@ export function searchContract(makeHarness: () => Promise<SearchHarness>): void 
         await plain.close();
       }
     });
+    it('a resource written twice in one batch is found by its last version only', async () => {
+      const tenant = await newTenant();
+      await store.resources.putMany(tenant, [
+        patient('twice', { gender: 'male' }),
+        patient('twice', { gender: 'female', family: 'Twice' } as Partial<Patient>),
+      ]);
+      const ids = async (text: string) =>
+        (await store.resources.search(tenant, 'Patient', parse('Patient', text))).items.map((i) => i.id);
+      expect(await ids('gender=male')).toEqual([]);
+      expect(await ids('gender=female')).toEqual(['twice']);
+    });
+    it('a failed batch leaves no trace that later writes of new parameters could trip on', async () => {
+      const tenant = await newTenant();
+      const failing = await h.open({
+        indexer: (r) => {
+          if (r.id === 'bad') throw new Error('cannot index');
+          return searchIndexer(defs)(r);
+        },
+      });
+      const observation = (id: string): Resource =>
+        ({
+          resourceType: 'Observation',
+          id,
+          status: 'final',
+          code: { coding: [{ system: 'http://loinc.org', code: '8480-6' }] },
+        }) as Resource;
+      let fresh: Store | undefined;
+      try {
+        // The first Observation of the tenant, in a batch that fails: its parameters are new.
+        await expect(
+          failing.resources.putMany(tenant, [observation('o-lost'), patient('bad')]),
+        ).rejects.toThrow('cannot index');
+        await failing.resources.putMany(tenant, [patient('p-after', { gender: 'male' })]);
+        await failing.resources.putMany(tenant, [observation('o-kept')]);
+        // Read through a new connection, which knows only what was committed.
+        fresh = await h.open({ indexer: searchIndexer(defs) });
+        const reader = fresh;
+        const find = async (type: string, text: string) =>
+          (await reader.resources.search(tenant, type, parse(type, text))).items.map((i) => i.id);
+        expect(await find('Observation', 'code=http://loinc.org|8480-6')).toEqual(['o-kept']);
+        expect(await find('Observation', 'status=final')).toEqual(['o-kept']);
+        expect(await find('Patient', 'gender=male')).toEqual(['p-after']);
+      } finally {
+        await fresh?.close();
+        await failing.close();
+      }
+    });
     it('an indexer that throws fails the write and leaves nothing behind', async () => {
       const tenant = await newTenant();
       const failing = await h.open({

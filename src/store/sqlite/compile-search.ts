@@ -137,11 +137,11 @@ function targetOf(item: { param: string; source?: ParamSource }, pidOf: ParamIdO
 }
 
 /** `pid = ?` / `pid IN (…)`, plus the reference-type restriction of a derived parameter. */
-function entryOwnerSql(target: Target & { on: 'entries' }, column = 'pid'): Sql {
+function entryOwnerSql(target: Target & { on: 'entries' }): Sql {
   const pids =
     target.pids.length === 1
-      ? sql(`${column} = ?`, target.pids[0] as number)
-      : sql(`${column} IN (${target.pids.map(() => '?').join(', ')})`, ...target.pids);
+      ? sql('pid = ?', target.pids[0] as number)
+      : sql(`pid IN (${target.pids.map(() => '?').join(', ')})`, ...target.pids);
   return target.refType === null ? pids : join([pids, sql('ref_type = ?', target.refType)], ' AND ');
 }
 

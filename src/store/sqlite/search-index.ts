@@ -123,9 +123,10 @@ export function createSearchIndexWriter(db: DatabaseSync, params: SearchParamIds
       }
     },
     remove(rid) {
-      for (const statement of removers) statement.run(rid * ENTRY_SLOTS, (rid + 1) * ENTRY_SLOTS);
-      if (!queuedRids.delete(rid)) return;
       const [from, to] = [rid * ENTRY_SLOTS, (rid + 1) * ENTRY_SLOTS];
+      for (const statement of removers) statement.run(from, to);
+      // Written earlier in this batch (the same resource twice): drop its queued rows too.
+      if (!queuedRids.delete(rid)) return;
       for (const kind of kinds) {
         const values = queued[kind];
         const w = width(kind);
