@@ -19,29 +19,33 @@ import { referenceTarget } from './references.ts';
 import type { SearchParamKind, TypedValue } from './search-parameters.ts';
 import { normalizeSearchText } from './search-text.ts';
 
+export type ExtractOptions = { via?: 'compiled' | 'fhirpath'; derived?: boolean };
+
 type EntryMaker = (param: string, typed: TypedValue) => IndexEntry[];
 
 /**
  * Index entries of every search parameter of the resource's type, deduplicated. Values of a type a
  * parameter kind cannot index (e.g. a Range under a quantity parameter) yield nothing.
  * `via: 'fhirpath'` evaluates every expression with fhirpath.js instead of the compiled walkers
- * (search-path-walker.ts): the reference the walkers are tested against.
+ * (search-path-walker.ts): the reference the walkers are tested against. `derived: false` leaves
+ * out the entries a store answers from others (IndexEntry's `derived`), for a store that skips them.
  */
 export function extractIndexEntries(
   defs: FhirDefinitions,
   resource: Resource,
-  via: 'compiled' | 'fhirpath' = 'compiled',
+  { via = 'compiled', derived: withDerived = true }: ExtractOptions = {},
 ): IndexEntry[] {
   const parameters = defs.searchParameters.get(resource.resourceType);
   if (!parameters) throw new Error(`Resource type ${resource.resourceType} is not supported`);
   const entries: IndexEntry[] = [];
   for (const parameter of parameters.byCode.values()) {
+    const derived = parameter.source.from !== 'own';
+    if (derived && !withDerived) continue;
     const values =
       via === 'compiled' ? parameter.evaluate(resource) : parameter.evaluateWithFhirpath(resource);
     if (values.length === 0) continue;
     const make = ENTRY_MAKERS[parameter.kind];
     const start = entries.length;
-    const derived = parameter.source.from !== 'own';
     for (const typed of values)
       for (const entry of make(parameter.code, typed)) entries.push(derived ? { ...entry, derived } : entry);
     // Entries of different parameters never collide (the code is part of each), so duplicates

@@ -1,3 +1,5 @@
+import type { Resource } from 'fhir/r4';
+
 /**
  * What the store indexes for a resource: flat rows, one per searchable value, that compile to SQL
  * columns and Mongo subdocuments alike. Absent parts are `null`, never `undefined`.
@@ -67,6 +69,12 @@ export type UriEntry = {
   readonly derived?: true;
   readonly value: string;
 };
+
+/**
+ * A resource's index entries (StoreOptions.indexer). `derived: false` may leave out the `derived`
+ * entries, for a store that answers those parameters from others.
+ */
+export type Indexer = (resource: Resource, options?: { derived?: boolean }) => IndexEntry[];
 
 export type IndexEntry =
   | StringEntry

@@ -16,7 +16,7 @@ describe('compiled search path walkers', () => {
       if (!defs.searchParameters.has(resource.resourceType)) continue;
       const compiled = extractIndexEntries(defs, resource);
       expect(compiled, `${resource.resourceType}/${resource.id}`).toEqual(
-        extractIndexEntries(defs, resource, 'fhirpath'),
+        extractIndexEntries(defs, resource, { via: 'fhirpath' }),
       );
       compared += compiled.length;
     }

@@ -1,5 +1,4 @@
-import type { Resource } from 'fhir/r4';
-import type { IndexEntry } from '../fhir/index-entry.ts';
+import type { Indexer } from '../fhir/index-entry.ts';
 import type { SecretBox } from './secret-box.ts';
 
 /** What both adapters need besides their connection details. */
@@ -10,11 +9,12 @@ export type StoreOptions = {
   /** Milliseconds since the epoch; injectable for lease/retention tests. */
   now?: () => number;
   /**
-   * The search index entries of a resource, stored atomically with it (the app passes
-   * `searchIndexer(defs)`). Without it nothing is indexed and `search` refuses to run.
-   * Must return [] for types it does not index; anything it throws fails the write.
+   * The search index entries of a resource (the app passes `searchIndexer(defs)`), extracted when
+   * it is written and visible to every search after the write returns (SQLite may write the rows
+   * later, but always before a search reads them). Without it nothing is indexed and `search`
+   * refuses to run. Must return [] for types it does not index; anything it throws fails the write.
    */
-  indexer?: (resource: Resource) => IndexEntry[];
+  indexer?: Indexer;
 };
 
 export const DEFAULT_MAX_RESOURCE_BYTES = 1024 * 1024;

@@ -1,11 +1,24 @@
 import type { Resource } from 'fhir/r4';
+import { loadFhirDefinitions } from '../../src/fhir/definitions.ts';
+import { searchIndexer } from '../../src/fhir/search-indexer.ts';
 import { createSecretBox } from '../../src/store/secret-box.ts';
 import { openSqliteStore } from '../../src/store/sqlite/open-sqlite-store.ts';
 import { TEST_KEY } from './harness.ts';
 
-/** Writes bursts until killed; the crash test kills it with SIGKILL mid-burst. */
+/**
+ * Writes bursts until killed; the crash test kills it with SIGKILL mid-burst. With `--indexed`
+ * it indexes too, so the kill also finds index rows deferred in memory (search-index.ts).
+ */
 const path = process.argv[2] as string;
-const store = openSqliteStore(path, { maxResourceBytes: 1024 * 1024, secretBox: createSecretBox(TEST_KEY) });
+const indexer =
+  process.argv[3] === '--indexed'
+    ? searchIndexer(loadFhirDefinitions({ resourceTypes: ['Observation', 'Patient'] }))
+    : undefined;
+const store = openSqliteStore(path, {
+  maxResourceBytes: 1024 * 1024,
+  secretBox: createSecretBox(TEST_KEY),
+  ...(indexer ? { indexer } : {}),
+});
 await store.tenants.ensure('crash');
 let round = 0;
 for (;;) {

@@ -5,6 +5,7 @@ import { DatabaseSync } from 'node:sqlite';
 import type { Patient } from 'fhir/r4';
 import { describe, expect, it } from 'vitest';
 import { loadFhirDefinitions } from '../../src/fhir/definitions.ts';
+import { parseSearch } from '../../src/fhir/parse-search.ts';
 import { searchIndexer } from '../../src/fhir/search-indexer.ts';
 import { createSecretBox } from '../../src/store/secret-box.ts';
 import { openSqliteStore } from '../../src/store/sqlite/open-sqlite-store.ts';
@@ -70,4 +71,76 @@ describe('sqlite index layout limits', () => {
       rmSync(dir, { recursive: true, force: true });
     }
   });
+});
+
+describe('sqlite deferred index rows', () => {
+  const defs = loadFhirDefinitions({ resourceTypes: ['Patient'] });
+  const open = (path: string) =>
+    openSqliteStore(path, {
+      maxResourceBytes: 1024 * 1024,
+      secretBox: createSecretBox(TEST_KEY),
+      indexer: searchIndexer(defs),
+    });
+  const pendingIn = (path: string) => {
+    const db = new DatabaseSync(path, { readOnly: true });
+    try {
+      return (db.prepare('SELECT count(*) AS n FROM index_pending').get() as { n: number }).n;
+    } finally {
+      db.close();
+    }
+  };
+  const male = (id: string) => ({ resourceType: 'Patient', id, gender: 'male' }) as Patient;
+  const withFile = async (work: (path: string) => Promise<void>) => {
+    const dir = mkdtempSync(join(tmpdir(), 'search-deferred-'));
+    try {
+      await work(join(dir, 'gateway.db'));
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  };
+
+  it("another connection's search finds a write whose rows the writer still holds", () =>
+    withFile(async (path) => {
+      const writer = open(path);
+      const reader = open(path);
+      try {
+        await writer.tenants.ensure('t');
+        await writer.resources.put('t', male('m1'));
+        expect(pendingIn(path)).toBe(1);
+        const page = await reader.resources.search(
+          't',
+          'Patient',
+          parseSearch(defs, 'Patient', { gender: 'male' }),
+        );
+        expect(page.items.map((item) => item.id)).toEqual(['m1']);
+        expect(pendingIn(path)).toBe(0);
+        // The writer, whose memory still holds m1, writes nothing twice.
+        const again = await writer.resources.search(
+          't',
+          'Patient',
+          parseSearch(defs, 'Patient', { gender: 'male' }),
+        );
+        expect(again.items.map((item) => item.id)).toEqual(['m1']);
+      } finally {
+        await reader.close();
+        await writer.close();
+      }
+    }));
+
+  it('writes the deferred rows by itself once writes pause, and at close', () =>
+    withFile(async (path) => {
+      const store = open(path);
+      try {
+        await store.tenants.ensure('t');
+        await store.resources.put('t', male('m1'));
+        expect(pendingIn(path)).toBe(1);
+        await new Promise((resolve) => setTimeout(resolve, 400)); // past the idle drain (200 ms)
+        expect(pendingIn(path)).toBe(0);
+        await store.resources.put('t', male('m2'));
+        expect(pendingIn(path)).toBe(1);
+      } finally {
+        await store.close();
+      }
+      expect(pendingIn(path)).toBe(0);
+    }));
 });

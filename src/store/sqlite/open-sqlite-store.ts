@@ -20,10 +20,11 @@ export function openSqliteStore(path: string, options: StoreOptions): Store {
   const tenantGuard = createTenantGuard((tenant) => tenantExists.get(tenant) !== undefined);
   const records = createSqliteRecords(db, { now, secretBox: options.secretBox, tenantGuard });
   const coordination = createSqliteCoordination(db, now);
+  const resources = createSqliteResources(db, options, tenantGuard);
   return {
     kind: 'sqlite',
     tenants: records.tenants,
-    resources: createSqliteResources(db, options, tenantGuard),
+    resources,
     changes: createSqliteChanges(db),
     watermarks: coordination.watermarks,
     leases: coordination.leases,
@@ -34,7 +35,12 @@ export function openSqliteStore(path: string, options: StoreOptions): Store {
       db.prepare('SELECT 1').get();
     },
     async close() {
-      if (db.isOpen) db.close();
+      if (!db.isOpen) return;
+      try {
+        resources.drainIndex();
+      } finally {
+        db.close();
+      }
     },
   };
 }

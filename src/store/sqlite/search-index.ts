@@ -43,6 +43,8 @@ export const SEARCH_INDEX_TABLES = {
 
 export function searchIndexSchema(): string {
   return [
+    // Resources whose index rows are not written yet (createSearchIndexWriter).
+    'CREATE TABLE IF NOT EXISTS index_pending (rid INTEGER PRIMARY KEY);',
     `CREATE TABLE IF NOT EXISTS search_params (
        pid INTEGER PRIMARY KEY, tenant TEXT NOT NULL, type TEXT NOT NULL, param TEXT NOT NULL,
        UNIQUE (tenant, type, param));`,
@@ -55,28 +57,66 @@ export function searchIndexSchema(): string {
   ].join('\n');
 }
 
+/** What the writer needs of a pending resource it did not stage itself (another connection's, or a crashed one's). */
+export type PendingResource = { tenant: string; type: string; body: string; deleted: number };
+
 export type SearchIndexWriter = {
-  /** Queues the stored (not `derived`) entries of resource `rid`, which has none yet. */
-  insert(rid: number, tenant: string, type: string, entries: readonly IndexEntry[]): void;
-  /** Removes every entry of resource `rid`, stored or queued (before an update, or on delete). */
-  remove(rid: number): void;
-  /** Writes the queued rows; call before the transaction commits. */
-  flush(): void;
-  /** Drops the queued rows of a transaction that failed. */
-  discard(): void;
+  /**
+   * In a write transaction: resource `rid` is now `versionId`, with these entries (null: deleted).
+   * `isNew`: it never had index rows. Refuses a resource over the per-kind entry limit.
+   */
+  stage(
+    rid: number,
+    versionId: number,
+    tenant: string,
+    type: string,
+    entries: readonly IndexEntry[] | null,
+    isNew: boolean,
+  ): void;
+  /**
+   * Before the COMMIT of a write transaction: writes every pending resource's rows when enough
+   * are waiting (a batch), otherwise records this transaction's resources in `index_pending`.
+   */
+  settle(): void;
+  /** In a write transaction: brings the index rows of every pending resource up to date. */
+  drain(): void;
+  /** Whether some resource's rows are not written yet (here or by another connection). */
+  hasPending(): boolean;
+  /** After the transaction committed / rolled back. */
+  committed(): void;
+  rolledBack(): void;
 };
 
 /** Rows per multi-row INSERT: fewer statement runs per batch, well under SQLite's variable limit. */
 const ROWS_PER_INSERT = 64;
+/**
+ * Staged resources at which a transaction writes the rows itself instead of deferring them: a
+ * batch pays for its rows at once; single writes share the pages of one later drain.
+ */
+export const DRAIN_AT = 256;
 
 type Kind = IndexEntry['kind'];
+type Staged = {
+  versionId: number;
+  tenant: string;
+  type: string;
+  entries: readonly IndexEntry[] | null;
+  isNew: boolean;
+};
 
 /**
- * Keeps the index tables in step with `resources`, inside the write transaction. Rows are queued
- * per kind and written by multi-row INSERTs at `flush`: per-statement overhead, not the b-tree,
- * was most of the cost of one INSERT per entry.
+ * Keeps the index tables in step with `resources`. Each committed index row costs a page of WAL
+ * per value index it lands in, so a single write's rows are deferred: the resource is recorded in
+ * `index_pending` (one small row), its entries kept in memory, and the rows written by the next
+ * drain — when DRAIN_AT resources wait, before any search on any connection, on an idle timer and
+ * at close. Whatever a crash loses from memory is re-extracted from the stored body. An update
+ * writes only the rows that changed: most sync updates change one or two values.
  */
-export function createSearchIndexWriter(db: DatabaseSync, params: SearchParamIds): SearchIndexWriter {
+export function createSearchIndexWriter(
+  db: DatabaseSync,
+  params: SearchParamIds,
+  reindex: (resource: PendingResource) => readonly IndexEntry[],
+): SearchIndexWriter {
   const kinds = Object.keys(SEARCH_INDEX_TABLES) as Kind[];
   const columnNames = {} as Record<Kind, string[]>;
   for (const kind of kinds) {
@@ -98,65 +138,195 @@ export function createSearchIndexWriter(db: DatabaseSync, params: SearchParamIds
     }
     return statement;
   };
-  const removers = Object.values(SEARCH_INDEX_TABLES).map(({ table }) =>
-    db.prepare(`DELETE FROM ${table} WHERE k >= ? AND k < ?`),
-  );
-  /** Queued rows per kind: flat values, `width` per row, the row's k first. */
+  const width = Math.max(...kinds.map((kind) => columnNames[kind].length));
+  const stmt = {
+    removeRange: Object.fromEntries(
+      kinds.map((kind) => [
+        kind,
+        db.prepare(`DELETE FROM ${SEARCH_INDEX_TABLES[kind].table} WHERE k >= ? AND k < ?`),
+      ]),
+    ) as Record<Kind, StatementSync>,
+    removeRow: Object.fromEntries(
+      kinds.map((kind) => [kind, db.prepare(`DELETE FROM ${SEARCH_INDEX_TABLES[kind].table} WHERE k = ?`)]),
+    ) as Record<Kind, StatementSync>,
+    /** A resource's rows of every kind, in one statement: its rowid range in each table. */
+    rows: db.prepare(
+      kinds
+        .map((kind) => {
+          const names = columnNames[kind];
+          const cols = Array.from({ length: width }, (_, i) => `${names[i] ?? 'NULL'} AS c${i}`);
+          return `SELECT ${kinds.indexOf(kind)}, k, pid, ${cols.join(', ')} FROM ${SEARCH_INDEX_TABLES[kind].table} WHERE k >= ? AND k < ?`;
+        })
+        .join(' UNION ALL '),
+    ),
+    markPending: db.prepare('INSERT OR IGNORE INTO index_pending (rid) VALUES (?)'),
+    anyPending: db.prepare('SELECT 1 AS y FROM index_pending LIMIT 1'),
+    pending: db.prepare(
+      'SELECT p.rid, r.version_id FROM index_pending p JOIN resources r ON r.rid = p.rid ORDER BY p.rid',
+    ),
+    resource: db.prepare('SELECT tenant, type, body, deleted FROM resources WHERE rid = ?'),
+    clearPending: db.prepare('DELETE FROM index_pending'),
+  };
+  stmt.rows.setReturnArrays(true); // [kind number, k, pid, c0…]: no object per row
+
+  /** Committed resources whose rows wait in index_pending, and this transaction's. */
+  const waiting = new Map<number, Staged>();
+  const staged = new Map<number, Staged>();
+  let drained = false;
+  /** Rows to insert per kind: flat values, the row's k and pid first. */
   const queued = {} as Record<Kind, SQLInputValue[]>;
   for (const kind of kinds) queued[kind] = [];
-  const width = (kind: Kind) => 2 + columnNames[kind].length;
-  const counts = {} as Record<Kind, number>;
-  /** Resources with queued rows: only those need the queue filtered on remove. */
-  const queuedRids = new Set<number>();
+
+  const key = (pid: number, values: readonly SQLInputValue[]) => `${pid}\u0001${JSON.stringify(values)}`;
+
+  /** Queues `entries` (one kind's, resolved) at slots from `first`. */
+  const queue = (kind: Kind, base: number, first: number, rows: ReadonlyArray<[number, SQLInputValue[]]>) => {
+    rows.forEach(([pid, values], i) => {
+      queued[kind].push(base + first + i, pid, ...values);
+    });
+  };
+
+  /** A resource without rows (never indexed): every entry is queued, at slots from 0. */
+  const writeNew = (rid: number, s: Staged) => {
+    const base = rid * ENTRY_SLOTS;
+    const next = { string: 0, token: 0, date: 0, reference: 0, number: 0, quantity: 0, uri: 0 };
+    for (const entry of s.entries ?? []) {
+      if (entry.derived) continue;
+      queued[entry.kind].push(
+        base + next[entry.kind]++,
+        params.ensure(s.tenant, s.type, entry.param),
+        ...columnValues(entry),
+      );
+    }
+  };
+
+  /** A resource that may have rows: only the rows that changed are deleted and inserted. */
+  const write = (rid: number, s: Staged) => {
+    if (s.isNew) return writeNew(rid, s);
+    const base = rid * ENTRY_SLOTS;
+    const wanted = {} as Record<Kind, Array<[number, SQLInputValue[]]>>;
+    for (const kind of kinds) wanted[kind] = [];
+    for (const entry of s.entries ?? []) {
+      if (!entry.derived)
+        wanted[entry.kind].push([params.ensure(s.tenant, s.type, entry.param), columnValues(entry)]);
+    }
+    const existing = {} as Record<Kind, Map<string, number[]>>;
+    const lastSlot = {} as Record<Kind, number>;
+    for (const kind of kinds) {
+      existing[kind] = new Map();
+      lastSlot[kind] = -1;
+    }
+    const ranges = kinds.flatMap(() => [base, base + ENTRY_SLOTS]);
+    for (const row of stmt.rows.all(...ranges) as unknown as SQLInputValue[][]) {
+      const kind = kinds[row[0] as number] as Kind;
+      const k = row[1] as number;
+      const id = key(row[2] as number, row.slice(3, 3 + columnNames[kind].length));
+      const slots = existing[kind].get(id);
+      if (slots) slots.push(k);
+      else existing[kind].set(id, [k]);
+      lastSlot[kind] = Math.max(lastSlot[kind], k - base);
+    }
+    for (const kind of kinds) {
+      const added = wanted[kind].filter(([pid, values]) => {
+        const slots = existing[kind].get(key(pid, values));
+        return !slots?.pop();
+      });
+      const removed = [...existing[kind].values()].flat();
+      if (lastSlot[kind] + 1 + added.length > ENTRY_SLOTS) {
+        // Slots are used up by earlier updates: rewrite the kind's rows from slot 0.
+        stmt.removeRange[kind].run(base, base + ENTRY_SLOTS);
+        queue(kind, base, 0, wanted[kind]);
+        continue;
+      }
+      for (const k of removed) stmt.removeRow[kind].run(k);
+      queue(kind, base, lastSlot[kind] + 1, added);
+    }
+  };
+
+  const flush = () => {
+    for (const kind of kinds) {
+      const values = queued[kind];
+      const w = 2 + columnNames[kind].length;
+      const rows = values.length / w;
+      for (let row = 0; row < rows; row += ROWS_PER_INSERT) {
+        const count = Math.min(ROWS_PER_INSERT, rows - row);
+        insertStatement(kind, count).run(...values.slice(row * w, (row + count) * w));
+      }
+      values.length = 0;
+    }
+  };
+
+  const drain = () => {
+    const work = new Map<number, Staged>();
+    for (const { rid, version_id } of stmt.pending.all() as Array<{ rid: number; version_id: number }>) {
+      const known = staged.get(rid) ?? waiting.get(rid);
+      if (known && known.versionId === version_id) {
+        work.set(rid, known);
+        continue;
+      }
+      // Staged by another connection, or lost from memory in a crash: extract again from the body.
+      const resource = stmt.resource.get(rid) as PendingResource;
+      work.set(rid, {
+        versionId: version_id,
+        tenant: resource.tenant,
+        type: resource.type,
+        entries: resource.deleted ? null : reindex(resource),
+        isNew: false,
+      });
+    }
+    for (const [rid, s] of staged) if (!work.has(rid)) work.set(rid, s);
+    try {
+      for (const [rid, s] of work) write(rid, s);
+      flush();
+    } catch (error) {
+      for (const kind of kinds) queued[kind].length = 0;
+      throw error;
+    }
+    stmt.clearPending.run();
+    drained = true;
+  };
 
   return {
-    insert(rid, tenant, type, entries) {
-      for (const kind of kinds) counts[kind] = 0;
-      const base = rid * ENTRY_SLOTS;
-      queuedRids.add(rid);
-      for (const entry of entries) {
-        if (entry.derived) continue;
-        const n = counts[entry.kind]++;
-        if (n >= ENTRY_SLOTS)
-          throw new Error(`${type} has more than ${ENTRY_SLOTS} ${entry.kind} search entries; not stored`);
-        queued[entry.kind].push(base + n, params.ensure(tenant, type, entry.param), ...columnValues(entry));
-      }
+    stage(rid, versionId, tenant, type, entries, isNew) {
+      if (entries) checkEntryLimit(type, entries);
+      // Rows exist once a drain wrote them; within this transaction only this connection drains.
+      const earlier = staged.get(rid);
+      staged.set(rid, { versionId, tenant, type, entries, isNew: earlier ? earlier.isNew : isNew });
     },
-    remove(rid) {
-      const [from, to] = [rid * ENTRY_SLOTS, (rid + 1) * ENTRY_SLOTS];
-      for (const statement of removers) statement.run(from, to);
-      // Written earlier in this batch (the same resource twice): drop its queued rows too.
-      if (!queuedRids.delete(rid)) return;
-      for (const kind of kinds) {
-        const values = queued[kind];
-        const w = width(kind);
-        let kept = 0;
-        for (let i = 0; i < values.length; i += w) {
-          const k = values[i] as number;
-          if (k >= from && k < to) continue;
-          for (let j = 0; j < w; j++) values[kept++] = values[i + j] as SQLInputValue;
-        }
-        values.length = kept;
+    settle() {
+      if (staged.size === 0) return;
+      if (staged.size + waiting.size >= DRAIN_AT) {
+        drain();
+        return;
       }
+      for (const rid of staged.keys()) stmt.markPending.run(rid);
     },
-    flush() {
-      for (const kind of kinds) {
-        const values = queued[kind];
-        const w = width(kind);
-        const rows = values.length / w;
-        for (let row = 0; row < rows; row += ROWS_PER_INSERT) {
-          const count = Math.min(ROWS_PER_INSERT, rows - row);
-          insertStatement(kind, count).run(...values.slice(row * w, (row + count) * w));
-        }
-        values.length = 0;
-      }
-      queuedRids.clear();
+    drain,
+    hasPending() {
+      return waiting.size > 0 || stmt.anyPending.get() !== undefined;
     },
-    discard() {
-      for (const kind of kinds) queued[kind].length = 0;
-      queuedRids.clear();
+    committed() {
+      if (drained) waiting.clear();
+      else for (const [rid, s] of staged) waiting.set(rid, s);
+      staged.clear();
+      drained = false;
+    },
+    rolledBack() {
+      staged.clear();
+      drained = false;
     },
   };
+}
+
+function checkEntryLimit(type: string, entries: readonly IndexEntry[]) {
+  const counts = new Map<Kind, number>();
+  for (const entry of entries) {
+    if (entry.derived) continue;
+    const n = (counts.get(entry.kind) ?? 0) + 1;
+    if (n > ENTRY_SLOTS)
+      throw new Error(`${type} has more than ${ENTRY_SLOTS} ${entry.kind} search entries; not stored`);
+    counts.set(entry.kind, n);
+  }
 }
 
 function columnValues(entry: IndexEntry): SQLInputValue[] {

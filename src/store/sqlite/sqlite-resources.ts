@@ -15,26 +15,66 @@ import { inWriteTransaction } from './transaction.ts';
 
 type Row = ResourceRow;
 
+/** How long the index waits after the last deferred write before it writes the rows by itself. */
+const IDLE_DRAIN_MS = 200;
+
+/** Derived entries are answered from other rows or columns here (parameter-sources.ts). */
+const STORED_ONLY = { derived: false };
+
+export type SqliteResources = ResourceStore & {
+  /** Writes the deferred index rows now (the store drains before it closes). */
+  drainIndex(): void;
+};
+
 export function createSqliteResources(
   db: DatabaseSync,
   options: StoreOptions,
   tenants: TenantGuard,
-): ResourceStore {
+): SqliteResources {
   const now = () => new Date((options.now ?? Date.now)()).toISOString();
   const { indexer } = options;
   const searchParams = createSearchParamIds(db);
-  const searchIndex = createSearchIndexWriter(db, searchParams);
-  /** A write transaction that also settles the search param ids it created (search-param-ids.ts). */
+  const searchIndex = createSearchIndexWriter(db, searchParams, (pending) =>
+    indexer ? indexer(JSON.parse(pending.body) as Resource, STORED_ONLY) : [],
+  );
+  let idleDrain: NodeJS.Timeout | undefined;
+  /**
+   * A write transaction that settles the search index rows it staged and the search param ids it
+   * created (search-index.ts, search-param-ids.ts) with its outcome.
+   */
   const transaction = <T>(work: () => T): T => {
     try {
-      const result = inWriteTransaction(db, work);
+      const result = inWriteTransaction(db, () => {
+        const result = work();
+        searchIndex.settle();
+        return result;
+      });
       searchParams.committed();
+      searchIndex.committed();
       return result;
     } catch (error) {
       searchParams.rolledBack();
-      searchIndex.discard();
+      searchIndex.rolledBack();
       throw error;
     }
+  };
+  const drainIndex = () => {
+    clearTimeout(idleDrain);
+    idleDrain = undefined;
+    if (indexer && db.isOpen && searchIndex.hasPending()) transaction(() => searchIndex.drain());
+  };
+  /** After a write that left rows pending: drain once writes pause, so the file catches up by itself. */
+  const drainWhenIdle = () => {
+    if (!indexer) return;
+    clearTimeout(idleDrain);
+    idleDrain = setTimeout(() => {
+      try {
+        drainIndex();
+      } catch {
+        // Nothing is lost: the rows stay pending, and the next search drains and reports the error.
+      }
+    }, IDLE_DRAIN_MS);
+    idleDrain.unref();
   };
   const stmt = {
     current: db.prepare(
@@ -79,11 +119,9 @@ export function createSqliteResources(
     stmt.insertVersion.run(...values);
     const source = plan.resource.meta?.source ?? null;
     const { rid } = stmt.upsertCurrent.get(...values, source) as { rid: number };
-    if (indexer) {
-      // Indexed from the stamped copy, in the same transaction as the row.
-      if (current && !current.deleted) searchIndex.remove(rid);
-      searchIndex.insert(rid, tenant, type, indexer(plan.resource));
-    }
+    // Indexed from the stamped copy; extracted now, so an indexer error fails this write.
+    if (indexer)
+      searchIndex.stage(rid, plan.versionId, tenant, type, indexer(plan.resource, STORED_ONLY), !current);
     const change = stmt.insertChange.run(tenant, type, id, plan.versionId, plan.action, at, connection);
     return {
       outcome: plan.action,
@@ -106,11 +144,9 @@ export function createSqliteResources(
     await tenants.require(tenant);
     const checked = resources.map((r) => checkResourceInput(r, options.maxResourceBytes).resource);
     const at = now();
-    return transaction(() => {
-      const results = checked.map((r) => writeOne(tenant, r, opts?.connection ?? null, at));
-      searchIndex.flush();
-      return results;
-    });
+    const results = transaction(() => checked.map((r) => writeOne(tenant, r, opts?.connection ?? null, at)));
+    drainWhenIdle();
+    return results;
   };
 
   return {
@@ -143,7 +179,7 @@ export function createSqliteResources(
       checkTypeName(type);
       checkId(type, id);
       const at = now();
-      return transaction(() => {
+      const result = transaction(() => {
         const current = stmt.current.get(tenant, type, id) as CurrentRow | undefined;
         if (!current || current.deleted) return { deleted: false, seq: undefined };
         const versionId = current.version_id + 1;
@@ -151,10 +187,12 @@ export function createSqliteResources(
         const values = [tenant, type, id, versionId, at, TOMBSTONE_HASH, 1, null, body] as const;
         stmt.insertVersion.run(...values);
         stmt.upsertCurrent.get(...values, null);
-        if (indexer) searchIndex.remove(current.rid);
+        if (indexer) searchIndex.stage(current.rid, versionId, tenant, type, null, false);
         const change = stmt.insertChange.run(tenant, type, id, versionId, 'deleted', at, null);
         return { deleted: true, seq: Number(change.lastInsertRowid) };
       });
+      drainWhenIdle();
+      return result;
     },
     async list(tenant, type, page) {
       const after = page.after === undefined ? '' : decodeListCursor(page.after);
@@ -163,7 +201,8 @@ export function createSqliteResources(
       const last = items.at(-1);
       return { items, next: rows.length > page.limit && last ? encodeListCursor(last.id) : undefined };
     },
-    search: createSqliteSearch(db, indexer !== undefined, searchParams).search,
+    search: createSqliteSearch(db, indexer !== undefined, searchParams, drainIndex).search,
+    drainIndex,
   };
 }
 

@@ -26,6 +26,8 @@ export function createSqliteSearch(
   db: DatabaseSync,
   indexed: boolean,
   params: SearchParamIds = createSearchParamIds(db),
+  /** Brings the index up to date (deferred rows, search-index.ts) before a search reads it. */
+  drainIndex: () => void = () => {},
 ) {
   const pidsFor = (tenant: string, type: string) => (param: string) => params.lookup(tenant, type, param);
   const statements = new Map<string, StatementSync>();
@@ -82,6 +84,7 @@ export function createSqliteSearch(
     if (!indexed) throw new SearchUnavailableError();
     if (query.resourceType !== type)
       throw new InvalidSearchError(`a ${query.resourceType} search cannot run against ${type}`);
+    drainIndex();
     const after = query.cursor === null ? undefined : decodeSearchCursor(query.cursor, query.sort);
     const planned = { clauses: planClauses(query.clauses), sort: query.sort };
     const pidOf = pidsFor(tenant, type);
