@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import type { Patient, Resource } from 'fhir/r4';
+import type { Observation, Patient, Resource } from 'fhir/r4';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadFhirDefinitions } from '../../src/fhir/definitions.ts';
 import { extractIndexEntries } from '../../src/fhir/extract-index-entries.ts';
@@ -412,6 +412,48 @@ export function searchContract(makeHarness: () => Promise<SearchHarness>): void 
       expect(own.items.map((i) => [i.tenant, i.resource.id])).toEqual([[tenant, 'pat-001']]);
       const unknown = await store.resources.search('no-such-tenant', 'Patient', parse('Patient', ''));
       expect(unknown.items).toEqual([]);
+    });
+  });
+
+  describe('AND-ed date clauses on one parameter', () => {
+    const observation = (id: string, effective: Partial<Observation>): Resource =>
+      ({ resourceType: 'Observation', id, status: 'final', code: { text: 'bp' }, ...effective }) as Resource;
+    const march = 'date=ge2024-03-01&date=lt2024-04-01';
+    const ids = async (tenant: string, q: string) =>
+      (await store.resources.search(tenant, 'Observation', parse('Observation', q))).items
+        .map((i) => i.id)
+        .sort();
+
+    it('match through different entries once a resource has several', async () => {
+      const tenant = await newTenant();
+      await store.resources.put(
+        tenant,
+        observation('one-instant', { effectiveDateTime: '2024-03-10T09:00:00Z' }),
+      );
+      await store.resources.put(tenant, observation('april', { effectiveDateTime: '2024-04-10T09:00:00Z' }));
+      expect(await ids(tenant, march)).toEqual(['one-instant']);
+      // January satisfies lt April, June satisfies ge March: a match, though no event is in March.
+      await store.resources.put(
+        tenant,
+        observation('two-events', {
+          effectiveTiming: { event: ['2024-01-15T09:00:00Z', '2024-06-15T09:00:00Z'] },
+        }),
+      );
+      expect(await ids(tenant, march)).toEqual(['one-instant', 'two-events']);
+    });
+
+    it('match a single entry wider than any seen before', async () => {
+      const tenant = await newTenant();
+      await store.resources.put(
+        tenant,
+        observation('one-instant', { effectiveDateTime: '2024-03-10T09:00:00Z' }),
+      );
+      expect(await ids(tenant, march)).toEqual(['one-instant']);
+      await store.resources.put(
+        tenant,
+        observation('two-years', { effectivePeriod: { start: '2023-01-01', end: '2025-01-01' } }),
+      );
+      expect(await ids(tenant, march)).toEqual(['one-instant', 'two-years']);
     });
   });
 

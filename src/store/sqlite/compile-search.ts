@@ -17,6 +17,7 @@ import type {
 import { normalizeSearchText } from '../../fhir/search-text.ts';
 import type { SearchPosition } from '../cursor.ts';
 import { allPrefixes, approximateBand, prefixUpperBound } from '../prefix-bound.ts';
+import type { DateShape } from './date-shapes.ts';
 import { ENTRY_BITS, ENTRY_SLOTS, SEARCH_INDEX_TABLES } from './search-index.ts';
 
 /** A fragment of SQL with its `?` parameters in order. */
@@ -29,32 +30,52 @@ function join(parts: readonly Sql[], separator: string): Sql {
 }
 
 /**
- * AND-ed single-value date clauses on a parameter with at most one entry per resource, at most a
- * year wide (`singleShortDate`): all of them must hold for that one entry, so they compile to one
- * condition on it, bounded on `low` by what each prefix implies (see `impliedLowBounds`).
+ * AND-ed single-value date clauses on a parameter with at most one entry per resource, no wider
+ * than `maxWidth`: all of them must hold for that one entry, so they compile to one condition on
+ * it, bounded on `low` by what each prefix implies (see `impliedLowBounds`).
  */
 export type MergedDateClause = {
   readonly op: 'dates';
   readonly param: string;
   readonly kind: 'date';
   readonly values: readonly DateValue[];
+  readonly maxWidth: number;
 };
 export type PlannedClause = SearchClause | MergedDateClause;
 
-const mergeable = (clause: SearchClause): clause is MatchClause =>
-  clause.op === 'match' &&
-  clause.singleShortDate === true &&
-  !clause.negate &&
-  clause.values.length === 1 &&
-  clause.values[0]?.kind === 'date' &&
-  clause.values[0].prefix !== 'ne';
+/** The recorded shape of a date parameter's entries in the searched tenant and type (date-shapes.ts). */
+export type DateShapeOf = (param: string) => DateShape | undefined;
+
+/**
+ * The widest entry, when the clause may be merged with others on its parameter: the stored data
+ * has at most one entry per resource (date-shapes.ts), or, with no record, the definition says so
+ * (`singleShortDate`).
+ */
+function mergeableWidth(clause: SearchClause, shapeOf: DateShapeOf): number | undefined {
+  if (clause.op !== 'match') return undefined;
+  const value = clause.values[0];
+  const single =
+    !clause.negate &&
+    (clause.source === undefined || clause.source.from === 'own') &&
+    clause.values.length === 1 &&
+    value?.kind === 'date' &&
+    value.prefix !== 'ne';
+  if (!single) return undefined;
+  const shape = shapeOf(clause.param);
+  if (shape) return shape.maxEntries <= 1 ? shape.maxWidth : undefined;
+  return clause.singleShortDate ? SHORT_DATE_MAX_WIDTH_MS : undefined;
+}
 
 /** The query's clauses with mergeable date clauses on the same parameter folded into one. */
-export function planClauses(clauses: readonly SearchClause[]): PlannedClause[] {
+export function planClauses(
+  clauses: readonly SearchClause[],
+  shapeOf: DateShapeOf = () => undefined,
+): PlannedClause[] {
   const planned: PlannedClause[] = [];
   const merged = new Map<string, DateValue[]>();
   for (const clause of clauses) {
-    if (!mergeable(clause)) {
+    const maxWidth = mergeableWidth(clause, shapeOf);
+    if (maxWidth === undefined || clause.op !== 'match') {
       planned.push(clause);
       continue;
     }
@@ -63,7 +84,7 @@ export function planClauses(clauses: readonly SearchClause[]): PlannedClause[] {
     else {
       const first = [clause.values[0] as DateValue];
       merged.set(clause.param, first);
-      planned.push({ op: 'dates', param: clause.param, kind: 'date', values: first });
+      planned.push({ op: 'dates', param: clause.param, kind: 'date', values: first, maxWidth });
     }
   }
   return planned.map((clause) =>
@@ -74,19 +95,19 @@ export function planClauses(clauses: readonly SearchClause[]): PlannedClause[] {
 }
 
 /**
- * Bounds on the entry's `low` implied by a date condition, given low < high <= low + a year:
- * e.g. `ge` needs high > sLow, hence low > sLow - a year. `[min, max)`, either may be open.
+ * Bounds on the entry's `low` implied by a date condition, given low < high <= low + width:
+ * e.g. `ge` needs high > sLow, hence low > sLow - width. `[min, max)`, either may be open.
  */
-function impliedLowBounds(value: DateValue): { min?: number; max?: number } {
+function impliedLowBounds(value: DateValue, width: number): { min?: number; max?: number } {
   const { prefix, low, high } = value;
   switch (prefix) {
     case 'eq':
       return { min: low, max: high };
     case 'ge':
     case 'ap':
-      return { min: low - SHORT_DATE_MAX_WIDTH_MS, max: prefix === 'ap' ? high : undefined };
+      return { min: low - width, max: prefix === 'ap' ? high : undefined };
     case 'gt':
-      return { min: high - SHORT_DATE_MAX_WIDTH_MS };
+      return { min: high - width };
     case 'le':
       return { max: high };
     case 'lt':
@@ -103,7 +124,7 @@ function mergedDatesSql(clause: MergedDateClause): Sql {
   let min = Number.NEGATIVE_INFINITY;
   let max = Number.POSITIVE_INFINITY;
   for (const value of clause.values) {
-    const bounds = impliedLowBounds(value);
+    const bounds = impliedLowBounds(value, clause.maxWidth);
     if (bounds.min !== undefined) min = Math.max(min, bounds.min);
     if (bounds.max !== undefined) max = Math.min(max, bounds.max);
   }

@@ -15,6 +15,10 @@ export function applySchema(db: DatabaseSync): void {
   db.exec(`
     PRAGMA journal_mode = WAL;
     PRAGMA synchronous = NORMAL;
+    -- The default 2 MB page cache thrashes once the search indexes outgrow it (random inserts
+    -- and probes read pages back from the OS); reads through mmap skip a syscall per page.
+    PRAGMA cache_size = -65536;
+    PRAGMA mmap_size = 268435456;
     PRAGMA foreign_keys = ON;
 
     CREATE TABLE IF NOT EXISTS store_meta (key TEXT PRIMARY KEY, value TEXT NOT NULL) WITHOUT ROWID;
@@ -74,10 +78,19 @@ export function applySchema(db: DatabaseSync): void {
     ) WITHOUT ROWID;
   `);
   db.exec(searchIndexSchema());
+  addDateShapeColumns(db);
   db.prepare('INSERT INTO store_meta (key, value) VALUES (?, ?) ON CONFLICT DO NOTHING').run(
     'schema_version',
     SCHEMA_VERSION,
   );
+}
+
+/** A schema-2 file from before date shapes: its parameters' shapes are unknown (NULL). */
+function addDateShapeColumns(db: DatabaseSync): void {
+  const columns = db.prepare('PRAGMA table_info(search_params)').all() as Array<{ name: string }>;
+  if (columns.some((c) => c.name === 'max_entries')) return;
+  db.exec(`ALTER TABLE search_params ADD COLUMN max_entries INTEGER;
+    ALTER TABLE search_params ADD COLUMN max_width INTEGER;`);
 }
 
 /**

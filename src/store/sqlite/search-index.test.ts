@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { DatabaseSync } from 'node:sqlite';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { IndexEntry } from '../../fhir/index-entry.ts';
+import { createDateShapes } from './date-shapes.ts';
 import { applySchema } from './schema.ts';
 import { createSearchIndexWriter, DRAIN_AT, ENTRY_SLOTS, type PendingResource } from './search-index.ts';
 import { createSearchParamIds } from './search-param-ids.ts';
@@ -37,7 +38,7 @@ function openIndex(path?: string) {
   applySchema(db);
   const params = createSearchParamIds(db);
   const reindexed: number[] = [];
-  const writer = createSearchIndexWriter(db, params, (resource: PendingResource) => {
+  const writer = createSearchIndexWriter(db, params, createDateShapes(db), (resource: PendingResource) => {
     reindexed.push(1);
     return resource.deleted ? [] : entriesOf(resource.body);
   });

@@ -1,5 +1,6 @@
 import type { DatabaseSync, SQLInputValue, StatementSync } from 'node:sqlite';
 import type { IndexEntry } from '../../fhir/index-entry.ts';
+import type { DateShapes } from './date-shapes.ts';
 import type { SearchParamIds } from './search-param-ids.ts';
 
 /**
@@ -47,6 +48,7 @@ export function searchIndexSchema(): string {
     'CREATE TABLE IF NOT EXISTS index_pending (rid INTEGER PRIMARY KEY);',
     `CREATE TABLE IF NOT EXISTS search_params (
        pid INTEGER PRIMARY KEY, tenant TEXT NOT NULL, type TEXT NOT NULL, param TEXT NOT NULL,
+       max_entries INTEGER, max_width INTEGER, -- a date parameter's shape (date-shapes.ts)
        UNIQUE (tenant, type, param));`,
     ...Object.values(SEARCH_INDEX_TABLES).map(({ table, columns, indexes }) =>
       [
@@ -115,6 +117,7 @@ type Staged = {
 export function createSearchIndexWriter(
   db: DatabaseSync,
   params: SearchParamIds,
+  shapes: DateShapes,
   reindex: (resource: PendingResource) => readonly IndexEntry[],
 ): SearchIndexWriter {
   const kinds = Object.keys(SEARCH_INDEX_TABLES) as Kind[];
@@ -184,6 +187,21 @@ export function createSearchIndexWriter(
     rows.forEach(([pid, values], i) => {
       queued[kind].push(base + first + i, pid, ...values);
     });
+  };
+
+  /** Widens the recorded shape of each date parameter to cover this resource's entries. */
+  const recordDateShapes = (s: Staged) => {
+    let shape: Map<string, { entries: number; width: number }> | undefined;
+    for (const entry of s.entries ?? []) {
+      if (entry.kind !== 'date' || entry.derived) continue;
+      shape ??= new Map();
+      const seen = shape.get(entry.param) ?? { entries: 0, width: 0 };
+      seen.entries++;
+      seen.width = Math.max(seen.width, entry.high - entry.low);
+      shape.set(entry.param, seen);
+    }
+    for (const [param, { entries, width }] of shape ?? [])
+      shapes.record(params.ensure(s.tenant, s.type, param), entries, width);
   };
 
   /** A resource without rows (never indexed): every entry is queued, at slots from 0. */
@@ -276,7 +294,10 @@ export function createSearchIndexWriter(
     }
     for (const [rid, s] of staged) if (!work.has(rid)) work.set(rid, s);
     try {
-      for (const [rid, s] of work) write(rid, s);
+      for (const [rid, s] of work) {
+        recordDateShapes(s);
+        write(rid, s);
+      }
       flush();
     } catch (error) {
       for (const kind of kinds) queued[kind].length = 0;

@@ -20,7 +20,7 @@ export function createSearchParamIds(db: DatabaseSync): SearchParamIds {
   const pending: string[] = [];
   const select = db.prepare('SELECT pid FROM search_params WHERE tenant = ? AND type = ? AND param = ?');
   const insert = db.prepare(
-    'INSERT INTO search_params (tenant, type, param) VALUES (?, ?, ?) ON CONFLICT DO NOTHING',
+    'INSERT INTO search_params (tenant, type, param, max_entries, max_width) VALUES (?, ?, ?, 0, 0) ON CONFLICT DO NOTHING',
   );
   const key = (tenant: string, type: string, param: string) => `${tenant}\u0000${type}\u0000${param}`;
   const read = (tenant: string, type: string, param: string) =>

@@ -7,6 +7,7 @@ import { checkId, checkResourceInput, checkTypeName } from '../resource-input.ts
 import type { StoreOptions } from '../store-options.ts';
 import type { TenantGuard } from '../tenant-guard.ts';
 import { type CurrentVersion, planWrite, TOMBSTONE_HASH, tombstone } from '../versioning.ts';
+import { createDateShapes } from './date-shapes.ts';
 import { type ResourceRow, toStored } from './resource-row.ts';
 import { createSearchIndexWriter } from './search-index.ts';
 import { createSearchParamIds } from './search-param-ids.ts';
@@ -34,7 +35,8 @@ export function createSqliteResources(
   const now = () => new Date((options.now ?? Date.now)()).toISOString();
   const { indexer } = options;
   const searchParams = createSearchParamIds(db);
-  const searchIndex = createSearchIndexWriter(db, searchParams, (pending) =>
+  const dateShapes = createDateShapes(db);
+  const searchIndex = createSearchIndexWriter(db, searchParams, dateShapes, (pending) =>
     indexer ? indexer(JSON.parse(pending.body) as Resource, STORED_ONLY) : [],
   );
   let idleDrain: NodeJS.Timeout | undefined;
@@ -50,10 +52,12 @@ export function createSqliteResources(
         return result;
       });
       searchParams.committed();
+      dateShapes.committed();
       searchIndex.committed();
       return result;
     } catch (error) {
       searchParams.rolledBack();
+      dateShapes.rolledBack();
       searchIndex.rolledBack();
       throw error;
     }
@@ -201,7 +205,8 @@ export function createSqliteResources(
       const last = items.at(-1);
       return { items, next: rows.length > page.limit && last ? encodeListCursor(last.id) : undefined };
     },
-    search: createSqliteSearch(db, indexer !== undefined, searchParams, drainIndex).search,
+    search: createSqliteSearch(db, indexer !== undefined, { params: searchParams, dateShapes, drainIndex })
+      .search,
     drainIndex,
   };
 }

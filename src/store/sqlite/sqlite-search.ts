@@ -1,5 +1,5 @@
 import type { DatabaseSync, StatementSync } from 'node:sqlite';
-import type { SearchQuery } from '../../fhir/search-query.ts';
+import type { MatchClause, SearchQuery } from '../../fhir/search-query.ts';
 import { decodeSearchCursor, encodeSearchCursor } from '../cursor.ts';
 import { InvalidSearchError, SearchUnavailableError } from '../errors.ts';
 import type { SearchPage } from '../port.ts';
@@ -9,10 +9,12 @@ import {
   compileCount,
   compileEstimate,
   compilePage,
+  type MergedDateClause,
   type ParamIdOf,
   type PlannedClause,
   planClauses,
 } from './compile-search.ts';
+import { createDateShapes, type DateShapes } from './date-shapes.ts';
 import { type ResourceRow, toStored } from './resource-row.ts';
 import { createSearchParamIds, type SearchParamIds } from './search-param-ids.ts';
 
@@ -21,15 +23,36 @@ const STATEMENT_CACHE_SIZE = 256;
 /** Index rows counted per candidate driver; past this a clause is "big" and the smallest big one drives. */
 const ESTIMATE_CAP = 2000;
 
-/** FHIR search on SQLite: the query compiles to one SELECT (plus a count(*) for `_total=accurate`). */
-export function createSqliteSearch(
-  db: DatabaseSync,
-  indexed: boolean,
-  params: SearchParamIds = createSearchParamIds(db),
+export type SqliteSearchOptions = {
+  params?: SearchParamIds;
+  dateShapes?: DateShapes;
   /** Brings the index up to date (deferred rows, search-index.ts) before a search reads it. */
-  drainIndex: () => void = () => {},
-) {
+  drainIndex?: () => void;
+};
+
+/**
+ * FHIR search on SQLite: the query compiles to one SELECT (plus a count(*) for `_total=accurate`),
+ * run with its driver estimates in one read transaction, so every statement sees one snapshot.
+ */
+export function createSqliteSearch(db: DatabaseSync, indexed: boolean, options: SqliteSearchOptions = {}) {
+  const params = options.params ?? createSearchParamIds(db);
+  const dateShapes = options.dateShapes ?? createDateShapes(db);
+  const drainIndex = options.drainIndex ?? (() => {});
   const pidsFor = (tenant: string, type: string) => (param: string) => params.lookup(tenant, type, param);
+  /** The clauses, with AND-ed date clauses merged where the stored entries allow (date-shapes.ts). */
+  const plan = (query: SearchQuery, pidOf: ParamIdOf) => {
+    const datePids = new Map<string, number>();
+    for (const clause of query.clauses) {
+      const pid = clause.kind === 'date' ? pidOf(clause.param) : undefined;
+      if (pid !== undefined) datePids.set(clause.param, pid);
+    }
+    const shapes = dateShapes.read([...datePids.values()]);
+    const shapeOf = (param: string) => {
+      const pid = datePids.get(param);
+      return pid === undefined ? undefined : shapes.get(pid);
+    };
+    return { clauses: planClauses(query.clauses, shapeOf), sort: query.sort };
+  };
   const statements = new Map<string, StatementSync>();
   const prepare = (text: string): StatementSync => {
     let statement = statements.get(text);
@@ -46,7 +69,9 @@ export function createSqliteSearch(
 
   /**
    * The clause to drive the query from: the one selecting the fewest index rows, found by counting
-   * each candidate's rows up to a cap (SQLite's planner has no statistics on our value ranges).
+   * each candidate's rows (SQLite's planner has no statistics on our value ranges). The likely
+   * selective shapes are counted first, and each count stops at the best so far: a broad date
+   * range then costs as many rows as the subject clause found, not ESTIMATE_CAP.
    */
   const chooseDriver = (
     tenant: string,
@@ -54,21 +79,25 @@ export function createSqliteSearch(
     clauses: readonly PlannedClause[],
     pidOf: ParamIdOf,
   ): number | undefined => {
+    const candidates = clauses
+      .map((clause, index) => ({ clause, index }))
+      .filter((c): c is { clause: MatchClause | MergedDateClause; index: number } => canDrive(c.clause))
+      .sort((a, b) => selectivityRank(a.clause) - selectivityRank(b.clause));
     let best: { index: number; rows: number } | undefined;
-    clauses.forEach((clause, index) => {
-      if (!canDrive(clause)) return;
-      const estimate = compileEstimate(tenant, type, clause, ESTIMATE_CAP, pidOf);
+    for (const { clause, index } of candidates) {
+      if (best?.rows === 0) break;
+      const estimate = compileEstimate(tenant, type, clause, best?.rows ?? ESTIMATE_CAP, pidOf);
       const rows = Number((prepare(estimate.text).get(...estimate.params) as { n: number }).n);
       if (best === undefined || rows < best.rows) best = { index, rows };
-    });
+    }
     return best?.index;
   };
 
   /** The statement a page of `query` runs (what `search` executes; EXPLAIN QUERY PLAN tests read it). */
   const pageStatement = (tenant: string, type: string, query: SearchQuery) => {
     const after = query.cursor === null ? undefined : decodeSearchCursor(query.cursor, query.sort);
-    const planned = { clauses: planClauses(query.clauses), sort: query.sort };
     const pidOf = pidsFor(tenant, type);
+    const planned = plan(query, pidOf);
     return compilePage(
       tenant,
       type,
@@ -85,9 +114,18 @@ export function createSqliteSearch(
     if (query.resourceType !== type)
       throw new InvalidSearchError(`a ${query.resourceType} search cannot run against ${type}`);
     drainIndex();
+    db.exec('BEGIN');
+    try {
+      return run(tenant, type, query);
+    } finally {
+      if (db.isTransaction) db.exec('COMMIT');
+    }
+  };
+
+  const run = (tenant: string, type: string, query: SearchQuery): SearchPage => {
     const after = query.cursor === null ? undefined : decodeSearchCursor(query.cursor, query.sort);
-    const planned = { clauses: planClauses(query.clauses), sort: query.sort };
     const pidOf = pidsFor(tenant, type);
+    const planned = plan(query, pidOf);
     const driver = chooseDriver(tenant, type, planned.clauses, pidOf);
     const page: SearchPage = { items: [], next: undefined };
     if (query.count > 0) {
@@ -112,4 +150,13 @@ export function createSqliteSearch(
     return page;
   };
   return { search, pageStatement };
+}
+
+/** Equality on tokens, references and uris usually selects few rows; strings next; ranges last. */
+function selectivityRank(clause: MatchClause | MergedDateClause): number {
+  if (clause.op === 'dates') return 2;
+  const kinds = new Set(clause.values.map((v) => v.kind));
+  if ([...kinds].every((k) => k === 'token' || k === 'reference' || k === 'uri')) return 0;
+  if (kinds.has('string')) return 1;
+  return 2;
 }
