@@ -5,8 +5,9 @@
  * handler scans every document on every query, so its figures are not index figures).
  * Usage: node bench/search.ts [--patients N] [--observations N] [--mongo-patients N]
  *        [--mongo-observations N] [--runs N] [--mongo-runs N] [--mongo-url URL] [--skip-mongo] [--skip-sqlite]
+ *        [--db FILE]: keep the SQLite load in FILE; a later run with the same FILE only queries.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -32,6 +33,7 @@ const { values: args } = parseArgs({
     'mongo-url': { type: 'string' },
     'skip-mongo': { type: 'boolean', default: false },
     'skip-sqlite': { type: 'boolean', default: false },
+    db: { type: 'string' },
   },
 });
 
@@ -266,19 +268,28 @@ async function queries(store: Store, sizes: { patients: number; observations: nu
   );
 }
 
-async function throughput(open: (options: Partial<StoreOptions>) => Promise<Store>, count: number) {
-  const rates: number[] = [];
-  for (const withIndexer of [false, true]) {
-    const store = await open(withIndexer ? { indexer } : {});
-    await store.tenants.ensure(TENANT);
-    rates.push(
-      await load(store, count, (j) => observation(j, 1000), withIndexer ? 'indexed' : 'not indexed'),
-    );
-    await store.close();
+/** putMany with and without the indexer, alternating over fresh stores, median of `rounds`. */
+async function throughput(
+  open: (options: Partial<StoreOptions>) => Promise<Store>,
+  count: number,
+  rounds = 3,
+) {
+  const rates: { plain: number[]; indexed: number[] } = { plain: [], indexed: [] };
+  for (let round = 0; round < rounds; round++) {
+    for (const withIndexer of [false, true]) {
+      const store = await open(withIndexer ? { indexer } : {});
+      await store.tenants.ensure(TENANT);
+      const label = withIndexer ? 'indexed' : 'not indexed';
+      rates[withIndexer ? 'indexed' : 'plain'].push(
+        await load(store, count, (j) => observation(j, 1000), label),
+      );
+      await store.close();
+    }
   }
-  const [plain = 1, indexed = 1] = rates;
+  const median = (values: number[]) => values.sort((a, b) => a - b)[Math.floor(values.length / 2)] ?? 1;
+  const [plain, indexed] = [median(rates.plain), median(rates.indexed)];
   console.log(
-    `  putMany throughput with the indexer: ${(indexed / plain).toFixed(2)}x of without (${Math.round(indexed)} vs ${Math.round(plain)} Observations/s)`,
+    `  putMany throughput with the indexer: ${(indexed / plain).toFixed(2)}x of without (${Math.round(indexed)} vs ${Math.round(plain)} Observations/s, median of ${rounds})`,
   );
 }
 
@@ -289,14 +300,20 @@ try {
     const patients = Number(args.patients);
     const observations = Number(args.observations);
     console.log(`\nsqlite: ${patients} Patients, ${observations} Observations`);
-    await throughput(
-      async (o) => openSqliteStore(join(dir, `throughput-${n++}.db`), { ...base, ...o }),
-      20_000,
-    );
-    const sqlite = openSqliteStore(join(dir, 'search.db'), { ...base, indexer });
+    const kept = args.db !== undefined && existsSync(args.db);
+    if (!kept)
+      await throughput(
+        async (o) => openSqliteStore(join(dir, `throughput-${n++}.db`), { ...base, ...o }),
+        20_000,
+      );
+    const sqlite = openSqliteStore(args.db ?? join(dir, 'search.db'), { ...base, indexer });
     await sqlite.tenants.ensure(TENANT);
-    await load(sqlite, patients, patient, 'Patients');
-    await load(sqlite, observations, (j) => observation(j, patients), 'Observations');
+    if (kept) {
+      console.log(`  queries only: ${args.db} is loaded already (same sizes assumed)`);
+    } else {
+      await load(sqlite, patients, patient, 'Patients');
+      await load(sqlite, observations, (j) => observation(j, patients), 'Observations');
+    }
     await queries(sqlite, { patients, observations }, Number(args.runs));
     await sqlite.close();
   }

@@ -123,6 +123,35 @@ describe('sqlite search query plans', () => {
     expect(apart).toContain('SEARCH x EXISTS USING INTEGER PRIMARY KEY (rowid>? AND rowid<?)');
   });
 
+  it('two clauses over the first estimate cap: counted again higher, and the smaller drives', async () => {
+    const tenant = 'estimates';
+    await store.tenants.ensure(tenant);
+    await store.resources.putMany(
+      tenant,
+      Array.from(
+        { length: 6 },
+        (_, n) =>
+          ({
+            resourceType: 'Patient',
+            id: `e${n}`,
+            gender: 'female',
+            name: [{ family: n < 3 ? 'Able' : 'Baker' }],
+          }) as Resource,
+      ),
+    );
+    await store.resources.search(tenant, 'Patient', parseSearch(defs, 'Patient', new URLSearchParams('')));
+    const { pageStatement } = createSqliteSearch(db, true, { estimateCap: 2 });
+    const query = { ...parseSearch(defs, 'Patient', new URLSearchParams('gender=female&family=able')) };
+    const statement = pageStatement(tenant, 'Patient', query);
+    const details = (
+      db.prepare(`EXPLAIN QUERY PLAN ${statement.text}`).all(...statement.params) as Array<{ detail: string }>
+    ).map((row) => row.detail);
+    // gender (6 rows) is counted first, but family (3) drives once the cap of 2 is raised to 20.
+    expect(details).toContain(
+      'SEARCH idx_string USING COVERING INDEX idx_string_v0 (pid=? AND value>? AND value<?)',
+    );
+  });
+
   it('identifier token: an equality on the token code index', () => {
     const details = plan('Patient', 'identifier=https://jane.example/mrn|MRN1005');
     expectNoScans(details);

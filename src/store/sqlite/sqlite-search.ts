@@ -20,7 +20,7 @@ import { createSearchParamIds, type SearchParamIds } from './search-param-ids.ts
 
 /** Distinct query shapes kept prepared; a gateway issues a bounded set of shapes. */
 const STATEMENT_CACHE_SIZE = 256;
-/** Index rows counted per candidate driver; past this a clause is "big" and the smallest big one drives. */
+/** Index rows first counted per candidate driver (chooseDriver); at most a hundred times that. */
 const ESTIMATE_CAP = 2000;
 
 export type SqliteSearchOptions = {
@@ -28,6 +28,8 @@ export type SqliteSearchOptions = {
   dateShapes?: DateShapes;
   /** Brings the index up to date (deferred rows, search-index.ts) before a search reads it. */
   drainIndex?: () => void;
+  /** The first cap of driver estimates (tests lower it to see the escalation on small data). */
+  estimateCap?: number;
 };
 
 /**
@@ -38,6 +40,7 @@ export function createSqliteSearch(db: DatabaseSync, indexed: boolean, options: 
   const params = options.params ?? createSearchParamIds(db);
   const dateShapes = options.dateShapes ?? createDateShapes(db);
   const drainIndex = options.drainIndex ?? (() => {});
+  const estimateCap = options.estimateCap ?? ESTIMATE_CAP;
   const pidsFor = (tenant: string, type: string) => (param: string) => params.lookup(tenant, type, param);
   /** The clauses, with AND-ed date clauses merged where the stored entries allow (date-shapes.ts). */
   const plan = (query: SearchQuery, pidOf: ParamIdOf) => {
@@ -71,7 +74,9 @@ export function createSqliteSearch(db: DatabaseSync, indexed: boolean, options: 
    * The clause to drive the query from: the one selecting the fewest index rows, found by counting
    * each candidate's rows (SQLite's planner has no statistics on our value ranges). The likely
    * selective shapes are counted first, and each count stops at the best so far: a broad date
-   * range then costs as many rows as the subject clause found, not ESTIMATE_CAP.
+   * range then costs as many rows as the subject clause found. When every count reaches the cap,
+   * they are counted again with a cap ten times higher (twice at most), so two big clauses are
+   * still told apart.
    */
   const chooseDriver = (
     tenant: string,
@@ -83,14 +88,17 @@ export function createSqliteSearch(db: DatabaseSync, indexed: boolean, options: 
       .map((clause, index) => ({ clause, index }))
       .filter((c): c is { clause: MatchClause | MergedDateClause; index: number } => canDrive(c.clause))
       .sort((a, b) => selectivityRank(a.clause) - selectivityRank(b.clause));
-    let best: { index: number; rows: number } | undefined;
-    for (const { clause, index } of candidates) {
-      if (best?.rows === 0) break;
-      const estimate = compileEstimate(tenant, type, clause, best?.rows ?? ESTIMATE_CAP, pidOf);
-      const rows = Number((prepare(estimate.text).get(...estimate.params) as { n: number }).n);
-      if (best === undefined || rows < best.rows) best = { index, rows };
+    if (candidates.length <= 1) return candidates[0]?.index;
+    for (let cap = estimateCap; ; cap *= 10) {
+      let best: { index: number; rows: number } | undefined;
+      for (const { clause, index } of candidates) {
+        if (best?.rows === 0) break;
+        const estimate = compileEstimate(tenant, type, clause, best?.rows ?? cap, pidOf);
+        const rows = Number((prepare(estimate.text).get(...estimate.params) as { n: number }).n);
+        if (best === undefined || rows < best.rows) best = { index, rows };
+      }
+      if (best === undefined || best.rows < cap || cap >= estimateCap * 100) return best?.index;
     }
-    return best?.index;
   };
 
   /** The statement a page of `query` runs (what `search` executes; EXPLAIN QUERY PLAN tests read it). */
