@@ -261,11 +261,41 @@ export function createSearchIndexWriter(
     }
   };
 
+  /** Row offsets of each kind's value-index columns (after k and pid), in index order. */
+  const indexOffsets = {} as Record<Kind, number[]>;
+  for (const kind of kinds) {
+    const first = SEARCH_INDEX_TABLES[kind].indexes[0] as string;
+    indexOffsets[kind] = first.split(',').map((c) => 2 + columnNames[kind].indexOf(c.trim()));
+  }
+  /**
+   * Reorders a kind's queued rows into its value index's order: a batch's index inserts then walk
+   * the b-tree forwards, leaf after leaf, instead of jumping (a few % of a batch's index cost).
+   */
+  const sortForIndex = (kind: Kind, values: SQLInputValue[], w: number, rows: number) => {
+    const offsets = [1, ...indexOffsets[kind]];
+    const order = Array.from({ length: rows }, (_, r) => r * w);
+    order.sort((a, b) => {
+      for (const offset of offsets) {
+        const x = values[a + offset] ?? null;
+        const y = values[b + offset] ?? null;
+        if (x === y) continue;
+        if (x === null) return -1;
+        if (y === null) return 1;
+        return x < y ? -1 : 1;
+      }
+      return 0;
+    });
+    const copy = values.slice();
+    let o = 0;
+    for (const start of order) for (let j = 0; j < w; j++) values[o++] = copy[start + j] as SQLInputValue;
+  };
+
   const flush = () => {
     for (const kind of kinds) {
       const values = queued[kind];
       const w = 2 + columnNames[kind].length;
       const rows = values.length / w;
+      if (rows > ROWS_PER_INSERT) sortForIndex(kind, values, w, rows);
       for (let row = 0; row < rows; row += ROWS_PER_INSERT) {
         const count = Math.min(ROWS_PER_INSERT, rows - row);
         insertStatement(kind, count).run(...values.slice(row * w, (row + count) * w));
