@@ -8,7 +8,7 @@ import { createDateShapes } from './date-shapes.ts';
 import { applySchema } from './schema.ts';
 import { createSearchIndexWriter, DRAIN_AT, ENTRY_SLOTS, type PendingResource } from './search-index.ts';
 import { createSearchParamIds } from './search-param-ids.ts';
-import { inWriteTransaction } from './transaction.ts';
+import { inSettledWriteTransaction } from './transaction.ts';
 
 const dirs: string[] = [];
 afterEach(() => {
@@ -38,7 +38,8 @@ function openIndex(path?: string) {
   applySchema(db);
   const params = createSearchParamIds(db);
   const reindexed: number[] = [];
-  const writer = createSearchIndexWriter(db, params, createDateShapes(db), (resource: PendingResource) => {
+  const shapes = createDateShapes(db);
+  const writer = createSearchIndexWriter(db, params, shapes, (resource: PendingResource) => {
     reindexed.push(1);
     return resource.deleted ? [] : entriesOf(resource.body);
   });
@@ -52,7 +53,7 @@ function openIndex(path?: string) {
     resources: Array<{ id: string; version: number; body?: { gender?: string; family?: string[] } }>,
     failBeforeCommit = false,
   ) =>
-    inWriteTransaction(db, () => {
+    inSettledWriteTransaction(db, [params, shapes, writer], () => {
       const rids = resources.map(({ id, version, body }) => {
         const text = JSON.stringify(body ?? {});
         const { rid } = putRow.get(id, version, body ? 0 : 1, text) as { rid: number };
@@ -63,18 +64,6 @@ function openIndex(path?: string) {
       if (failBeforeCommit) throw new Error('the transaction fails');
       return rids;
     });
-  const commit = <T>(work: () => T): T => {
-    try {
-      const result = work();
-      params.committed();
-      writer.committed();
-      return result;
-    } catch (error) {
-      params.rolledBack();
-      writer.rolledBack();
-      throw error;
-    }
-  };
   const rows = (table: 'idx_token' | 'idx_string', rid: number) =>
     db
       .prepare(`SELECT k - ? AS slot, ${table === 'idx_token' ? 'code' : 'value'} AS value FROM ${table}
@@ -85,13 +74,13 @@ function openIndex(path?: string) {
       .prepare('SELECT rid FROM index_pending ORDER BY rid')
       .all()
       .map((r) => r.rid);
-  const drain = () => commit(() => inWriteTransaction(db, () => writer.drain()));
+  const drain = () => inSettledWriteTransaction(db, [params, shapes, writer], () => writer.drain());
   return {
     file,
     db,
     writer,
     reindexed,
-    write: (r: Parameters<typeof write>[0], fail = false) => commit(() => write(r, fail)),
+    write,
     rows,
     pending,
     drain,

@@ -12,7 +12,7 @@ import { type ResourceRow, toStored } from './resource-row.ts';
 import { createSearchIndexWriter } from './search-index.ts';
 import { createSearchParamIds } from './search-param-ids.ts';
 import { createSqliteSearch } from './sqlite-search.ts';
-import { inWriteTransaction } from './transaction.ts';
+import { inSettledWriteTransaction } from './transaction.ts';
 
 type Row = ResourceRow;
 
@@ -44,24 +44,12 @@ export function createSqliteResources(
    * A write transaction that settles the search index rows it staged and the search param ids it
    * created (search-index.ts, search-param-ids.ts) with its outcome.
    */
-  const transaction = <T>(work: () => T): T => {
-    try {
-      const result = inWriteTransaction(db, () => {
-        const result = work();
-        searchIndex.settle();
-        return result;
-      });
-      searchParams.committed();
-      dateShapes.committed();
-      searchIndex.committed();
+  const transaction = <T>(work: () => T): T =>
+    inSettledWriteTransaction(db, [searchParams, dateShapes, searchIndex], () => {
+      const result = work();
+      searchIndex.settle();
       return result;
-    } catch (error) {
-      searchParams.rolledBack();
-      dateShapes.rolledBack();
-      searchIndex.rolledBack();
-      throw error;
-    }
-  };
+    });
   const drainIndex = () => {
     clearTimeout(idleDrain);
     idleDrain = undefined;

@@ -16,3 +16,22 @@ export function inWriteTransaction<T>(db: DatabaseSync, work: () => T): T {
     throw err;
   }
 }
+
+/** State kept outside SQLite for what a transaction wrote, settled with its outcome. */
+export type TransactionParticipant = { committed(): void; rolledBack(): void };
+
+/** inWriteTransaction, then each participant told whether the transaction committed or rolled back. */
+export function inSettledWriteTransaction<T>(
+  db: DatabaseSync,
+  participants: readonly TransactionParticipant[],
+  work: () => T,
+): T {
+  try {
+    const result = inWriteTransaction(db, work);
+    for (const participant of participants) participant.committed();
+    return result;
+  } catch (error) {
+    for (const participant of participants) participant.rolledBack();
+    throw error;
+  }
+}
