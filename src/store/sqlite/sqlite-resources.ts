@@ -41,8 +41,8 @@ export function createSqliteResources(
   );
   let idleDrain: NodeJS.Timeout | undefined;
   /**
-   * A write transaction that settles the search index rows it staged and the search param ids it
-   * created (search-index.ts, search-param-ids.ts) with its outcome.
+   * A write transaction that settles what it staged outside SQLite with its outcome: index rows,
+   * search param ids and date shapes (search-index.ts, search-param-ids.ts, date-shapes.ts).
    */
   const transaction = <T>(work: () => T): T =>
     inSettledWriteTransaction(db, [searchParams, dateShapes, searchIndex], () => {

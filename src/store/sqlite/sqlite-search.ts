@@ -101,21 +101,19 @@ export function createSqliteSearch(db: DatabaseSync, indexed: boolean, options: 
     }
   };
 
-  /** The statement a page of `query` runs (what `search` executes; EXPLAIN QUERY PLAN tests read it). */
-  const pageStatement = (tenant: string, type: string, query: SearchQuery) => {
+  /** The planned query: its clauses, driver and cursor position, and the SELECT of one page. */
+  const prepareQuery = (tenant: string, type: string, query: SearchQuery) => {
     const after = query.cursor === null ? undefined : decodeSearchCursor(query.cursor, query.sort);
     const pidOf = pidsFor(tenant, type);
     const planned = plan(query, pidOf);
-    return compilePage(
-      tenant,
-      type,
-      planned,
-      chooseDriver(tenant, type, planned.clauses, pidOf),
-      after,
-      query.count + 1,
-      pidOf,
-    );
+    const driver = chooseDriver(tenant, type, planned.clauses, pidOf);
+    const page = compilePage(tenant, type, planned, driver, after, query.count + 1, pidOf);
+    return { after, pidOf, planned, driver, page };
   };
+
+  /** The statement a page of `query` runs (what `search` executes; EXPLAIN QUERY PLAN tests read it). */
+  const pageStatement = (tenant: string, type: string, query: SearchQuery) =>
+    prepareQuery(tenant, type, query).page;
 
   const search = async (tenant: string, type: string, query: SearchQuery): Promise<SearchPage> => {
     if (!indexed) throw new SearchUnavailableError();
@@ -131,13 +129,9 @@ export function createSqliteSearch(db: DatabaseSync, indexed: boolean, options: 
   };
 
   const run = (tenant: string, type: string, query: SearchQuery): SearchPage => {
-    const after = query.cursor === null ? undefined : decodeSearchCursor(query.cursor, query.sort);
-    const pidOf = pidsFor(tenant, type);
-    const planned = plan(query, pidOf);
-    const driver = chooseDriver(tenant, type, planned.clauses, pidOf);
+    const { after, pidOf, planned, driver, page: compiled } = prepareQuery(tenant, type, query);
     const page: SearchPage = { items: [], next: undefined };
     if (query.count > 0) {
-      const compiled = compilePage(tenant, type, planned, driver, after, query.count + 1, pidOf);
       const rows = prepare(compiled.text).all(...compiled.params) as Array<
         ResourceRow & Record<string, SortValue>
       >;
