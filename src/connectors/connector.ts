@@ -1,0 +1,148 @@
+import type { SourceSystem } from '../fhir/identity.ts';
+import type { Connection } from '../store/port.ts';
+
+/**
+ * The contract between the connectors (one per source: auth, HTTP client, catalog) and the
+ * layers above them (sync, mutations, the operations view). A connector speaks to its source
+ * over HTTP only; it never imports from src/simulators/. Data drives it: adding an endpoint is
+ * a catalog row and a mapping, not a module.
+ */
+
+/** How a catalog row finds what changed since its watermark. */
+export type CursorStrategy =
+  /** Jane: `updated_at[gte]=<second>` (inclusive, second precision; dedupe at the boundary by hash). */
+  | 'updated-at-gte-second'
+  /** DrChrono: `since=<date>` with a day of overlap (dedupe by hash). */
+  | 'since-date-overlap'
+  /** DrChrono endpoints that offer `updated_since` (a timestamp). */
+  | 'updated-since'
+  /** FHIR `_lastUpdated=ge<instant>` (Epic DocumentReference). */
+  | 'last-updated'
+  /** Epic: searches scoped to each known patient, in date windows. */
+  | 'patient-scoped-window'
+  /** No change filter: every poll reads the whole collection (small reference data). */
+  | 'full-scan';
+
+export type Operation = 'read' | 'search' | 'create' | 'update' | 'patch' | 'delete';
+
+/** One native resource of a source: everything the sync and the actions need to know about it. */
+export type CatalogRow = {
+  /** Unique within its source, stable (it names watermarks): e.g. `patients`, `appointments`. */
+  readonly key: string;
+  readonly source: SourceSystem;
+  /** The path under the connection's base URL, e.g. `/api/patients` or `Patient`. */
+  readonly path: string;
+  /** The record's id field (`id` for all three sources today). */
+  readonly idField: string;
+  /** The mapping entity (`mappings/<source>/*.yaml` `entity:`) the records go through. */
+  readonly entity: string;
+  /** FHIR resource types the mapping emits for one record. */
+  readonly fhirTypes: readonly string[];
+  readonly paging: 'page-number' | 'next-url' | 'fhir-bundle-next' | 'none';
+  readonly cursor: CursorStrategy;
+  readonly operations: readonly Operation[];
+  /** OAuth scopes a connection needs for this row. */
+  readonly scopes: readonly string[];
+  /** Seed trigger ids served by this row (see triggers.ts), e.g. `jane.patient.created`. */
+  readonly triggers: readonly string[];
+  /** Seed action ids served by this row, e.g. `jane.observation.create`. */
+  readonly actions: readonly string[];
+  /** Rows that must be polled before this one (Epic patient-scoped rows need `Patient`). */
+  readonly dependsOn?: readonly string[];
+};
+
+/** A seed trigger: what the market's connector calls it, and which change event satisfies it. */
+export type TriggerDefinition = {
+  /** Stable id, `<source>.<thing>.<event>`, e.g. `drchrono.appointment.updated`. */
+  readonly id: string;
+  readonly source: SourceSystem;
+  /** The seed page's name for it, verbatim (e.g. "New Patient Created"). */
+  readonly seedName: string;
+  /** Catalog row whose records fire it. */
+  readonly row: string;
+  readonly resourceType: string;
+  /** Which store change kinds satisfy it. */
+  readonly kinds: ReadonlyArray<'created' | 'updated' | 'deleted'>;
+  /** Optional FHIRPath on the resource that must be true (e.g. a status filter), as data. */
+  readonly criteria?: string;
+};
+
+/** Where a poll resumes: serialised into the watermark store after the page is committed. */
+export type Watermark = string;
+
+/** One page of native records, in the order the source gave them. */
+export type RecordPage = {
+  readonly records: readonly unknown[];
+  /**
+   * The watermark to store once this page (and every page before it) is committed; undefined
+   * while the source's order does not yet let the watermark move (it is set on a later page).
+   */
+  readonly watermark: Watermark | undefined;
+};
+
+export type PollRequest = {
+  readonly row: CatalogRow;
+  /** undefined: first run, a backfill of everything the source holds. */
+  readonly watermark: Watermark | undefined;
+  readonly signal?: AbortSignal;
+};
+
+/** A connection's live session with its source: authenticated, within its request budget. */
+export type ConnectorSession = {
+  readonly connection: Connection;
+  /** Pages of records changed since the watermark; pages stream (bounded memory). */
+  poll(request: PollRequest): AsyncIterable<RecordPage>;
+  /** One native record by id (find actions with `fresh: true`). */
+  read(row: CatalogRow, nativeId: string, signal?: AbortSignal): Promise<unknown | undefined>;
+  /** A native write; answers the source's record as it now stands. */
+  write(
+    row: CatalogRow,
+    operation: 'create' | 'update' | 'patch' | 'delete',
+    payload: { nativeId?: string; body?: Record<string, unknown> },
+    signal?: AbortSignal,
+  ): Promise<unknown>;
+  /** Requests used and allowed, last error: the operations view reads this. */
+  status(): ConnectorStatus;
+  close(): Promise<void>;
+};
+
+export type ConnectorStatus = {
+  readonly state: 'active' | 'needs_reauth' | 'backing_off' | 'circuit_open';
+  readonly requestsUsed: { readonly window: string; readonly used: number; readonly limit: number }[];
+  readonly lastError?: { readonly at: string; readonly code: string; readonly message: string };
+};
+
+/** One per source. */
+export type Connector = {
+  readonly source: SourceSystem;
+  readonly catalog: readonly CatalogRow[];
+  readonly triggers: readonly TriggerDefinition[];
+  /** Opens a session for a stored connection (tokens from the store's encrypted secrets). */
+  open(connection: Connection): Promise<ConnectorSession>;
+};
+
+/** Errors a session raises, by cause, so sync and mutations can react without parsing text. */
+export class SourceError extends Error {
+  override name = 'SourceError';
+  readonly code:
+    | 'needs_reauth'
+    | 'rate_limited'
+    | 'unavailable'
+    | 'bad_response'
+    | 'not_found'
+    | 'rejected'
+    | 'conflict'
+    | 'forbidden';
+  readonly retryAfterMs: number | undefined;
+  readonly status: number | undefined;
+  constructor(
+    code: SourceError['code'],
+    message: string,
+    options: { status?: number; retryAfterMs?: number; cause?: unknown } = {},
+  ) {
+    super(message, { cause: options.cause });
+    this.code = code;
+    this.status = options.status;
+    this.retryAfterMs = options.retryAfterMs;
+  }
+}
