@@ -423,10 +423,15 @@ export function storeContract(makeHarness: () => Promise<StoreHarness>): void {
       }
     });
 
-    it('rejects a malformed cursor with a clear error', async () => {
-      await expect(store.changes.after('not-a-cursor', 10, { allTenants: true })).rejects.toBeInstanceOf(
-        CursorError,
-      );
+    it('rejects a malformed, tampered or earlier-format cursor with a clear error', async () => {
+      const good = store.changes.cursorAt(1);
+      const tampered = `${good.slice(0, -2)}${good.endsWith('AA') ? 'BB' : 'AA'}`;
+      const forged = Buffer.from('c1:1').toString('base64url');
+      for (const bad of ['not-a-cursor', tampered, forged, good.slice(1)]) {
+        await expect(store.changes.after(bad, 10, { allTenants: true }), bad).rejects.toBeInstanceOf(
+          CursorError,
+        );
+      }
     });
 
     it('prunes by age, never the newest, and expires cursors before the floor instead of skipping', async () => {
