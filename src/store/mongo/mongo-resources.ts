@@ -1,7 +1,8 @@
 import type { Resource } from 'fhir/r4';
+import { changeTags } from '../change-tags.ts';
 import { decodeListCursor, encodeListCursor } from '../cursor.ts';
 import { ConcurrentWriteError, ResourceGoneError, ResourceNotFoundError } from '../errors.ts';
-import type { ChangeAction, PutOptions, PutResult, ResourceStore, StoredResource } from '../port.ts';
+import type { PutOptions, PutResult, ResourceStore, StoredResource } from '../port.ts';
 import { checkId, checkResourceInput, checkTypeName } from '../resource-input.ts';
 import type { StoreOptions } from '../store-options.ts';
 import type { TenantGuard } from '../tenant-guard.ts';
@@ -63,7 +64,7 @@ export function createMongoResources(c: Collections, options: StoreOptions, tena
           plan.resource,
           plan.action,
         ),
-        ...changeExtras(opts, type, plan.action, plan.resource),
+        ...changeTags(opts, type, plan.action, () => plan.resource),
       },
       plan.resource,
     );
@@ -316,7 +317,7 @@ export function createMongoResources(c: Collections, options: StoreOptions, tena
             'deleted',
           ),
           // The triggers see the resource as it was before the delete.
-          ...changeExtras(opts, type, 'deleted', JSON.parse(current.body) as Resource),
+          ...changeTags(opts, type, 'deleted', () => JSON.parse(current.body) as Resource),
         };
       });
       return 'kind' in result ? { deleted: false, seq: undefined } : { deleted: true, seq: result.seq };
@@ -385,19 +386,6 @@ function versionDoc(
 function currentDoc(v: VersionDoc): ResourceDoc {
   const { logged: _logged, action: _action, triggers: _triggers, backfill: _backfill, ...doc } = v;
   return { ...doc, _id: keyOf(v.tenant, v.type, v.id) };
-}
-
-/** What a version keeps for its change: the trigger ids and the backfill flag of the write. */
-function changeExtras(
-  opts: PutOptions | undefined,
-  type: string,
-  action: ChangeAction,
-  resource: Resource,
-): { triggers: string[]; backfill: boolean } {
-  return {
-    triggers: opts?.triggers ? [...opts.triggers(type, action, resource)] : [],
-    backfill: opts?.backfill ?? false,
-  };
 }
 
 function changeOf(v: VersionDoc): NewChange {

@@ -20,6 +20,9 @@ type Row = {
 };
 
 const FLOOR_KEY = 'changes.floor';
+/** Most changes carry no trigger: skip parsing for them (tailing reads every row). */
+const NONE = '[]';
+const NO_TRIGGERS: readonly string[] = Object.freeze([]);
 
 export function createSqliteChanges(db: DatabaseSync, cursors: ChangeCursors): ChangeLog {
   const stmt = {
@@ -78,7 +81,7 @@ function toChange(row: Row): Change {
     at: row.at,
     connection: row.connection ?? undefined,
     previousVersionId: previousVersion(row.action as ChangeAction, row.version_id),
-    triggers: JSON.parse(row.triggers) as string[],
+    triggers: row.triggers === NONE ? NO_TRIGGERS : (JSON.parse(row.triggers) as string[]),
     backfill: row.backfill === 1,
   };
 }
