@@ -61,7 +61,7 @@ describe('mongo change log integrity', () => {
     );
     const changes = createMongoChangeLog(c, createChangeCursors(), {
       adopt: (docs) => resources.adopt(docs),
-      finishUnlogged: () => resources.recoverUnlogged(),
+      completeAppended: () => resources.completeAppended(),
     });
     return { resources, changes };
   }

@@ -103,13 +103,13 @@ async function highest(c: Collections): Promise<number> {
 /**
  * The change log's reading side. `adopt` finishes the versions of changes whose writer has not
  * (yet) projected and marked them, so every change a reader gets is readable at its version;
- * `finishUnlogged` marks every unfinished version before a prune removes its change, so
+ * `completeAppended` marks every appended but unfinished version before a prune removes its change, so
  * recovery can never log it a second time (docs/store.md, "the write state machine").
  */
 export function createMongoChangeLog(
   c: Collections,
   cursors: ChangeCursors,
-  versions: { adopt(changes: ChangeDoc[]): Promise<void>; finishUnlogged(): Promise<number> },
+  versions: { adopt(changes: ChangeDoc[]): Promise<void>; completeAppended(): Promise<number> },
 ): ChangeLog {
   const floor = async () => Number((await c.meta.findOne({ _id: FLOOR_KEY }))?.value ?? 0);
   const scan = {
@@ -143,7 +143,7 @@ export function createMongoChangeLog(
         .next();
       if (!last || last._id <= (await floor())) return 0;
       // A version whose change is about to go must say it is logged first, or recovery would log it again.
-      await versions.finishUnlogged();
+      await versions.completeAppended();
       // Raise the floor first: a reader racing the delete then gets CursorExpired, not a silent gap.
       // $max: two prunes racing never lower it. The seq hint goes up with it, so no writer
       // starts in the range being deleted (a hint left behind by a crashed writer could point there).

@@ -105,9 +105,17 @@ export function createMongoResources(c: Collections, options: StoreOptions, tena
     await c.versions.updateOne({ _id: v._id }, { $set: { logged: true } });
   };
 
+  /**
+   * Finishes the version another writer inserted under this number. A logged one is only
+   * projected again, never logged again (its change may have been pruned since): on FerretDB a
+   * conditional replace is not atomic, so two projections racing can leave an older version
+   * current, and this is where the next writer repairs it (docs/ferretdb.md).
+   */
   const settle = async (versionKey: string): Promise<void> => {
     const existing = await c.versions.findOne({ _id: versionKey });
-    if (existing) await finish(existing);
+    if (!existing) return;
+    if (existing.logged) await project(existing);
+    else await finish(existing);
   };
 
   const writeVersion = async (
@@ -259,6 +267,7 @@ export function createMongoResources(c: Collections, options: StoreOptions, tena
 
   const store: ResourceStore & {
     recoverUnlogged(): Promise<number>;
+    completeAppended(): Promise<number>;
     adopt(changes: readonly ChangeDoc[]): Promise<void>;
   } = {
     async put(tenant, resource, opts) {
@@ -347,9 +356,39 @@ export function createMongoResources(c: Collections, options: StoreOptions, tena
     },
     /** Finishes versions a crashed writer left unlogged; run at open and before a prune. */
     async recoverUnlogged() {
-      const orphans = await c.versions.find({ logged: false }).sort({ _id: 1 }).toArray();
-      for (const v of orphans) await finish(v);
-      return orphans.length;
+      const orphans = await c.versions
+        .find({ logged: false }, { projection: { _id: 1 } })
+        .sort({ _id: 1 })
+        .toArray();
+      let finished = 0;
+      for (const { _id } of orphans) {
+        // Re-read: while this runs, a writer may finish a listed version and a prune drop its change.
+        const v = await c.versions.findOne({ _id, logged: false });
+        if (!v) continue;
+        await finish(v);
+        finished++;
+      }
+      return finished;
+    },
+    /**
+     * Before a prune: completes (projects and marks) every unlogged version whose change exists,
+     * so that none is left whose change the prune removes. A version with no change yet is its
+     * writer's (or recovery's) to log; appending for it here could race a stalled writer into
+     * logging it twice once a later prune removed this change.
+     */
+    async completeAppended() {
+      const unlogged = await c.versions.find({ logged: false }).toArray();
+      let completed = 0;
+      for (const v of unlogged) {
+        const change = await c.changes.findOne(
+          { tenant: v.tenant, type: v.type, id: v.id, versionId: v.versionId },
+          { projection: { _id: 1 } },
+        );
+        if (!change) continue;
+        await complete(v);
+        completed++;
+      }
+      return completed;
     },
   };
   return store;

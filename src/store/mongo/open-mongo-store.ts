@@ -39,7 +39,7 @@ export async function openMongoStore(
       resources,
       changes: createMongoChangeLog(c, createChangeCursors(options.changeCursorKey), {
         adopt: (changes) => resources.adopt(changes),
-        finishUnlogged: () => resources.recoverUnlogged(),
+        completeAppended: () => resources.completeAppended(),
       }),
       watermarks: coordination.watermarks,
       leases: coordination.leases,
