@@ -16,6 +16,7 @@ import {
 } from '../../src/store/errors.ts';
 import type { Change, Store } from '../../src/store/port.ts';
 import type { StoreHarness } from './harness.ts';
+import { secretsContract } from './secrets-contract.ts';
 
 const patient = (id: string, family = 'Doe', extra: Partial<Patient> = {}): Resource =>
   ({ resourceType: 'Patient', id, name: [{ family, given: ['Jan'] }], ...extra }) as Resource;
@@ -507,7 +508,7 @@ export function storeContract(makeHarness: () => Promise<StoreHarness>): void {
       const raw = await h.rawSecrets(tenant, 'jane-1');
       expect(raw).not.toContain('rt-very-secret-value');
       expect(raw).not.toContain('cs-another');
-      expect(raw.startsWith('v1.')).toBe(true);
+      expect(raw.startsWith('v2.')).toBe(true);
       expect((await store.connections.list(tenant)).map((c) => c.id)).toEqual(['jane-1']);
 
       const wrong = await h.open({ key: Buffer.alloc(32, 9) });
@@ -525,6 +526,8 @@ export function storeContract(makeHarness: () => Promise<StoreHarness>): void {
       expect(await store.connections.get(tenant, 'jane-1')).toBeUndefined();
     });
   });
+
+  secretsContract(() => ({ h, store }));
 }
 
 function runWriter(h: StoreHarness, tenant: string, writer: number, count: number): Promise<number[]> {

@@ -12,6 +12,14 @@ describe('sqlite store contract', () => {
   storeContract(async () => {
     const dir = mkdtempSync(join(tmpdir(), 'store-sqlite-'));
     const path = join(dir, 'gateway.db');
+    const readRaw = (sql: string, ...params: string[]) => {
+      const db = new DatabaseSync(path, { readOnly: true });
+      try {
+        return (db.prepare(sql).get(...params) as { v: string } | undefined)?.v ?? '';
+      } finally {
+        db.close();
+      }
+    };
     return {
       name: 'sqlite',
       async open(o) {
@@ -22,16 +30,22 @@ describe('sqlite store contract', () => {
         });
       },
       async rawSecrets(tenant, id) {
-        const db = new DatabaseSync(path, { readOnly: true });
+        return readRaw('SELECT secrets AS v FROM connections WHERE tenant = ? AND id = ?', tenant, id);
+      },
+      async writeRawSecrets(tenant, id, sealed) {
+        const db = new DatabaseSync(path);
         try {
-          return (
-            db.prepare('SELECT secrets FROM connections WHERE tenant = ? AND id = ?').get(tenant, id) as {
-              secrets: string;
-            }
-          ).secrets;
+          db.prepare('UPDATE connections SET secrets = ? WHERE tenant = ? AND id = ?').run(
+            sealed,
+            tenant,
+            id,
+          );
         } finally {
           db.close();
         }
+      },
+      async rawTenantSecret(tenant, name) {
+        return readRaw('SELECT sealed AS v FROM tenant_secrets WHERE tenant = ? AND name = ?', tenant, name);
       },
       workerTarget: { kind: 'sqlite', path },
       async cleanup() {
