@@ -1,3 +1,4 @@
+import pino from 'pino';
 import { resolveKeyring } from '../config/encryption-key.ts';
 import { ConfigError, loadConfig } from '../config/load-config.ts';
 import { createLogger } from '../log/create-logger.ts';
@@ -22,7 +23,8 @@ async function main(): Promise<number> {
     process.stderr.write(`${err.message}\n`);
     return 2;
   }
-  const log = createLogger({ level: config.LOG_LEVEL });
+  // Logs to stderr: stdout carries only the JSON summary.
+  const log = createLogger({ level: config.LOG_LEVEL, destination: pino.destination(2) });
   const keys = resolveKeyring(config, log);
   const store = await openStore(config, keys);
   try {
