@@ -9,6 +9,8 @@ export type StoreHarness = {
   rawSecrets(tenant: string, id: string): Promise<string>;
   /** Overwrites the stored secrets text of a connection around the adapter (tamper tests). */
   writeRawSecrets(tenant: string, id: string, sealed: string): Promise<void>;
+  /** Makes a connection look as the pre-rotation release stored it (`v1.` text, no key id). */
+  writeLegacySecrets(tenant: string, id: string, sealed: string): Promise<void>;
   /** The stored (sealed) text of a tenant secret, read around the adapter. */
   rawTenantSecret(tenant: string, name: string): Promise<string>;
   /** What a writer worker needs to open its own store on the same database. */

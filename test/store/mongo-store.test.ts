@@ -38,6 +38,14 @@ describe('mongo store contract', () => {
         const doc = await latestSealed('connection', tenant, id);
         await sealedSecrets().updateOne({ _id: doc?._id }, { $set: { sealed } });
       },
+      async writeLegacySecrets(tenant, id, sealed) {
+        // The old layout: secrets on the connection document, no sealed revisions.
+        await client
+          .db(dbName)
+          .collection('connections')
+          .updateOne({ tenant, id }, { $set: { secrets: sealed } });
+        await sealedSecrets().deleteMany({ kind: 'connection', tenant, name: id });
+      },
       async rawTenantSecret(tenant, name) {
         return (await latestSealed('tenant-secret', tenant, name))?.sealed ?? '';
       },

@@ -68,6 +68,18 @@ export function secretsContract(ctx: () => { h: StoreHarness; store: Store }): v
       await store.connections.remove(a, 'jane-2');
     });
 
+    it('refuses secrets stored in the pre-rotation v1 format with a clear error, not an empty set', async () => {
+      const { h, store } = ctx();
+      const a = await newTenant(store);
+      await store.connections.put(conn(a, 'old'), { refresh_token: 'rt-old' });
+      const v1 = `v1.${Buffer.alloc(12).toString('base64url')}.${Buffer.alloc(16).toString('base64url')}.AAAA`;
+      await h.writeLegacySecrets(a, 'old', v1);
+      await expect(store.connections.secrets(a, 'old')).rejects.toBeInstanceOf(SecretDecryptionError);
+      const run = await rotate(store, [a]);
+      expect(run.report.failed).toEqual([{ tenant: a, kind: 'connection', id: 'old' }]);
+      await store.connections.remove(a, 'old');
+    });
+
     it('stores named tenant secrets sealed, per tenant, and refuses bad names', async () => {
       const { h, store } = ctx();
       const a = await newTenant(store);

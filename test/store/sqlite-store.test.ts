@@ -12,6 +12,14 @@ describe('sqlite store contract', () => {
   storeContract(async () => {
     const dir = mkdtempSync(join(tmpdir(), 'store-sqlite-'));
     const path = join(dir, 'gateway.db');
+    const writeRawSecrets = async (tenant: string, id: string, sealed: string) => {
+      const db = new DatabaseSync(path);
+      try {
+        db.prepare('UPDATE connections SET secrets = ? WHERE tenant = ? AND id = ?').run(sealed, tenant, id);
+      } finally {
+        db.close();
+      }
+    };
     const readRaw = (sql: string, ...params: string[]) => {
       const db = new DatabaseSync(path, { readOnly: true });
       try {
@@ -32,18 +40,9 @@ describe('sqlite store contract', () => {
       async rawSecrets(tenant, id) {
         return readRaw('SELECT secrets AS v FROM connections WHERE tenant = ? AND id = ?', tenant, id);
       },
-      async writeRawSecrets(tenant, id, sealed) {
-        const db = new DatabaseSync(path);
-        try {
-          db.prepare('UPDATE connections SET secrets = ? WHERE tenant = ? AND id = ?').run(
-            sealed,
-            tenant,
-            id,
-          );
-        } finally {
-          db.close();
-        }
-      },
+      writeRawSecrets,
+      // The v1 text sat in the same column.
+      writeLegacySecrets: writeRawSecrets,
       async rawTenantSecret(tenant, name) {
         return readRaw('SELECT sealed AS v FROM tenant_secrets WHERE tenant = ? AND name = ?', tenant, name);
       },

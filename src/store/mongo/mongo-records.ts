@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { IdempotencyConflictError } from '../errors.ts';
+import { IdempotencyConflictError, SecretDecryptionError } from '../errors.ts';
 import type { Connection, ConnectionStore, IdempotencyStore, QuarantineStore, TenantStore } from '../port.ts';
 import type { SecretBox } from '../secret-box.ts';
 import { connectionSecretContext } from '../secret-contexts.ts';
@@ -165,6 +165,10 @@ export function createMongoRecords(
     async secrets(tenant, id) {
       const doc = await c.connections.findOne({ _id: `${tenant}/${id}` });
       const sealed = doc ? await deps.sealedValues.get('connection', tenant, id) : undefined;
+      // A connection written before sealed revisions kept its secrets on the document (v1
+      // format, not readable any more): a clear error, not an empty set of secrets.
+      if (sealed === undefined && doc && 'secrets' in doc)
+        throw new SecretDecryptionError(`connection ${tenant}/${id}`);
       if (sealed === undefined) return {};
       return JSON.parse(deps.secretBox.open(sealed, aad(tenant, id), `connection ${tenant}/${id}`)) as Record<
         string,
@@ -184,7 +188,10 @@ export function createMongoRecords(
       return removed;
     },
     async resealSecrets(tenant, id) {
-      if (!(await c.connections.findOne({ _id: `${tenant}/${id}` }))) return 'missing';
+      const doc = await c.connections.findOne({ _id: `${tenant}/${id}` });
+      if (!doc) return 'missing';
+      if ('secrets' in doc && (await deps.sealedValues.get('connection', tenant, id)) === undefined)
+        throw new SecretDecryptionError(`connection ${tenant}/${id}`); // pre-rotation layout, see secrets()
       return deps.sealedValues.reseal(
         'connection',
         tenant,
