@@ -1,4 +1,5 @@
 import type { Collection, Db } from 'mongodb';
+import type { ApiKeyDoc } from './mongo-api-keys.ts';
 import type { SearchFields } from './search-fields.ts';
 
 export type ResourceDoc = {
@@ -64,6 +65,7 @@ export type Collections = {
     createdAt: string;
     updatedAt: string;
   }>;
+  apiKeys: Collection<ApiKeyDoc>;
 };
 
 export function collections(db: Db): Collections {
@@ -78,6 +80,7 @@ export function collections(db: Db): Collections {
     quarantine: db.collection('quarantine'),
     idempotency: db.collection('idempotency'),
     connections: db.collection('connections'),
+    apiKeys: db.collection('api_keys'),
   };
 }
 
@@ -94,6 +97,7 @@ export async function ensureIndexes(c: Collections): Promise<void> {
     c.changes.createIndex({ at: 1 }),
     c.quarantine.createIndex({ tenant: 1, connection: 1, _id: 1 }),
     c.connections.createIndex({ tenant: 1, id: 1 }),
+    c.apiKeys.createIndex({ tenant: 1, _id: 1 }),
   ]);
 }
 

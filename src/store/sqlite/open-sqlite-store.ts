@@ -5,6 +5,7 @@ import type { Store } from '../port.ts';
 import type { StoreOptions } from '../store-options.ts';
 import { createTenantGuard } from '../tenant-guard.ts';
 import { applySchema } from './schema.ts';
+import { createSqliteApiKeys } from './sqlite-api-keys.ts';
 import { createSqliteChanges } from './sqlite-changes.ts';
 import { createSqliteCoordination } from './sqlite-coordination.ts';
 import { createSqliteRecords } from './sqlite-records.ts';
@@ -31,6 +32,7 @@ export function openSqliteStore(path: string, options: StoreOptions): Store {
     quarantine: records.quarantine,
     idempotency: records.idempotency,
     connections: records.connections,
+    apiKeys: createSqliteApiKeys(db, { now, tenantGuard }),
     async ping() {
       db.prepare('SELECT 1').get();
     },
