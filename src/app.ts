@@ -1,10 +1,17 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Logger } from 'pino';
+import { GRAPHQL_PATH, type GraphQLServer } from './server/graphql-server.ts';
 import { createHealthRoutes } from './server/health-routes.ts';
 import type { RunningSimulator } from './simulators/types.ts';
 import type { Store } from './store/port.ts';
 
-export type AppDeps = { store: Store; log: Logger; demo?: readonly RunningSimulator[] };
+export type AppDeps = {
+  store: Store;
+  log: Logger;
+  demo?: readonly RunningSimulator[];
+  /** Serves everything under `/graphql` (server/graphql-server.ts). */
+  graphql?: GraphQLServer;
+};
 
 export type App = {
   /** The node:http request listener. */
@@ -23,7 +30,7 @@ export function createApp(deps: AppDeps): App {
       res.end(
         JSON.stringify({
           service: 'fhir-normalization-gateway',
-          links: { health: '/healthz', ready: '/readyz' },
+          links: { health: '/healthz', ready: '/readyz', ...(deps.graphql ? { graphql: GRAPHQL_PATH } : {}) },
           demo: (deps.demo ?? []).map((s) => ({ source: s.source, url: s.url })),
         }),
       );
@@ -32,6 +39,10 @@ export function createApp(deps: AppDeps): App {
   return {
     handle(req, res) {
       const path = new URL(req.url ?? '/', 'http://gateway').pathname;
+      if (deps.graphql && (path === GRAPHQL_PATH || path.startsWith(`${GRAPHQL_PATH}/`))) {
+        deps.graphql.handle(req, res);
+        return;
+      }
       const route = routes[`${req.method ?? 'GET'} ${path}`];
       if (!route) {
         res.writeHead(404, { 'content-type': 'application/json' });
