@@ -10,17 +10,14 @@ export type GatewayContext = {
   readonly store: Store;
   readonly definitions: FhirDefinitions;
   readonly loaders: Loaders;
-  /** Resources answered in this request, to resolve contained (`#id`) references against. */
+  /** Resources read by id in this request, to resolve their contained (`#id`) references against. */
   readonly roots: Resource[];
-  /** Set by the instance-level `[Type]/[id]/$graphql` route: the focus resource. */
-  readonly focus?: Resource;
 };
 
 export type RequestContextDeps = {
   readonly store: Store;
   readonly caller: Caller;
   readonly definitions: FhirDefinitions;
-  readonly focus?: Resource;
 };
 
 export function createRequestContext(deps: RequestContextDeps): GatewayContext {
@@ -29,7 +26,6 @@ export function createRequestContext(deps: RequestContextDeps): GatewayContext {
     store: deps.store,
     definitions: deps.definitions,
     loaders: createLoaders(deps.store, deps.caller.tenant, deps.definitions),
-    roots: deps.focus ? [deps.focus] : [],
-    ...(deps.focus ? { focus: deps.focus } : {}),
+    roots: [],
   };
 }

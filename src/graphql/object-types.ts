@@ -10,6 +10,8 @@ import { gatewayProvenance } from './provenance-field.ts';
 import { PRIMITIVE_SCALARS } from './scalars.ts';
 import { type SearchArgNames, searchArgsFrom } from './search-arguments.ts';
 
+const INTERFACE_FIELDS = new Set(['id', 'meta', 'implicitRules', 'language']);
+
 export type TypeBuildDeps = {
   readonly model: FhirModel;
   readonly definitions: FhirDefinitions;
@@ -24,7 +26,7 @@ export type AnyRef = any;
 
 export type GeneratedTypes = {
   readonly objects: ReadonlyMap<string, AnyRef>;
-  readonly resourceUnion: AnyRef;
+  readonly resourceInterface: AnyRef;
   readonly resourceTypeEnum: AnyRef;
 };
 
@@ -33,12 +35,27 @@ export function addObjectTypes(builder: GatewayBuilder, deps: TypeBuildDeps): Ge
   const { model } = deps;
   const objects = new Map<string, AnyRef>();
   for (const name of model.objects.keys()) objects.set(name, builder.objectRef<Json>(name));
-  const resourceRefs = model.resourceTypes.map((type) => objects.get(type));
 
-  const resourceUnion = builder.unionType('Resource', {
-    description: 'Any resource type the gateway serves.',
-    types: resourceRefs,
+  const provenance = addProvenanceType(builder);
+  // An interface rather than a union: the fields every resource has (id, meta…) are selectable
+  // without a fragment, and `... on Patient` works exactly as on a union.
+  const resourceInterface = builder.interfaceRef<Json>('Resource').implement({
+    description:
+      'Any resource type the gateway serves: the fields all of them share; `... on Type` for the rest.',
     resolveType: (value: Json) => value.resourceType as string,
+    fields: (t) => ({
+      id: t.field({ type: 'ID', resolve: (parent) => parent.id as string }),
+      meta: t.field({ type: objects.get('Meta'), resolve: (parent) => parent.meta as never }),
+      implicitRules: t.string({ resolve: (parent) => parent.implicitRules as string }),
+      language: t.string({ resolve: (parent) => parent.language as string }),
+      resourceType: t.string({ resolve: (parent) => parent.resourceType as string }),
+      gatewayProvenance: t.field({
+        type: provenance,
+        description:
+          'Gateway extension: where this resource came from (source system, connection, native id, last sync).',
+        resolve: (parent) => gatewayProvenance(parent as unknown as Resource) as never,
+      }),
+    }),
   });
   const resourceTypeEnum = builder.enumType('ResourceType', {
     values: Object.fromEntries(model.resourceTypes.map((type) => [type, { value: type }])),
@@ -53,33 +70,30 @@ export function addObjectTypes(builder: GatewayBuilder, deps: TypeBuildDeps): Ge
       }),
     }),
   });
-  const provenance = addProvenanceType(builder);
 
   for (const object of model.objects.values()) {
+    const isResource = object.kind === 'resource';
     (objects.get(object.name) as AnyRef).implement({
       description: descriptionOf(object),
+      ...(isResource
+        ? { interfaces: [resourceInterface], isTypeOf: (value: Json) => value.resourceType === object.name }
+        : {}),
       fields: (t: AnyRef) => {
         const fields: Record<string, unknown> = {};
-        for (const field of object.fields)
-          addField(t, fields, field, { ...deps, objects, resourceUnion, elementBase });
-        if (object.kind === 'resource') {
-          fields.resourceType = t.string({ resolve: (parent: Json) => parent.resourceType });
-          fields.gatewayProvenance = t.field({
-            type: provenance,
-            description:
-              'Gateway extension: where this resource came from (source system, connection, native id, last sync).',
-            resolve: (parent: Resource) => gatewayProvenance(parent),
-          });
-          addReverseFields(t, fields, object.name, { ...deps, objects });
+        for (const field of object.fields) {
+          // The Resource interface's fields are inherited, not declared twice.
+          if (isResource && INTERFACE_FIELDS.has(field.name)) continue;
+          addField(t, fields, field, { ...deps, objects, resourceInterface, elementBase });
         }
+        if (isResource) addReverseFields(t, fields, object.name, { ...deps, objects });
         if (object.name === 'Reference') {
-          fields.resource = referenceResourceField(t, resourceUnion, resourceTypeEnum, deps);
+          fields.resource = referenceResourceField(t, resourceInterface, resourceTypeEnum, deps);
         }
         return fields;
       },
     });
   }
-  return { objects, resourceUnion, resourceTypeEnum };
+  return { objects, resourceInterface, resourceTypeEnum };
 }
 
 function descriptionOf(object: ObjectModel): string {
@@ -90,7 +104,7 @@ function descriptionOf(object: ObjectModel): string {
 
 type FieldDeps = TypeBuildDeps & {
   readonly objects: ReadonlyMap<string, AnyRef>;
-  readonly resourceUnion: AnyRef;
+  readonly resourceInterface: AnyRef;
   readonly elementBase: AnyRef;
 };
 
@@ -116,7 +130,7 @@ function addField(t: AnyRef, fields: Record<string, unknown>, field: FieldModel,
     });
     return;
   }
-  const target = field.type === 'Resource' ? deps.resourceUnion : deps.objects.get(field.type);
+  const target = field.type === 'Resource' ? deps.resourceInterface : deps.objects.get(field.type);
   if (!target) return;
   if (!field.list) {
     fields[name] = t.field({ type: target, resolve: (parent: Json) => parent[name] });

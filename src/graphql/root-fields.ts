@@ -72,7 +72,9 @@ export function addRootFields(
           resolve: async (_root: unknown, args: { id: string }, context: GatewayContext) => {
             requireRead(context);
             try {
-              return (await context.loaders.resource.load(`${type}/${args.id}`)).resource;
+              const { resource } = await context.loaders.resource.load(`${type}/${args.id}`);
+              context.roots.push(resource);
+              return resource;
             } catch (error) {
               if (error instanceof ResourceGoneError)
                 throw fhirGraphQLError(`${type}/${args.id} was deleted`, 'deleted');

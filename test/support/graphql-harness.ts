@@ -15,15 +15,24 @@ import { openSqliteStore } from '../../src/store/sqlite/open-sqlite-store.ts';
 
 const TEST_KEY = Buffer.alloc(32, 7);
 
-let cached: { definitions: FhirDefinitions; schema: GraphQLSchema } | undefined;
+const cached = new Map<string, { definitions: FhirDefinitions; schema: GraphQLSchema }>();
 
-/** Definitions and schema, built once per test file (as the gateway does once per process). */
-export function gatewaySchema(): { definitions: FhirDefinitions; schema: GraphQLSchema } {
-  if (!cached) {
-    const definitions = loadFhirDefinitions({ resourceTypes: SUPPORTED_RESOURCE_TYPES });
-    cached = { definitions, schema: buildGatewaySchema({ definitions }) };
+/**
+ * Definitions and schema, built once per test file (as the gateway does once per process).
+ * `extraTypes` adds resource types the gateway does not emit (the HL7 conformance cases use List).
+ */
+export function gatewaySchema(extraTypes: readonly string[] = []): {
+  definitions: FhirDefinitions;
+  schema: GraphQLSchema;
+} {
+  const key = extraTypes.join(',');
+  let entry = cached.get(key);
+  if (!entry) {
+    const definitions = loadFhirDefinitions({ resourceTypes: [...SUPPORTED_RESOURCE_TYPES, ...extraTypes] });
+    entry = { definitions, schema: buildGatewaySchema({ definitions }) };
+    cached.set(key, entry);
   }
-  return cached;
+  return entry;
 }
 
 export type GraphQLHarness = {
@@ -40,8 +49,10 @@ export type GraphQLHarness = {
 };
 
 /** A real SQLite store with the search indexer in a temp dir, and the real schema run through graphql(). */
-export async function openGraphQLHarness(): Promise<GraphQLHarness> {
-  const { definitions, schema } = gatewaySchema();
+export async function openGraphQLHarness(
+  options: { extraTypes?: readonly string[] } = {},
+): Promise<GraphQLHarness> {
+  const { definitions, schema } = gatewaySchema(options.extraTypes);
   const dir = mkdtempSync(join(tmpdir(), 'graphql-'));
   const store = openSqliteStore(join(dir, 'gateway.db'), {
     maxResourceBytes: 1024 * 1024,
