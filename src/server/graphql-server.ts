@@ -7,7 +7,7 @@ import { createGraphQLError, createYoga, type Plugin } from 'graphql-yoga';
 import type { Logger } from 'pino';
 import { AuthError } from '../auth/auth-error.ts';
 import type { Caller } from '../auth/scopes.ts';
-import { gatewayError, withOutcome } from './graphql-errors.ts';
+import { gatewayError } from './graphql-errors.ts';
 import { DEFAULT_GRAPHQL_LIMITS, type GraphQLLimits } from './graphql-limits.ts';
 import { scopesNeeded } from './operation-scopes.ts';
 import { measureOperation } from './query-budget.ts';
@@ -30,16 +30,23 @@ export type GraphQLServerDeps<TContext extends object> = {
   /** Root fields that need the `admin` scope (any operation type). */
   adminFields?: ReadonlySet<string>;
   limits?: Partial<GraphQLLimits>;
+  /** Schema-specific yoga plugins (the FHIR GraphQL conventions), run after auth and limits. */
+  plugins?: readonly Plugin[];
 };
 
 export type GraphQLServer = {
-  /** node:http listener for requests under `/graphql`. */
+  /** True for the paths this server answers: `/graphql`, `/$graphql`, `/[Type]/[id]/$graphql`. */
+  matches(pathname: string): boolean;
+  /** node:http listener for those paths. */
   handle(req: IncomingMessage, res: ServerResponse): void;
   /** In-process fetch, for unit tests. */
   fetch(input: string | URL | Request, init?: RequestInit): Promise<Response>;
 };
 
 export const GRAPHQL_PATH = '/graphql';
+/** The FHIR GraphQL page's system-level (`[base]/$graphql`) and instance-level endpoints. */
+const SYSTEM_PATH = '/$graphql';
+const INSTANCE_PATH = /^\/[A-Z][A-Za-z]{0,63}\/[^/]+\/\$graphql$/;
 
 /**
  * The GraphQL HTTP server: graphql-yoga with, in order, CSRF prevention, API-key auth (before
@@ -48,7 +55,9 @@ export const GRAPHQL_PATH = '/graphql';
  * masked internal errors, and an OperationOutcome on every error. It serves whatever schema
  * and context factory it is given.
  */
-export function createGraphQLServer<TContext extends object>(deps: GraphQLServerDeps<TContext>): GraphQLServer {
+export function createGraphQLServer<TContext extends object>(
+  deps: GraphQLServerDeps<TContext>,
+): GraphQLServer {
   const limits = { ...DEFAULT_GRAPHQL_LIMITS, ...deps.limits };
   const adminFields = deps.adminFields ?? new Set<string>();
   const callers = new WeakMap<Request, Caller>();
@@ -92,9 +101,13 @@ export function createGraphQLServer<TContext extends object>(deps: GraphQLServer
     );
     if (missing.length > 0) {
       return [
-        gatewayError(`this API key lacks the scope(s) this operation needs: ${missing.join(', ')}`, 'FORBIDDEN', {
-          status: 403,
-        }),
+        gatewayError(
+          `this API key lacks the scope(s) this operation needs: ${missing.join(', ')}`,
+          'FORBIDDEN',
+          {
+            status: 403,
+          },
+        ),
       ];
     }
     const measure = measureOperation(
@@ -104,7 +117,7 @@ export function createGraphQLServer<TContext extends object>(deps: GraphQLServer
       args.variableValues as Record<string, unknown> | undefined,
       limits,
     );
-    return measure.errors.map(withOutcome);
+    return measure.errors;
   };
 
   const checksPlugin: Plugin<{ request: Request }> = {
@@ -116,82 +129,100 @@ export function createGraphQLServer<TContext extends object>(deps: GraphQLServer
       const errors = preExecutionChecks(args, args.contextValue.request);
       if (errors.length > 0) setResultAndStopExecution({ errors });
     },
-    onResultProcess({ result, setResult }) {
-      if (Array.isArray(result) || !('errors' in result) || !result.errors) return;
-      setResult({ ...result, errors: result.errors.map((e) => withOutcome(e as GraphQLError)) });
-    },
   };
 
-  const yoga = createYoga<Record<string, never>, TContext>({
-    schema: deps.schema,
-    graphqlEndpoint: GRAPHQL_PATH,
-    landingPage: false,
-    healthCheckEndpoint: '/graphql/health',
-    maxRequestBodySize: limits.maxBodyBytes,
-    batching: false,
-    logging: false,
-    renderGraphiQL,
-    graphiql: async (request) => {
-      if (deps.demo) {
-        const headers = JSON.stringify({ Authorization: `Bearer ${deps.demo.apiKey}` });
-        return {
-          title: 'FHIR gateway — demo (synthetic data)',
-          defaultTabs: deps.demo.examples.map((e) => ({ query: e.query, headers })),
-          headers,
-          shouldPersistHeaders: false,
-        };
-      }
-      const caller = await authenticated(request);
-      return caller instanceof AuthError ? false : { title: 'FHIR gateway' };
-    },
-    context: ({ request }) => {
-      const caller = callers.get(request);
-      if (!caller) throw gatewayError('no authenticated caller', 'UNAUTHENTICATED', { status: 401 });
-      return deps.createContext({ caller, request });
-    },
-    maskedErrors: {
-      isDev: false,
-      maskError(error: unknown, message: string): Error {
-        const original = error instanceof GraphQLError ? error.originalError : error;
-        const at = error instanceof GraphQLError ? error : undefined;
-        if (original instanceof AuthError) {
-          return createGraphQLError(original.message, {
+  const yogaAt = (graphqlEndpoint: string, graphiql: boolean) =>
+    createYoga<Record<string, never>, TContext>({
+      schema: deps.schema,
+      graphqlEndpoint,
+      landingPage: false,
+      maxRequestBodySize: limits.maxBodyBytes,
+      batching: false,
+      logging: false,
+      renderGraphiQL,
+      graphiql: async (request) => {
+        if (!graphiql) return false;
+        if (deps.demo) {
+          const headers = JSON.stringify({ Authorization: `Bearer ${deps.demo.apiKey}` });
+          return {
+            title: 'FHIR gateway — demo (synthetic data)',
+            defaultTabs: deps.demo.examples.map((e) => ({ query: e.query, headers })),
+            headers,
+            shouldPersistHeaders: false,
+          };
+        }
+        const caller = await authenticated(request);
+        return caller instanceof AuthError ? false : { title: 'FHIR gateway' };
+      },
+      context: ({ request }) => {
+        const caller = callers.get(request);
+        if (!caller) throw gatewayError('no authenticated caller', 'UNAUTHENTICATED', { status: 401 });
+        return deps.createContext({ caller, request });
+      },
+      maskedErrors: {
+        isDev: false,
+        maskError(error: unknown, message: string): Error {
+          const original = error instanceof GraphQLError ? error.originalError : error;
+          const at = error instanceof GraphQLError ? error : undefined;
+          if (original instanceof AuthError) {
+            return createGraphQLError(original.message, {
+              nodes: at?.nodes ?? null,
+              path: at?.path ?? null,
+              extensions: { code: original.status === 403 ? 'FORBIDDEN' : 'UNAUTHENTICATED' },
+            });
+          }
+          if (error instanceof GraphQLError && (!original || original instanceof GraphQLError)) return error;
+          // Names and codes only: an internal error's message may quote data.
+          deps.log.error(
+            {
+              // `errorType`, not `err.name`: the logger redacts every `*.name` as possible PHI.
+              error: {
+                errorType: (original as Error | undefined)?.name,
+                code: (original as { code?: unknown })?.code,
+              },
+              path: at?.path,
+            },
+            'graphql resolver failed (masked)',
+          );
+          return createGraphQLError(message, {
             nodes: at?.nodes ?? null,
             path: at?.path ?? null,
-            extensions: { code: original.status === 403 ? 'FORBIDDEN' : 'UNAUTHENTICATED' },
+            extensions: { code: 'INTERNAL_SERVER_ERROR' },
           });
-        }
-        if (error instanceof GraphQLError && (!original || original instanceof GraphQLError)) return error;
-        // Names and codes only: an internal error's message may quote data.
-        deps.log.error(
-          { err: { name: (original as Error | undefined)?.name, code: (original as { code?: unknown })?.code }, path: at?.path },
-          'graphql resolver failed (masked)',
-        );
-        return createGraphQLError(message, {
-          nodes: at?.nodes ?? null,
-          path: at?.path ?? null,
-          extensions: { code: 'INTERNAL_SERVER_ERROR' },
-        });
+        },
       },
-    },
-    plugins: [
-      useCSRFPrevention({ requestHeaders: ['x-graphql-yoga-csrf'] }),
-      authPlugin,
-      EnvelopArmorPlugin({
-        maxTokens: { n: limits.maxTokens },
-        maxAliases: { n: limits.maxAliases },
-        maxDepth: { n: limits.maxDepth, ignoreIntrospection: true },
-        maxDirectives: { n: limits.maxDirectives },
-        // The cost budget is ours (query-budget.ts): it knows page sizes, armor's does not.
-        costLimit: { enabled: false },
-        blockFieldSuggestion: { enabled: false },
-      }),
-      checksPlugin as Plugin,
-    ],
-  });
+      plugins: [
+        useCSRFPrevention({ requestHeaders: ['x-graphql-yoga-csrf'] }),
+        authPlugin,
+        EnvelopArmorPlugin({
+          maxTokens: { n: limits.maxTokens },
+          maxAliases: { n: limits.maxAliases },
+          maxDepth: { n: limits.maxDepth, ignoreIntrospection: true },
+          maxDirectives: { n: limits.maxDirectives },
+          // The cost budget is ours (query-budget.ts): it knows page sizes, armor's does not.
+          costLimit: { enabled: false },
+          blockFieldSuggestion: { enabled: false },
+        }),
+        checksPlugin as Plugin,
+        ...(deps.plugins ?? []),
+      ],
+    });
+  const main = yogaAt(GRAPHQL_PATH, true);
+  const system = yogaAt('/\\$graphql', false);
+  const instance = yogaAt('/:type/:id/\\$graphql', false);
+  const pick = (pathname: string) =>
+    pathname === SYSTEM_PATH ? system : INSTANCE_PATH.test(pathname) ? instance : main;
 
   return {
-    handle: yoga.requestListener,
-    fetch: (input, init) => Promise.resolve(yoga.fetch(input as URL, init ?? {})),
+    matches: (pathname) =>
+      pathname === GRAPHQL_PATH || pathname === SYSTEM_PATH || INSTANCE_PATH.test(pathname),
+    handle(req, res) {
+      const pathname = new URL(req.url ?? '/', 'http://gateway').pathname;
+      void pick(pathname).requestListener(req, res);
+    },
+    fetch(input, init) {
+      const request = new Request(input, init);
+      return Promise.resolve(pick(new URL(request.url).pathname).fetch(request));
+    },
   };
 }
