@@ -196,7 +196,7 @@ export function createGraphQLServer<TContext extends object>(
         authPlugin,
         EnvelopArmorPlugin({
           maxTokens: { n: limits.maxTokens },
-          maxAliases: { n: limits.maxAliases },
+          maxAliases: { n: limits.maxAliases, allowList: [] },
           maxDepth: { n: limits.maxDepth, ignoreIntrospection: true },
           maxDirectives: { n: limits.maxDirectives },
           // The cost budget is ours (query-budget.ts): it knows page sizes, armor's does not.
