@@ -39,7 +39,8 @@ export function outcomeFor(message: string, code: string | undefined) {
 /** Adds the OperationOutcome to an error that lacks one (validation, parse, limit errors). */
 export function withOutcome(error: GraphQLError): GraphQLError {
   if (error.extensions?.resource) return error;
-  const code = typeof error.extensions?.code === 'string' ? error.extensions.code : 'GRAPHQL_VALIDATION_FAILED';
+  const code =
+    typeof error.extensions?.code === 'string' ? error.extensions.code : 'GRAPHQL_VALIDATION_FAILED';
   return new GraphQLError(error.message, {
     nodes: error.nodes ?? null,
     source: error.source ?? null,

@@ -30,6 +30,13 @@ export type GraphQLServerDeps<TContext extends object> = {
   /** Root fields that need the `admin` scope (any operation type). */
   adminFields?: ReadonlySet<string>;
   limits?: Partial<GraphQLLimits>;
+  /** Schema-specific plugins (the FHIR GraphQL plugin: instance-level queries, directives), run after the checks. */
+  plugins?: readonly Plugin[];
+  /**
+   * A second endpoint served with the same schema, auth and limits, as a URLPattern pathname
+   * (the FHIR instance level, `/graphql/:type/:id/\\$graphql`).
+   */
+  instanceEndpoint?: string;
 };
 
 export type GraphQLServer = {
@@ -48,7 +55,9 @@ export const GRAPHQL_PATH = '/graphql';
  * masked internal errors, and an OperationOutcome on every error. It serves whatever schema
  * and context factory it is given.
  */
-export function createGraphQLServer<TContext extends object>(deps: GraphQLServerDeps<TContext>): GraphQLServer {
+export function createGraphQLServer<TContext extends object>(
+  deps: GraphQLServerDeps<TContext>,
+): GraphQLServer {
   const limits = { ...DEFAULT_GRAPHQL_LIMITS, ...deps.limits };
   const adminFields = deps.adminFields ?? new Set<string>();
   const callers = new WeakMap<Request, Caller>();
@@ -92,9 +101,13 @@ export function createGraphQLServer<TContext extends object>(deps: GraphQLServer
     );
     if (missing.length > 0) {
       return [
-        gatewayError(`this API key lacks the scope(s) this operation needs: ${missing.join(', ')}`, 'FORBIDDEN', {
-          status: 403,
-        }),
+        gatewayError(
+          `this API key lacks the scope(s) this operation needs: ${missing.join(', ')}`,
+          'FORBIDDEN',
+          {
+            status: 403,
+          },
+        ),
       ];
     }
     const measure = measureOperation(
@@ -122,76 +135,93 @@ export function createGraphQLServer<TContext extends object>(deps: GraphQLServer
     },
   };
 
-  const yoga = createYoga<Record<string, never>, TContext>({
-    schema: deps.schema,
-    graphqlEndpoint: GRAPHQL_PATH,
-    landingPage: false,
-    healthCheckEndpoint: '/graphql/health',
-    maxRequestBodySize: limits.maxBodyBytes,
-    batching: false,
-    logging: false,
-    renderGraphiQL,
-    graphiql: async (request) => {
-      if (deps.demo) {
-        const headers = JSON.stringify({ Authorization: `Bearer ${deps.demo.apiKey}` });
-        return {
-          title: 'FHIR gateway — demo (synthetic data)',
-          defaultTabs: deps.demo.examples.map((e) => ({ query: e.query, headers })),
-          headers,
-          shouldPersistHeaders: false,
-        };
-      }
-      const caller = await authenticated(request);
-      return caller instanceof AuthError ? false : { title: 'FHIR gateway' };
-    },
-    context: ({ request }) => {
-      const caller = callers.get(request);
-      if (!caller) throw gatewayError('no authenticated caller', 'UNAUTHENTICATED', { status: 401 });
-      return deps.createContext({ caller, request });
-    },
-    maskedErrors: {
-      isDev: false,
-      maskError(error: unknown, message: string): Error {
-        const original = error instanceof GraphQLError ? error.originalError : error;
-        const at = error instanceof GraphQLError ? error : undefined;
-        if (original instanceof AuthError) {
-          return createGraphQLError(original.message, {
+  const yogaAt = (graphqlEndpoint: string) =>
+    createYoga<Record<string, never>, TContext>({
+      schema: deps.schema,
+      graphqlEndpoint,
+      landingPage: false,
+      healthCheckEndpoint: '/graphql/health',
+      maxRequestBodySize: limits.maxBodyBytes,
+      batching: false,
+      logging: false,
+      renderGraphiQL,
+      graphiql: async (request) => {
+        if (deps.demo) {
+          const headers = JSON.stringify({ Authorization: `Bearer ${deps.demo.apiKey}` });
+          return {
+            title: 'FHIR gateway — demo (synthetic data)',
+            defaultTabs: deps.demo.examples.map((e) => ({ query: e.query, headers })),
+            headers,
+            shouldPersistHeaders: false,
+          };
+        }
+        const caller = await authenticated(request);
+        return caller instanceof AuthError ? false : { title: 'FHIR gateway' };
+      },
+      context: ({ request }) => {
+        const caller = callers.get(request);
+        if (!caller) throw gatewayError('no authenticated caller', 'UNAUTHENTICATED', { status: 401 });
+        return deps.createContext({ caller, request });
+      },
+      maskedErrors: {
+        isDev: false,
+        maskError(error: unknown, message: string): Error {
+          const original = error instanceof GraphQLError ? error.originalError : error;
+          const at = error instanceof GraphQLError ? error : undefined;
+          if (original instanceof AuthError) {
+            return createGraphQLError(original.message, {
+              nodes: at?.nodes ?? null,
+              path: at?.path ?? null,
+              extensions: { code: original.status === 403 ? 'FORBIDDEN' : 'UNAUTHENTICATED' },
+            });
+          }
+          if (error instanceof GraphQLError && (!original || original instanceof GraphQLError)) return error;
+          // Names and codes only: an internal error's message may quote data.
+          deps.log.error(
+            {
+              err: {
+                name: (original as Error | undefined)?.name,
+                code: (original as { code?: unknown })?.code,
+              },
+              path: at?.path,
+            },
+            'graphql resolver failed (masked)',
+          );
+          return createGraphQLError(message, {
             nodes: at?.nodes ?? null,
             path: at?.path ?? null,
-            extensions: { code: original.status === 403 ? 'FORBIDDEN' : 'UNAUTHENTICATED' },
+            extensions: { code: 'INTERNAL_SERVER_ERROR' },
           });
-        }
-        if (error instanceof GraphQLError && (!original || original instanceof GraphQLError)) return error;
-        // Names and codes only: an internal error's message may quote data.
-        deps.log.error(
-          { err: { name: (original as Error | undefined)?.name, code: (original as { code?: unknown })?.code }, path: at?.path },
-          'graphql resolver failed (masked)',
-        );
-        return createGraphQLError(message, {
-          nodes: at?.nodes ?? null,
-          path: at?.path ?? null,
-          extensions: { code: 'INTERNAL_SERVER_ERROR' },
-        });
+        },
       },
-    },
-    plugins: [
-      useCSRFPrevention({ requestHeaders: ['x-graphql-yoga-csrf'] }),
-      authPlugin,
-      EnvelopArmorPlugin({
-        maxTokens: { n: limits.maxTokens },
-        maxAliases: { n: limits.maxAliases },
-        maxDepth: { n: limits.maxDepth, ignoreIntrospection: true },
-        maxDirectives: { n: limits.maxDirectives },
-        // The cost budget is ours (query-budget.ts): it knows page sizes, armor's does not.
-        costLimit: { enabled: false },
-        blockFieldSuggestion: { enabled: false },
-      }),
-      checksPlugin as Plugin,
-    ],
-  });
+      plugins: [
+        useCSRFPrevention({ requestHeaders: ['x-graphql-yoga-csrf'] }),
+        authPlugin,
+        EnvelopArmorPlugin({
+          maxTokens: { n: limits.maxTokens },
+          maxAliases: { n: limits.maxAliases },
+          maxDepth: { n: limits.maxDepth, ignoreIntrospection: true },
+          maxDirectives: { n: limits.maxDirectives },
+          // The cost budget is ours (query-budget.ts): it knows page sizes, armor's does not.
+          costLimit: { enabled: false },
+          blockFieldSuggestion: { enabled: false },
+        }),
+        checksPlugin as Plugin,
+        ...(deps.plugins ?? []),
+      ],
+    });
+  const yoga = yogaAt(GRAPHQL_PATH);
+  const instance = deps.instanceEndpoint ? yogaAt(deps.instanceEndpoint) : undefined;
+  const instancePattern = deps.instanceEndpoint
+    ? new URLPattern({ pathname: deps.instanceEndpoint })
+    : undefined;
+  const pick = (url: string) => (instance && instancePattern?.test(url) ? instance : yoga);
 
   return {
-    handle: yoga.requestListener,
-    fetch: (input, init) => Promise.resolve(yoga.fetch(input as URL, init ?? {})),
+    handle: (req, res) => pick(new URL(req.url ?? '/', 'http://gateway').href).requestListener(req, res),
+    fetch: (input, init) => {
+      const url = input instanceof Request ? input.url : String(input);
+      return Promise.resolve(pick(url).fetch(input as URL, init ?? {}));
+    },
   };
 }

@@ -25,7 +25,9 @@ export function scopesNeeded(
   const needed = new Set<Scope>();
   if (!operation) return needed;
   const fragments = new Map(
-    document.definitions.flatMap((d) => (d.kind === Kind.FRAGMENT_DEFINITION ? [[d.name.value, d] as const] : [])),
+    document.definitions.flatMap((d) =>
+      d.kind === Kind.FRAGMENT_DEFINITION ? [[d.name.value, d] as const] : [],
+    ),
   );
   const visit = (selections: OperationDefinitionNode['selectionSet']['selections'], seen: Set<string>) => {
     for (const sel of selections) {
