@@ -9,7 +9,8 @@ beforeAll(async () => {
   gw = await startGraphQLGateway();
   keyA = await gw.keyFor('clinic-a', ['read']);
   keyB = await gw.keyFor('clinic-b', ['read']);
-  const patient = (id: string, family: string) => ({ resourceType: 'Patient', id, name: [{ family }] }) as Patient;
+  const patient = (id: string, family: string) =>
+    ({ resourceType: 'Patient', id, name: [{ family }] }) as Patient;
   // Same ids in both tenants, and an id only B has: nothing of B may show through A's key.
   await gw.store.resources.put('clinic-a', patient('p1', 'Alpha'));
   await gw.store.resources.put('clinic-b', patient('p1', 'Bravo'));
@@ -36,7 +37,10 @@ describe('GraphQL API keys over HTTP', () => {
   it('answers malformed, wrong and revoked keys with 401, never echoing the key', async () => {
     const wrong = `${keyA.slice(0, 21)}${'x'.repeat(43)}`;
     for (const [token, message] of [
-      ['not-a-key', 'the Authorization header must be `Bearer fgw_<id>_<secret>` (an API key of this gateway)'],
+      [
+        'not-a-key',
+        'the Authorization header must be `Bearer fgw_<id>_<secret>` (an API key of this gateway)',
+      ],
       [wrong, 'the API key is not valid'],
     ] as const) {
       const res = await gw.query(token, '{ __typename }');
@@ -53,14 +57,23 @@ describe('GraphQL API keys over HTTP', () => {
   });
 
   it('never lets a key of tenant A read tenant B, by id, by list or through a reference', async () => {
-    const a = await gw.query(keyA, '{ Patient(id: "p1") { family self { family } } PatientList { id family } }');
+    const a = await gw.query(
+      keyA,
+      '{ Patient(id: "p1") { family self { family } } PatientList { id family } }',
+    );
     expect(a.body).toEqual({
-      data: { Patient: { family: 'Alpha', self: { family: 'Alpha' } }, PatientList: [{ id: 'p1', family: 'Alpha' }] },
+      data: {
+        Patient: { family: 'Alpha', self: { family: 'Alpha' } },
+        PatientList: [{ id: 'p1', family: 'Alpha' }],
+      },
     });
     const onlyB = await gw.query(keyA, '{ Patient(id: "only-b") { family } }');
     expect(onlyB.body.data).toEqual({ Patient: null });
     const b = await gw.query(keyB, '{ Patient(id: "p1") { family } PatientList { id } }');
-    expect(b.body.data).toEqual({ Patient: { family: 'Bravo' }, PatientList: [{ id: 'only-b' }, { id: 'p1' }] });
+    expect(b.body.data).toEqual({
+      Patient: { family: 'Bravo' },
+      PatientList: [{ id: 'only-b' }, { id: 'p1' }],
+    });
   });
 
   it('checks scopes per operation before running it: read for queries, write for mutations, admin for admin fields', async () => {
@@ -81,7 +94,9 @@ describe('GraphQL API keys over HTTP', () => {
     }
     expect(gw.calls.count).toBe(before);
     expect((await gw.query(writer, 'mutation { touch }')).body.data).toEqual({ touch: 'touched' });
-    expect((await gw.query(admin, '{ admin { tenant } }')).body.data).toEqual({ admin: { tenant: 'clinic-a' } });
+    expect((await gw.query(admin, '{ admin { tenant } }')).body.data).toEqual({
+      admin: { tenant: 'clinic-a' },
+    });
     expect((await gw.query(writer, '{ __typename }')).body.data).toEqual({ __typename: 'Query' });
   });
 

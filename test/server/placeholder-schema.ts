@@ -60,7 +60,9 @@ export function placeholderSchema(calls: { count: number }) {
         self: (r: Resource, _: unknown, ctx: PlaceholderContext) => patient(ctx, r.id as string),
         others: async (_r: Resource, args: { _count?: number }, ctx: PlaceholderContext) => {
           calls.count++;
-          const page = await ctx.store.resources.list(ctx.caller.tenant, 'Patient', { limit: args._count ?? 20 });
+          const page = await ctx.store.resources.list(ctx.caller.tenant, 'Patient', {
+            limit: args._count ?? 20,
+          });
           return page.items.map((s) => s.resource);
         },
       },
