@@ -39,7 +39,7 @@ export function createApp(deps: AppDeps): App {
   return {
     handle(req, res) {
       const path = new URL(req.url ?? '/', 'http://gateway').pathname;
-      if (deps.graphql && (path === GRAPHQL_PATH || path.startsWith(`${GRAPHQL_PATH}/`))) {
+      if (deps.graphql?.matches(path)) {
         deps.graphql.handle(req, res);
         return;
       }

@@ -1,5 +1,5 @@
 import type { OperationOutcomeIssue } from 'fhir/r4';
-import { GraphQLError } from 'graphql';
+import type { GraphQLError } from 'graphql';
 import { createGraphQLError } from 'graphql-yoga';
 import { operationOutcome, outcomeIssue } from '../fhir/operation-outcome.ts';
 
@@ -34,19 +34,4 @@ export function gatewayError(
 
 export function outcomeFor(message: string, code: string | undefined) {
   return operationOutcome([outcomeIssue('error', ISSUE_CODE[code ?? ''] ?? 'invalid', message)]);
-}
-
-/** Adds the OperationOutcome to an error that lacks one (validation, parse, limit errors). */
-export function withOutcome(error: GraphQLError): GraphQLError {
-  if (error.extensions?.resource) return error;
-  const code =
-    typeof error.extensions?.code === 'string' ? error.extensions.code : 'GRAPHQL_VALIDATION_FAILED';
-  return new GraphQLError(error.message, {
-    nodes: error.nodes ?? null,
-    source: error.source ?? null,
-    positions: error.positions ?? null,
-    path: error.path ?? null,
-    originalError: error.originalError ?? null,
-    extensions: { ...error.extensions, code, resource: outcomeFor(error.message, code) },
-  });
 }

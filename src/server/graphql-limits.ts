@@ -14,7 +14,7 @@ export type GraphQLLimits = {
   maxCount: number;
   /** Page size assumed for a `_count` field that does not give one. */
   defaultCount: number;
-  /** Largest request body, in bytes. */
+  /** Largest request body, in bytes: room for a mutation carrying a resource at the store's 1 MB default. */
   maxBodyBytes: number;
 };
 
@@ -26,5 +26,5 @@ export const DEFAULT_GRAPHQL_LIMITS: GraphQLLimits = {
   maxCost: 100_000,
   maxCount: 1_000,
   defaultCount: 50,
-  maxBodyBytes: 100_000,
+  maxBodyBytes: 2 * 1024 * 1024,
 };

@@ -7,7 +7,7 @@ import { createGraphQLError, createYoga, type Plugin } from 'graphql-yoga';
 import type { Logger } from 'pino';
 import { AuthError } from '../auth/auth-error.ts';
 import type { Caller } from '../auth/scopes.ts';
-import { gatewayError, withOutcome } from './graphql-errors.ts';
+import { gatewayError } from './graphql-errors.ts';
 import { DEFAULT_GRAPHQL_LIMITS, type GraphQLLimits } from './graphql-limits.ts';
 import { scopesNeeded } from './operation-scopes.ts';
 import { measureOperation } from './query-budget.ts';
@@ -30,23 +30,23 @@ export type GraphQLServerDeps<TContext extends object> = {
   /** Root fields that need the `admin` scope (any operation type). */
   adminFields?: ReadonlySet<string>;
   limits?: Partial<GraphQLLimits>;
-  /** Schema-specific plugins (the FHIR GraphQL plugin: instance-level queries, directives), run after the checks. */
+  /** Schema-specific yoga plugins (the FHIR GraphQL conventions), run after auth and limits. */
   plugins?: readonly Plugin[];
-  /**
-   * A second endpoint served with the same schema, auth and limits, as a URLPattern pathname
-   * (the FHIR instance level, `/graphql/:type/:id/\\$graphql`).
-   */
-  instanceEndpoint?: string;
 };
 
 export type GraphQLServer = {
-  /** node:http listener for requests under `/graphql`. */
+  /** True for the paths this server answers: `/graphql`, `/$graphql`, `/[Type]/[id]/$graphql`. */
+  matches(pathname: string): boolean;
+  /** node:http listener for those paths. */
   handle(req: IncomingMessage, res: ServerResponse): void;
   /** In-process fetch, for unit tests. */
   fetch(input: string | URL | Request, init?: RequestInit): Promise<Response>;
 };
 
 export const GRAPHQL_PATH = '/graphql';
+/** The FHIR GraphQL page's system-level (`[base]/$graphql`) and instance-level endpoints. */
+const SYSTEM_PATH = '/$graphql';
+const INSTANCE_PATH = /^\/[A-Z][A-Za-z]{0,63}\/[^/]+\/\$graphql$/;
 
 /**
  * The GraphQL HTTP server: graphql-yoga with, in order, CSRF prevention, API-key auth (before
@@ -117,7 +117,7 @@ export function createGraphQLServer<TContext extends object>(
       args.variableValues as Record<string, unknown> | undefined,
       limits,
     );
-    return measure.errors.map(withOutcome);
+    return measure.errors;
   };
 
   const checksPlugin: Plugin<{ request: Request }> = {
@@ -129,23 +129,19 @@ export function createGraphQLServer<TContext extends object>(
       const errors = preExecutionChecks(args, args.contextValue.request);
       if (errors.length > 0) setResultAndStopExecution({ errors });
     },
-    onResultProcess({ result, setResult }) {
-      if (Array.isArray(result) || !('errors' in result) || !result.errors) return;
-      setResult({ ...result, errors: result.errors.map((e) => withOutcome(e as GraphQLError)) });
-    },
   };
 
-  const yogaAt = (graphqlEndpoint: string) =>
+  const yogaAt = (graphqlEndpoint: string, graphiql: boolean) =>
     createYoga<Record<string, never>, TContext>({
       schema: deps.schema,
       graphqlEndpoint,
       landingPage: false,
-      healthCheckEndpoint: '/graphql/health',
       maxRequestBodySize: limits.maxBodyBytes,
       batching: false,
       logging: false,
       renderGraphiQL,
       graphiql: async (request) => {
+        if (!graphiql) return false;
         if (deps.demo) {
           const headers = JSON.stringify({ Authorization: `Bearer ${deps.demo.apiKey}` });
           return {
@@ -179,8 +175,9 @@ export function createGraphQLServer<TContext extends object>(
           // Names and codes only: an internal error's message may quote data.
           deps.log.error(
             {
-              err: {
-                name: (original as Error | undefined)?.name,
+              // `errorType`, not `err.name`: the logger redacts every `*.name` as possible PHI.
+              error: {
+                errorType: (original as Error | undefined)?.name,
                 code: (original as { code?: unknown })?.code,
               },
               path: at?.path,
@@ -199,7 +196,7 @@ export function createGraphQLServer<TContext extends object>(
         authPlugin,
         EnvelopArmorPlugin({
           maxTokens: { n: limits.maxTokens },
-          maxAliases: { n: limits.maxAliases },
+          maxAliases: { n: limits.maxAliases, allowList: [] },
           maxDepth: { n: limits.maxDepth, ignoreIntrospection: true },
           maxDirectives: { n: limits.maxDirectives },
           // The cost budget is ours (query-budget.ts): it knows page sizes, armor's does not.
@@ -210,18 +207,22 @@ export function createGraphQLServer<TContext extends object>(
         ...(deps.plugins ?? []),
       ],
     });
-  const yoga = yogaAt(GRAPHQL_PATH);
-  const instance = deps.instanceEndpoint ? yogaAt(deps.instanceEndpoint) : undefined;
-  const instancePattern = deps.instanceEndpoint
-    ? new URLPattern({ pathname: deps.instanceEndpoint })
-    : undefined;
-  const pick = (url: string) => (instance && instancePattern?.test(url) ? instance : yoga);
+  const main = yogaAt(GRAPHQL_PATH, true);
+  const system = yogaAt('/\\$graphql', false);
+  const instance = yogaAt('/:type/:id/\\$graphql', false);
+  const pick = (pathname: string) =>
+    pathname === SYSTEM_PATH ? system : INSTANCE_PATH.test(pathname) ? instance : main;
 
   return {
-    handle: (req, res) => pick(new URL(req.url ?? '/', 'http://gateway').href).requestListener(req, res),
-    fetch: (input, init) => {
-      const url = input instanceof Request ? input.url : String(input);
-      return Promise.resolve(pick(url).fetch(input as URL, init ?? {}));
+    matches: (pathname) =>
+      pathname === GRAPHQL_PATH || pathname === SYSTEM_PATH || INSTANCE_PATH.test(pathname),
+    handle(req, res) {
+      const pathname = new URL(req.url ?? '/', 'http://gateway').pathname;
+      void pick(pathname).requestListener(req, res);
+    },
+    fetch(input, init) {
+      const request = new Request(input, init);
+      return Promise.resolve(pick(new URL(request.url).pathname).fetch(request));
     },
   };
 }

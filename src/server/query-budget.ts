@@ -57,7 +57,7 @@ export function measureOperation(
     const arg = field.arguments?.find((a) => a.name.value === '_count');
     const declared = def?.args.find((a) => a.name === '_count');
     if (!arg && !declared) return undefined;
-    const value = arg ? valueOf(arg.value, variables) : (declared?.defaultValue ?? limits.defaultCount);
+    const value = arg ? argumentValue(arg.value, variables) : (declared?.defaultValue ?? limits.defaultCount);
     if (value === undefined || value === null) return limits.defaultCount;
     if (typeof value !== 'number' || !Number.isInteger(value) || value < 0 || value > limits.maxCount) {
       errors.push(
@@ -119,7 +119,7 @@ export function measureOperation(
   return { cost, errors };
 }
 
-function valueOf(node: ValueNode, variables: Record<string, unknown> | null | undefined): unknown {
+function argumentValue(node: ValueNode, variables: Record<string, unknown> | null | undefined): unknown {
   if (node.kind === Kind.VARIABLE) return variables?.[node.name.value];
   return valueFromASTUntyped(node, variables ?? undefined);
 }

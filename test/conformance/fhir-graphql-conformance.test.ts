@@ -120,8 +120,8 @@ describe('HL7 FHIR GraphQL conformance cases (over HTTP)', () => {
     const known = KNOWN_DIFFERENCES[testCase.name];
     it(`${testCase.name}${known ? ' (known difference)' : ''}`, async () => {
       const query = readFileSync(new URL(testCase.source, DIR), 'utf8');
-      // System level is /graphql; instance level /graphql/[Type]/[id]/$graphql.
-      const path = testCase.context === '' ? '' : `/${testCase.context}`;
+      // System level [base]/$graphql; instance level [base]/[Type]/[id]/$graphql.
+      const path = `/${testCase.context === '' ? '$graphql' : testCase.context}`;
       const { body } = await server.post(
         token,
         { query, ...(testCase.operation ? { operationName: testCase.operation } : {}) },

@@ -4,6 +4,7 @@ import { Writable } from 'node:stream';
 import { createApp } from '../../src/app.ts';
 import { createApiKeyService } from '../../src/auth/api-keys.ts';
 import type { Scope } from '../../src/auth/scopes.ts';
+import { useFhirGraphQL } from '../../src/graphql/yoga-plugin.ts';
 import { createLogger } from '../../src/log/create-logger.ts';
 import { createGraphQLServer, type GraphQLServerDeps } from '../../src/server/graphql-server.ts';
 import type { Store } from '../../src/store/port.ts';
@@ -42,6 +43,7 @@ export async function startGraphQLGateway(
     authenticate: (h) => keys.authenticate(h),
     log,
     adminFields: options.adminFields ?? new Set(['admin']),
+    plugins: [useFhirGraphQL({ resourceTypes: ['Patient'] })],
     ...(options.demo ? { demo: options.demo } : {}),
     ...(options.limits ? { limits: options.limits } : {}),
   });

@@ -1,13 +1,12 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Writable } from 'node:stream';
-import type { GraphQLSchema } from 'graphql';
 import { createApp } from '../../src/app.ts';
 import { createApiKeyService } from '../../src/auth/api-keys.ts';
 import type { Scope } from '../../src/auth/scopes.ts';
 import type { FhirDefinitions } from '../../src/fhir/definitions.ts';
 import { createLogger } from '../../src/log/create-logger.ts';
-import { createFhirGraphQLServer } from '../../src/server/fhir-graphql-server.ts';
+import { createGatewayGraphQL } from '../../src/server/gateway-graphql.ts';
 import type { Store } from '../../src/store/port.ts';
 
 export type GatewayHttp = {
@@ -15,7 +14,7 @@ export type GatewayHttp = {
   readonly url: string;
   /** Creates an API key for the tenant (real key service) and answers its bearer token. */
   keyFor(tenant: string, scopes?: Scope[]): Promise<string>;
-  /** POSTs a GraphQL JSON body to `/graphql` or to a path under it (`/Patient/x/$graphql`). */
+  /** POSTs a GraphQL JSON body to `/graphql`, or to a path (`/$graphql`, `/Patient/x/$graphql`). */
   post(
     token: string,
     body: Record<string, unknown>,
@@ -31,23 +30,17 @@ export type GraphQLResponse = {
 
 /** The gateway app with its FHIR GraphQL server and real API keys on a socket on 127.0.0.1. */
 export async function startGatewayHttp(deps: {
-  schema: GraphQLSchema;
   store: Store;
   definitions: FhirDefinitions;
 }): Promise<GatewayHttp> {
   const log = createLogger({ level: 'warn', destination: new Writable({ write: (_c, _e, done) => done() }) });
   const keys = createApiKeyService({ store: deps.store });
-  const graphql = createFhirGraphQLServer({
-    store: deps.store,
-    definitions: deps.definitions,
-    schema: deps.schema,
-    authenticate: (header) => keys.authenticate(header),
-    log,
-  });
+  const graphql = createGatewayGraphQL({ store: deps.store, definitions: deps.definitions, keys, log });
   const app = createApp({ store: deps.store, log, graphql });
   const server: Server = createServer(app.handle);
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/graphql`;
+  const origin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  const url = `${origin}/graphql`;
   return {
     url,
     async keyFor(tenant, scopes = ['read']) {
@@ -55,7 +48,7 @@ export async function startGatewayHttp(deps: {
       return (await keys.create({ tenant, scopes })).token;
     },
     async post(token, body, path = '') {
-      const response = await fetch(`${url}${path}`, {
+      const response = await fetch(path === '' ? url : `${origin}${path}`, {
         method: 'POST',
         headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
         body: JSON.stringify(body),
