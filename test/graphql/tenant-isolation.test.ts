@@ -77,7 +77,7 @@ describe('tenant isolation matrix (GraphQL over HTTP)', () => {
       '{ PatientList { id name { family } } ObservationList { id valueQuantity { value } } }',
     );
     expect(list.data?.PatientList).toEqual([{ id: 'shared', name: [{ family: 'FamilyA' }] }]);
-    expect((list.data?.ObservationList as unknown[]).length).toBe(2);
+    expect(list.data?.ObservationList).toHaveLength(2);
     const byName = await query(keyA, '{ PatientList(family: "OnlyB") { id } }');
     expect(byName.data?.PatientList).toEqual([]);
     const connection = await query(keyA, '{ PatientConnection { count edges { resource { id } } } }');
