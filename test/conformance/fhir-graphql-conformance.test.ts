@@ -2,7 +2,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import type { Patient, Resource } from 'fhir/r4';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type GraphQLHarness, openGraphQLHarness } from '../support/graphql-harness.ts';
-import { startGraphQLHttp } from '../support/graphql-http.ts';
+import { type GatewayHttp, startGatewayHttp } from '../support/graphql-http.ts';
 
 /**
  * The HL7 FHIR GraphQL conformance cases (fhir-graphql-r4/manifest.xml), run over HTTP against
@@ -81,7 +81,8 @@ function shapeMatches(expected: unknown, actual: unknown): boolean {
 
 describe('HL7 FHIR GraphQL conformance cases (over HTTP)', () => {
   let harness: GraphQLHarness;
-  let server: { url: string; close(): Promise<void> };
+  let server: GatewayHttp;
+  let token: string;
 
   beforeAll(async () => {
     // The cases use List and MedicationDispense, which the gateway does not emit: the run adds them.
@@ -100,7 +101,8 @@ describe('HL7 FHIR GraphQL conformance cases (over HTTP)', () => {
     const list = resources.find((resource) => resource.resourceType === 'List');
     const renamed = list ? [{ ...list, id: 'example-long' }] : [];
     await harness.load(TENANT, [...resources, ...renamed, ...extra]);
-    server = await startGraphQLHttp(harness);
+    server = await startGatewayHttp(harness);
+    token = await server.keyFor(TENANT);
   });
 
   afterAll(async () => {
@@ -118,17 +120,13 @@ describe('HL7 FHIR GraphQL conformance cases (over HTTP)', () => {
     const known = KNOWN_DIFFERENCES[testCase.name];
     it(`${testCase.name}${known ? ' (known difference)' : ''}`, async () => {
       const query = readFileSync(new URL(testCase.source, DIR), 'utf8');
-      const path = testCase.context === '' ? '/$graphql' : `/${testCase.context}`;
-      const response = await fetch(`${server.url}${path}`, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json', 'x-test-tenant': TENANT },
-        body: JSON.stringify({ query, ...(testCase.operation ? { operationName: testCase.operation } : {}) }),
-      });
-      expect(response.headers.get('content-type')).toMatch(/^application\/(graphql-response\+)?json/);
-      const body = (await response.json()) as {
-        data?: unknown;
-        errors?: { extensions?: { resource?: unknown } }[];
-      };
+      // System level [base]/$graphql; instance level [base]/[Type]/[id]/$graphql.
+      const path = `/${testCase.context === '' ? '$graphql' : testCase.context}`;
+      const { body } = await server.post(
+        token,
+        { query, ...(testCase.operation ? { operationName: testCase.operation } : {}) },
+        path,
+      );
       const passed = outcome(testCase, body);
       if (known) {
         expect(passed, `${testCase.name} now passes: update KNOWN_DIFFERENCES and docs/graphql.md`).toBe(

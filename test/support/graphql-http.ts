@@ -1,51 +1,63 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import type { GraphQLSchema } from 'graphql';
-import { createYoga } from 'graphql-yoga';
+import { Writable } from 'node:stream';
+import { createApp } from '../../src/app.ts';
+import { createApiKeyService } from '../../src/auth/api-keys.ts';
+import type { Scope } from '../../src/auth/scopes.ts';
 import type { FhirDefinitions } from '../../src/fhir/definitions.ts';
-import { createRequestContext } from '../../src/graphql/context.ts';
-import { useFhirGraphQL } from '../../src/graphql/yoga-plugin.ts';
+import { createLogger } from '../../src/log/create-logger.ts';
+import { createGatewayGraphQL } from '../../src/server/gateway-graphql.ts';
 import type { Store } from '../../src/store/port.ts';
 
-/**
- * A minimal yoga server over real HTTP for the schema's own tests: `/$graphql` and
- * `/[Type]/[id]/$graphql`, the caller's tenant taken from a test header (API-key auth is the
- * gateway server's concern and is tested there).
- */
-export async function startGraphQLHttp(deps: {
-  schema: GraphQLSchema;
+export type GatewayHttp = {
+  /** `http://127.0.0.1:<port>/graphql` */
+  readonly url: string;
+  /** Creates an API key for the tenant (real key service) and answers its bearer token. */
+  keyFor(tenant: string, scopes?: Scope[]): Promise<string>;
+  /** POSTs a GraphQL JSON body to `/graphql`, or to a path (`/$graphql`, `/Patient/x/$graphql`). */
+  post(
+    token: string,
+    body: Record<string, unknown>,
+    path?: string,
+  ): Promise<{ status: number; body: GraphQLResponse }>;
+  close(): Promise<void>;
+};
+
+export type GraphQLResponse = {
+  data?: Record<string, unknown> | null;
+  errors?: Array<{ message: string; extensions?: { code?: string; resource?: { resourceType?: string } } }>;
+};
+
+/** The gateway app with its FHIR GraphQL server and real API keys on a socket on 127.0.0.1. */
+export async function startGatewayHttp(deps: {
   store: Store;
   definitions: FhirDefinitions;
-}): Promise<{ url: string; close(): Promise<void> }> {
-  const yogaAt = (graphqlEndpoint: string) =>
-    createYoga({
-      schema: deps.schema,
-      graphqlEndpoint,
-      graphiql: false,
-      landingPage: false,
-      plugins: [useFhirGraphQL({ resourceTypes: deps.definitions.resourceTypes })],
-      context: ({ request }) =>
-        createRequestContext({
-          store: deps.store,
-          definitions: deps.definitions,
-          caller: {
-            tenant: request.headers.get('x-test-tenant') ?? 'none',
-            scopes: new Set(['read']),
-            keyId: 'test',
-          },
-        }),
-    });
-  const system = yogaAt('/\\$graphql');
-  const instance = yogaAt('/:type/:id/\\$graphql');
-  const server: Server = createServer((req, res) => {
-    const path = new URL(req.url ?? '/', 'http://localhost').pathname;
-    if (path === '/$graphql') void system(req, res);
-    else void instance(req, res);
-  });
+}): Promise<GatewayHttp> {
+  const log = createLogger({ level: 'warn', destination: new Writable({ write: (_c, _e, done) => done() }) });
+  const keys = createApiKeyService({ store: deps.store });
+  const graphql = createGatewayGraphQL({ store: deps.store, definitions: deps.definitions, keys, log });
+  const app = createApp({ store: deps.store, log, graphql });
+  const server: Server = createServer(app.handle);
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
+  const origin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  const url = `${origin}/graphql`;
   return {
-    url: `http://127.0.0.1:${port}`,
-    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
+    url,
+    async keyFor(tenant, scopes = ['read']) {
+      await deps.store.tenants.ensure(tenant);
+      return (await keys.create({ tenant, scopes })).token;
+    },
+    async post(token, body, path = '') {
+      const response = await fetch(path === '' ? url : `${origin}${path}`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
+        body: JSON.stringify(body),
+      });
+      return { status: response.status, body: (await response.json()) as GraphQLResponse };
+    },
+    async close() {
+      server.closeAllConnections();
+      await new Promise((resolve) => server.close(resolve));
+    },
   };
 }
