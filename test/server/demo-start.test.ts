@@ -59,7 +59,9 @@ describe('npm start', () => {
         headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' },
         body: JSON.stringify({ query: '{ PatientConnection(_count: 1) { edges { resource { id } } } }' }),
       });
-      expect(await graphql.json()).toMatchObject({ data: { PatientConnection: { edges: expect.any(Array) } } });
+      expect(await graphql.json()).toMatchObject({
+        data: { PatientConnection: { edges: expect.any(Array) } },
+      });
       const graphiql = await fetch(`${gw.base}/graphql`, { headers: { accept: 'text/html' } });
       expect(graphiql.status).toBe(200);
       expect(await graphiql.text()).toContain(key);
