@@ -57,7 +57,7 @@ const cases: Array<[string, string | undefined, string]> = [
   ['unknown field', key, q('{ Patient(id: "p1") { ssn } }')],
   ['10,000 aliases → token limit', key, q(`{ ${aliases} }`)],
   [
-    'depth 40 → depth limit',
+    'depth 42 → depth limit',
     key,
     q(
       `{ Patient(id: "p1") { ${'link { other { reference } } '.repeat(1)}${'managingOrganization { resource { ... on Organization { partOf { '.repeat(10)}id${' } } } }'.repeat(10)} } }`,
