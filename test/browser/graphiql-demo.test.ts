@@ -79,17 +79,23 @@ describe('demo GraphiQL in Chromium', () => {
       await page.goto(`${base}/graphql`);
       const run = page.locator('.graphiql-execute-button');
       await run.waitFor({ timeout: 60_000 });
-      await page.waitForFunction(() => document.body.innerText.includes('PatientConnection'), null, {
-        timeout: 30_000,
-      });
+      await page.waitForFunction(
+        () => (document.body.textContent ?? '').includes('PatientConnection'),
+        null,
+        {
+          timeout: 30_000,
+        },
+      );
       await run.click();
       await page.waitForFunction(
-        () => document.body.innerText.includes('Newcomer') && document.body.innerText.includes('Visitor'),
+        () =>
+          (document.body.textContent ?? '').includes('Newcomer') &&
+          (document.body.textContent ?? '').includes('Visitor'),
         null,
         { timeout: 30_000 },
       );
       // Monaco renders spaces as no-break spaces.
-      const text = (await page.evaluate(() => document.body.innerText)).replaceAll('\u00a0', ' ');
+      const text = (await page.evaluate(() => document.body.textContent ?? '')).replaceAll('\u00a0', ' ');
       expect(text).not.toContain('UNAUTHENTICATED');
       expect(text).toMatch(/"count":\s*2/);
       if (process.env.GRAPHIQL_SCREENSHOT) await page.screenshot({ path: process.env.GRAPHIQL_SCREENSHOT });

@@ -58,6 +58,35 @@ export function apiKeyContract(ctx: {
       expect(await store.apiKeys.list(b)).toEqual([]);
     });
 
+    it('lets exactly one of many concurrent creates with the same id win, in one tenant or several', async () => {
+      const store = ctx.store();
+      const tenants = [await ctx.newTenant(), await ctx.newTenant()];
+      const id = keyId();
+      const results = await Promise.allSettled(
+        Array.from({ length: 8 }, (_, i) =>
+          store.apiKeys.create({
+            id,
+            tenant: tenants[i % 2] as string,
+            scopes: ['read'],
+            label: `racer-${i}`,
+            secretHash: `hash-${i}`,
+          }),
+        ),
+      );
+      const won = results.filter((r) => r.status === 'fulfilled');
+      expect(won).toHaveLength(1);
+      for (const r of results) {
+        if (r.status === 'rejected') expect(r.reason).toBeInstanceOf(ApiKeyExistsError);
+      }
+      const stored = await store.apiKeys.find(id);
+      const winner = (won[0] as PromiseFulfilledResult<{ label: string; tenant: string }>).value;
+      expect(stored).toMatchObject({
+        label: winner.label,
+        tenant: winner.tenant,
+        secretHash: `hash-${winner.label.slice(6)}`,
+      });
+    });
+
     it('refuses odd ids and unknown tenants with a clear error, storing nothing', async () => {
       const store = ctx.store();
       const a = await ctx.newTenant();
