@@ -10,6 +10,9 @@ import { gatewayProvenance } from './provenance-field.ts';
 import { PRIMITIVE_SCALARS } from './scalars.ts';
 import { type SearchArgNames, searchArgsFrom } from './search-arguments.ts';
 
+/** Field extension on repeating elements of a resource: read with it, not searched (the cost budget prices them once). */
+export const ELEMENT_LIST_EXTENSION = 'fhirElementList';
+
 const INTERFACE_FIELDS = new Set(['id', 'meta', 'implicitRules', 'language']);
 
 export type TypeBuildDeps = {
@@ -154,6 +157,8 @@ function addField(t: AnyRef, fields: Record<string, unknown>, field: FieldModel,
   fields[name] = t.field({
     type: [target],
     args,
+    // Read with its resource, not searched: the cost budget prices it once (server/query-budget.ts).
+    extensions: { [ELEMENT_LIST_EXTENSION]: true },
     resolve: (parent: Json, listArgs: ListArgs) =>
       applyListArgs(parent[name], listArgs, deps.compileFhirpath),
   });

@@ -15,6 +15,7 @@ import {
   type ValueNode,
   valueFromASTUntyped,
 } from 'graphql';
+import { ELEMENT_LIST_EXTENSION } from '../graphql/object-types.ts';
 
 export type BudgetLimits = {
   /** Most cost one operation may have (see measureOperation). */
@@ -57,6 +58,10 @@ export function measureOperation(
     const arg = field.arguments?.find((a) => a.name.value === '_count');
     const declared = def?.args.find((a) => a.name === '_count');
     if (!arg && !declared) return undefined;
+    // A repeating element of a resource (name, coding, participant…) is already read with its
+    // resource, bounded by the resource size cap: without `_count` it costs its selection once,
+    // not a search page's worth. Searches (resources, connections) keep the default page size.
+    if (!arg && def?.extensions?.[ELEMENT_LIST_EXTENSION] === true) return 1;
     const value = arg ? argumentValue(arg.value, variables) : (declared?.defaultValue ?? limits.defaultCount);
     if (value === undefined || value === null) return limits.defaultCount;
     if (typeof value !== 'number' || !Number.isInteger(value) || value < 0 || value > limits.maxCount) {

@@ -1,5 +1,8 @@
 import type { Appointment, Observation, Patient, Practitioner, Resource } from 'fhir/r4';
+import { parse } from 'graphql';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { DEFAULT_GRAPHQL_LIMITS } from '../../src/server/graphql-limits.ts';
+import { measureOperation } from '../../src/server/query-budget.ts';
 import { countingStore } from '../support/counting-store.ts';
 import { type GraphQLHarness, openGraphQLHarness } from '../support/graphql-harness.ts';
 
@@ -98,6 +101,18 @@ describe('DataLoader: store calls per request', () => {
     expect(counting.calls.count).toBeLessThanOrEqual(5);
     expect(counting.calls.byMethod.search).toBe(3); // patients, appointments, observations
     expect(counting.calls.byMethod.read ?? 0).toBe(0);
+  });
+
+  it('the page query fits the default cost budget of the GraphQL server', () => {
+    const measure = measureOperation(
+      harness.schema,
+      parse(PAGE_QUERY),
+      undefined,
+      {},
+      DEFAULT_GRAPHQL_LIMITS,
+    );
+    expect(measure.errors).toEqual([]);
+    expect(measure.cost).toBeLessThan(DEFAULT_GRAPHQL_LIMITS.maxCost);
   });
 
   it('loaders are per request: a second request reads the store again', async () => {
