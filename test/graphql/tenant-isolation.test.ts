@@ -132,6 +132,16 @@ describe.each(STORES)('tenant isolation matrix (GraphQL over HTTP, %s store)', (
     expect(optional.data?.Observation).toEqual({ subject: { reference: 'Patient/only-b', resource: null } });
   });
 
+  it('introspection answers every tenant the same schema (served from the per-schema cache)', async () => {
+    const query = '{ __schema { queryType { name } } __type(name: "Patient") { name } }';
+    const a = await server.post(keyA, { query });
+    const b = await server.post(keyB, { query });
+    expect(a.body).toEqual({
+      data: { __schema: { queryType: { name: 'Query' } }, __type: { name: 'Patient' } },
+    });
+    expect(b.body).toEqual(a.body);
+  });
+
   it('at the instance level: another tenant’s id is not found, the same id is the caller’s', async () => {
     const missing = await query(keyA, '{ id name { family } }', '/Patient/only-b/$graphql');
     expect(missing.data ?? null).toBeNull();
