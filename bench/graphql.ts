@@ -7,7 +7,9 @@
  *       practitioners those reference,
  *   (c) observations by code and month, three pages by cursor.
  * Usage: node bench/graphql.ts [--patients N] [--observations-per-patient N] [--runs N] [--db FILE]
- *        (--db keeps the load in FILE; a later run with the same FILE only queries).
+ *        [--store sqlite|mongo] [--mongo-url URL]
+ *        (--db keeps the SQLite load in FILE; a later run with the same FILE only queries. The mongo
+ *        store uses --mongo-url, else FerretDB from FERRETDB_BIN / scripts/ferretdb.sh).
  */
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { createServer } from 'node:http';
@@ -23,8 +25,10 @@ import { loadFhirDefinitions } from '../src/fhir/definitions.ts';
 import { searchIndexer } from '../src/fhir/search-indexer.ts';
 import { createLogger } from '../src/log/create-logger.ts';
 import { createGatewayGraphQL } from '../src/server/gateway-graphql.ts';
+import { openMongoStore } from '../src/store/mongo/open-mongo-store.ts';
 import { createSecretBox } from '../src/store/secret-box.ts';
 import { openSqliteStore } from '../src/store/sqlite/open-sqlite-store.ts';
+import { ferretdbBinary, startFerretdb } from '../test/support/ferretdb.ts';
 
 const { values: args } = parseArgs({
   options: {
@@ -32,6 +36,8 @@ const { values: args } = parseArgs({
     'observations-per-patient': { type: 'string', default: '10' },
     runs: { type: 'string', default: '100' },
     db: { type: 'string' },
+    store: { type: 'string', default: 'sqlite' },
+    'mongo-url': { type: 'string' },
   },
 });
 const PATIENTS = Number(args.patients);
@@ -122,12 +128,17 @@ async function main(): Promise<void> {
   const definitions = loadFhirDefinitions();
   const dir = args.db ? undefined : mkdtempSync(join(tmpdir(), 'bench-graphql-'));
   const path = args.db ?? join(dir as string, 'gateway.db');
-  const loaded = args.db !== undefined && existsSync(args.db);
-  const store = openSqliteStore(path, {
+  const loaded = args.store !== 'mongo' && args.db !== undefined && existsSync(args.db);
+  const options = {
     maxResourceBytes: 1 << 20,
     secretBox: createSecretBox(Buffer.alloc(32, 9)),
     indexer: searchIndexer(definitions),
-  });
+  };
+  const ferret = args.store === 'mongo' && !args['mongo-url'] ? await startFerret() : undefined;
+  const mongoUrl = args['mongo-url'] ?? ferret?.url;
+  const store = mongoUrl
+    ? await openMongoStore(mongoUrl, { ...options, dbName: `bench_graphql_${Date.now()}` })
+    : openSqliteStore(path, options);
   await store.tenants.ensure(TENANT);
   if (!loaded) {
     const started = performance.now();
@@ -237,7 +248,7 @@ async function main(): Promise<void> {
   const rps = total / ((performance.now() - started) / 1000);
 
   console.log(
-    `\nSQLite, ${PATIENTS} patients, ${PATIENTS * OBS_PER_PATIENT} observations, ${PATIENTS * 2} appointments, ${PRACTITIONERS} practitioners`,
+    `\n${mongoUrl ? 'MongoDB wire protocol' : 'SQLite'}, ${PATIENTS} patients, ${PATIENTS * OBS_PER_PATIENT} observations, ${PATIENTS * 2} appointments, ${PRACTITIONERS} practitioners`,
   );
   console.log('| query | runs | p50 ms | p95 ms |\n| --- | ---: | ---: | ---: |');
   for (const row of rows) console.log(row);
@@ -249,7 +260,15 @@ async function main(): Promise<void> {
   server.closeAllConnections();
   server.close();
   await store.close();
+  await ferret?.stop();
   if (dir) rmSync(dir, { recursive: true, force: true });
+}
+
+async function startFerret() {
+  const binary = ferretdbBinary();
+  if (!binary)
+    throw new Error('--store mongo needs --mongo-url or FerretDB (FERRETDB_BIN, bash scripts/ferretdb.sh)');
+  return startFerretdb(binary);
 }
 
 await main();

@@ -101,7 +101,9 @@ async function searchForParents(
     const result = await runSearch(store, tenant, template.childType, query);
     for (const item of result.items) {
       for (const parent of referencedParents(parameter.evaluate(item.resource), wanted)) {
-        found.set(parent, [...(found.get(parent) ?? []), item.resource]);
+        const list = found.get(parent);
+        if (list) list.push(item.resource);
+        else found.set(parent, [item.resource]);
       }
     }
     if (result.next === undefined) return found;

@@ -3,6 +3,7 @@ import type { FhirDefinitions } from '../fhir/definitions.ts';
 import { SEARCH_LIMITS } from '../fhir/parse-search.ts';
 import { referenceTarget } from '../fhir/references.ts';
 import type { GatewayBuilder, Json } from './builder.ts';
+import type { GatewayContext } from './context.ts';
 import { fhirGraphQLError } from './errors.ts';
 import type { FhirModel, FieldModel, ObjectModel } from './fhir-model.ts';
 import { applyListArgs, type createFhirpathCache, fhirpathKeeps, type ListArgs } from './list-arguments.ts';
@@ -90,7 +91,7 @@ export function addObjectTypes(builder: GatewayBuilder, deps: TypeBuildDeps): Ge
         }
         if (isResource) addReverseFields(t, fields, object.name, { ...deps, objects });
         if (object.name === 'Reference') {
-          fields.resource = referenceResourceField(t, resourceInterface, resourceTypeEnum, deps);
+          fields.resource = referenceResourceField(t, resourceInterface, resourceTypeEnum);
         }
         return fields;
       },
@@ -164,9 +165,9 @@ function addField(t: AnyRef, fields: Record<string, unknown>, field: FieldModel,
   });
 }
 
-function referenceResourceField(t: AnyRef, union: AnyRef, typeEnum: AnyRef, _deps: TypeBuildDeps): unknown {
+function referenceResourceField(t: AnyRef, resourceInterface: AnyRef, typeEnum: AnyRef): unknown {
   return t.field({
-    type: union,
+    type: resourceInterface,
     description:
       'The referenced resource. An unresolvable reference is an error unless `optional: true`; with `type`, a reference to another type answers null.',
     args: {
@@ -176,7 +177,7 @@ function referenceResourceField(t: AnyRef, union: AnyRef, typeEnum: AnyRef, _dep
     resolve: async (
       parent: Reference,
       args: { optional: boolean; type?: string | null },
-      context: import('./context.ts').GatewayContext,
+      context: GatewayContext,
     ) => {
       const unresolved = () => {
         if (args.optional) return null;
@@ -252,11 +253,7 @@ function addReverseFields(
     fields[`${childType}List`] = t.field({
       type: [deps.objects.get(childType)],
       args,
-      resolve: async (
-        parent: Resource,
-        fieldArgs: Record<string, unknown>,
-        context: import('./context.ts').GatewayContext,
-      ) => {
+      resolve: async (parent: Resource, fieldArgs: Record<string, unknown>, context: GatewayContext) => {
         const param = fieldArgs._reference as string;
         const searchArgs = searchArgsFrom(names, fieldArgs);
         if (searchArgs[param])

@@ -1,5 +1,5 @@
 import type { ExecutionResult } from 'graphql';
-import { GraphQLError, parse, print } from 'graphql';
+import { type DocumentNode, GraphQLError, Kind, parse, print } from 'graphql';
 import type { Plugin } from 'graphql-yoga';
 import { operationOutcome, outcomeIssue } from '../fhir/operation-outcome.ts';
 import { addSliceFields, applyShapingDirectives, usesShapingDirectives } from './flatten.ts';
@@ -24,6 +24,7 @@ export type FhirGraphQLPluginOptions = {
  */
 export function useFhirGraphQL(options: FhirGraphQLPluginOptions): Plugin {
   const focusOf = new WeakMap<Request, InstanceFocus>();
+  const introspections = new Map<string, ExecutionResult>();
   return {
     onParams({ params, setParams, request }) {
       const focus = instanceFocusFromPath(new URL(request.url).pathname, options.resourceTypes);
@@ -38,7 +39,25 @@ export function useFhirGraphQL(options: FhirGraphQLPluginOptions): Plugin {
       // Rewritten as text so parse/validation caches key on the wrapped query (type and id included).
       setParams({ ...params, query: print(wrapInstanceQuery(document, focus)) });
     },
-    onExecute({ args, executeFn, setExecuteFn }) {
+    onExecute({ args, executeFn, setExecuteFn, setResultAndStopExecution }) {
+      // The schema is the same for every caller and built once: an introspection result is too.
+      const introspection = introspectionKey(args.document, args.operationName, args.variableValues);
+      if (introspection !== undefined) {
+        const cached = introspections.get(introspection);
+        if (cached) {
+          setResultAndStopExecution(cached);
+          return;
+        }
+        setExecuteFn(async (executeArgs) => {
+          const result = (await executeFn(executeArgs)) as ExecutionResult;
+          if (!result.errors?.length) {
+            if (introspections.size >= INTROSPECTION_CACHE_SIZE) introspections.clear();
+            introspections.set(introspection, result);
+          }
+          return result;
+        });
+        return;
+      }
       const request = (args.contextValue as { request?: Request }).request;
       const focus = request ? focusOf.get(request) : undefined;
       const shaping = usesShapingDirectives(args.document);
@@ -65,6 +84,25 @@ export function useFhirGraphQL(options: FhirGraphQLPluginOptions): Plugin {
       }
     },
   };
+}
+
+const INTROSPECTION_CACHE_SIZE = 20;
+
+/** A cache key when the operation reads only the schema (`__schema`, `__type`, `__typename`), else undefined. */
+export function introspectionKey(
+  document: DocumentNode,
+  operationName: string | null | undefined,
+  variables: unknown,
+): string | undefined {
+  const operations = document.definitions.filter((d) => d.kind === Kind.OPERATION_DEFINITION);
+  const operation = operationName ? operations.find((o) => o.name?.value === operationName) : operations[0];
+  if (operation?.operation !== 'query') return undefined;
+  const schemaOnly = operation.selectionSet.selections.every(
+    (selection) => selection.kind === Kind.FIELD && selection.name.value.startsWith('__'),
+  );
+  return schemaOnly
+    ? `${operationName ?? ''}\n${JSON.stringify(variables ?? {})}\n${print(document)}`
+    : undefined;
 }
 
 /** Adds an OperationOutcome to each error that has none (parse, validation, limits). */

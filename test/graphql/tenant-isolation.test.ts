@@ -1,7 +1,14 @@
 import type { Observation, Patient, Resource } from 'fhir/r4';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type GraphQLHarness, openGraphQLHarness } from '../support/graphql-harness.ts';
+import {
+  type GraphQLHarness,
+  mongoStore,
+  type OpenTestStore,
+  openGraphQLHarness,
+  sqliteStore,
+} from '../support/graphql-harness.ts';
 import { type GatewayHttp, startGatewayHttp } from '../support/graphql-http.ts';
+import { mongoForTests, type TestMongo } from '../support/mongo-for-tests.ts';
 
 /**
  * Two tenants holding resources under the same ids (and ids only the other has): with tenant A's
@@ -36,14 +43,30 @@ const TENANT_B: Resource[] = [
   observation('obs-a', 'Patient/only-b', 98),
 ];
 
-describe('tenant isolation matrix (GraphQL over HTTP)', () => {
+let mongo: TestMongo | undefined;
+afterAll(async () => {
+  await mongo?.stop();
+});
+
+const STORES: ReadonlyArray<[string, OpenTestStore]> = [
+  ['sqlite', sqliteStore],
+  [
+    'mongo',
+    mongoStore(async () => {
+      mongo ??= await mongoForTests();
+      return mongo.url;
+    }),
+  ],
+];
+
+describe.each(STORES)('tenant isolation matrix (GraphQL over HTTP, %s store)', (_kind, openStore) => {
   let harness: GraphQLHarness;
   let server: GatewayHttp;
   let keyA: string;
   let keyB: string;
 
   beforeAll(async () => {
-    harness = await openGraphQLHarness();
+    harness = await openGraphQLHarness({ openStore });
     await harness.load('tenant-a', TENANT_A);
     await harness.load('tenant-b', TENANT_B);
     server = await startGatewayHttp(harness);
@@ -107,6 +130,16 @@ describe('tenant isolation matrix (GraphQL over HTTP)', () => {
       '{ Observation(id: "obs-dangling") { subject { reference resource(optional: true) { id ... on Patient { name { family } } } } } }',
     );
     expect(optional.data?.Observation).toEqual({ subject: { reference: 'Patient/only-b', resource: null } });
+  });
+
+  it('introspection answers every tenant the same schema (served from the per-schema cache)', async () => {
+    const query = '{ __schema { queryType { name } } __type(name: "Patient") { name } }';
+    const a = await server.post(keyA, { query });
+    const b = await server.post(keyB, { query });
+    expect(a.body).toEqual({
+      data: { __schema: { queryType: { name: 'Query' } }, __type: { name: 'Patient' } },
+    });
+    expect(b.body).toEqual(a.body);
   });
 
   it('at the instance level: another tenant’s id is not found, the same id is the caller’s', async () => {
