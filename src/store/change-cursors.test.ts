@@ -3,7 +3,7 @@ import { createChangeCursors } from './cursor.ts';
 import { CursorError } from './errors.ts';
 
 describe('change-log cursors', () => {
-  const cursors = createChangeCursors(Buffer.alloc(32, 1));
+  const cursors = createChangeCursors([Buffer.alloc(32, 1)]);
 
   it('round-trips any seq a change log can hold, in a short opaque token', () => {
     for (const seq of [0, 1, 2 ** 31, Number.MAX_SAFE_INTEGER]) {
@@ -16,7 +16,7 @@ describe('change-log cursors', () => {
   it('refuses tampered, truncated, foreign-key and earlier-format cursors with a CursorError', () => {
     const good = cursors.encode(42);
     const flipped = `${good.slice(0, 5)}${good[5] === 'A' ? 'B' : 'A'}${good.slice(6)}`;
-    const otherKey = createChangeCursors(Buffer.alloc(32, 2)).encode(42);
+    const otherKey = createChangeCursors([Buffer.alloc(32, 2)]).encode(42);
     const unkeyed = createChangeCursors().encode(42);
     const formerFormat = Buffer.from('c1:42').toString('base64url');
     for (const bad of [
@@ -33,5 +33,11 @@ describe('change-log cursors', () => {
       expect(() => cursors.decode(bad), bad).toThrow(CursorError);
     }
     expect(() => cursors.decode(42 as unknown as string)).toThrow(CursorError);
+  });
+
+  it("keeps accepting cursors MAC'd under a previous key of the ring, and signs with the current one", () => {
+    const rotated = createChangeCursors([Buffer.alloc(32, 2), Buffer.alloc(32, 1)]);
+    expect(rotated.decode(cursors.encode(7))).toBe(7);
+    expect(() => cursors.decode(rotated.encode(7))).toThrow(CursorError);
   });
 });

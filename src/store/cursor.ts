@@ -21,14 +21,15 @@ const CHANGE_CURSOR_BYTES = 1 + 8 + 8;
  */
 const UNKEYED = Buffer.from('fhir-gateway change cursor (no key configured)');
 
-export function createChangeCursors(key: Buffer = UNKEYED): ChangeCursors {
-  const mac = (body: Buffer) => createHmac('sha256', key).update(body).digest().subarray(0, 8);
+export function createChangeCursors(keys: readonly Buffer[] = [UNKEYED]): ChangeCursors {
+  const ring = keys.length > 0 ? keys : [UNKEYED];
+  const mac = (key: Buffer, body: Buffer) => createHmac('sha256', key).update(body).digest().subarray(0, 8);
   return {
     encode(seq) {
       const body = Buffer.alloc(9);
       body.writeUInt8(CHANGE_CURSOR_VERSION, 0);
       body.writeBigUInt64BE(BigInt(seq), 1);
-      return Buffer.concat([body, mac(body)]).toString('base64url');
+      return Buffer.concat([body, mac(ring[0] as Buffer, body)]).toString('base64url');
     },
     decode(cursor) {
       const bytes = typeof cursor === 'string' ? Buffer.from(cursor, 'base64url') : Buffer.alloc(0);
@@ -37,7 +38,7 @@ export function createChangeCursors(key: Buffer = UNKEYED): ChangeCursors {
         bytes.length === CHANGE_CURSOR_BYTES &&
         bytes.toString('base64url') === cursor &&
         bytes.readUInt8(0) === CHANGE_CURSOR_VERSION &&
-        timingSafeEqual(bytes.subarray(9), mac(bytes.subarray(0, 9)));
+        ring.some((key) => timingSafeEqual(bytes.subarray(9), mac(key, bytes.subarray(0, 9))));
       if (!valid) throw new CursorError('invalid change cursor');
       const seq = bytes.readBigUInt64BE(1);
       if (seq > BigInt(Number.MAX_SAFE_INTEGER)) throw new CursorError('invalid change cursor');

@@ -2,21 +2,25 @@ import { hkdfSync } from 'node:crypto';
 import type { Config } from '../config/load-config.ts';
 import { openMongoStore } from './mongo/open-mongo-store.ts';
 import type { Store } from './port.ts';
-import { createSecretBox } from './secret-box.ts';
+import { createSecretBox, type Keyring } from './secret-box.ts';
 import { openSqliteStore } from './sqlite/open-sqlite-store.ts';
+import type { StoreOptions } from './store-options.ts';
 
 /** Opens the store the configuration names. */
 export async function openStore(
   config: Pick<Config, 'STORE' | 'SQLITE_PATH' | 'MONGODB_URL' | 'MAX_RESOURCE_BYTES'>,
-  encryptionKey: Buffer,
+  keys: Keyring,
+  extra: Pick<StoreOptions, 'indexer'> = {},
 ): Promise<Store> {
   const options = {
     maxResourceBytes: config.MAX_RESOURCE_BYTES,
-    secretBox: createSecretBox(encryptionKey),
-    // A separate key for a separate purpose, the same in every process that shares the key.
-    changeCursorKey: Buffer.from(
-      hkdfSync('sha256', encryptionKey, '', 'fhir-gateway change-log cursors', 32),
+    secretBox: createSecretBox(keys),
+    // A separate key for a separate purpose, the same in every process that shares the ring;
+    // cursors MAC'd under a previous key keep working until it leaves the ring.
+    changeCursorKeys: [keys.current, ...(keys.previous ?? [])].map((key) =>
+      Buffer.from(hkdfSync('sha256', key, '', 'fhir-gateway change-log cursors', 32)),
     ),
+    ...extra,
   };
   if (config.STORE === 'mongo') {
     if (!config.MONGODB_URL) throw new Error('MONGODB_URL: required when STORE=mongo');

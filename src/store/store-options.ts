@@ -16,11 +16,11 @@ export type StoreOptions = {
    */
   indexer?: Indexer;
   /**
-   * The key that MACs change-log cursors (cursor.ts), so a tampered or foreign cursor is a clear
-   * CursorError. Every process serving the same store needs the same key; openStore derives it
-   * from the data-encryption key.
+   * The keys that MAC change-log cursors (cursor.ts), so a tampered or foreign cursor is a clear
+   * CursorError: the first signs, every one verifies (key rotation). Every process serving the
+   * same store needs the same keys; openStore derives them from the data-encryption keyring.
    */
-  changeCursorKey?: Buffer;
+  changeCursorKeys?: readonly Buffer[];
 };
 
 export const DEFAULT_MAX_RESOURCE_BYTES = 1024 * 1024;
