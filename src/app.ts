@@ -1,10 +1,17 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Logger } from 'pino';
 import { createHealthRoutes } from './server/health-routes.ts';
+import { createMetricsRoute, type MetricsSource } from './server/metrics-route.ts';
 import type { RunningSimulator } from './simulators/types.ts';
 import type { Store } from './store/port.ts';
 
-export type AppDeps = { store: Store; log: Logger; demo?: readonly RunningSimulator[] };
+export type AppDeps = {
+  store: Store;
+  log: Logger;
+  demo?: readonly RunningSimulator[];
+  /** Prometheus metrics at /metrics (the sync's and the process's). */
+  metrics?: MetricsSource;
+};
 
 export type App = {
   /** The node:http request listener. */
@@ -18,6 +25,7 @@ export function createApp(deps: AppDeps): App {
   const routes: Record<string, (req: IncomingMessage, res: ServerResponse) => void | Promise<void>> = {
     'GET /healthz': health.healthz,
     'GET /readyz': health.readyz,
+    ...(deps.metrics ? { 'GET /metrics': createMetricsRoute(deps.metrics) } : {}),
     'GET /': (_req, res) => {
       res.writeHead(200, { 'content-type': 'application/json' });
       res.end(
