@@ -1,15 +1,12 @@
 import pino from 'pino';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { TriggerDefinition } from '../../src/connectors/connector.ts';
-import { createIdentityScheme } from '../../src/fhir/identity.ts';
-import { loadMappingSet } from '../../src/mapping/load-mapping-set.ts';
-import { loadMappingDefinitions } from '../../src/mapping/mapping-definitions.ts';
-import { conceptMap, writeMappingDir } from '../../src/mapping/test-support.ts';
 import type { Change, Store } from '../../src/store/port.ts';
 import { createSecretBox } from '../../src/store/secret-box.ts';
 import { openSqliteStore } from '../../src/store/sqlite/open-sqlite-store.ts';
 import { createSyncEngine, type SyncEngine } from '../../src/sync/sync-engine.ts';
 import { decodeRowWatermark, watermarkKey } from '../../src/sync/sync-keys.ts';
+import { loadTestMappings } from './test-mappings.ts';
 import {
   startTestSource,
   type TestConnectorOptions,
@@ -18,17 +15,7 @@ import {
   testRow,
 } from './test-source.ts';
 
-const mappings = loadMappingSet({
-  dir: writeMappingDir({
-    'conceptmaps/sex.json': conceptMap('sex', { M: 'male', F: 'female' }),
-    'drchrono/patient.yaml':
-      'source: drchrono\nentity: patients\ntarget: Patient\nid: "=id.toString()"\nconceptMaps: [sex]\ntemplate:\n  gender: "=translate(\'sex\', gender)"\n  name:\n    - family: "=last_name"\n',
-    'drchrono/appointment.yaml':
-      'source: drchrono\nentity: appointments\ntarget: Appointment\nid: "=id.toString()"\ntemplate:\n  status: "=status"\n  participant:\n    - actor: "=ref(\'Patient\', \'patients\', patient)"\n      status: accepted\n',
-  }),
-  defs: loadMappingDefinitions(),
-  scheme: createIdentityScheme(),
-});
+const mappings = loadTestMappings();
 
 const patients = testRow('patients', { fhirTypes: ['Patient'] });
 const appointments = testRow('appointments', { fhirTypes: ['Appointment'], dependsOn: ['patients'] });

@@ -28,10 +28,24 @@ export type TestSource = {
   close(): Promise<void>;
 };
 
-type Entry = { seq: number; value: unknown };
+type Entry = { seq: number; key: string; value: unknown };
 
 export async function startTestSource(): Promise<TestSource> {
   const data = new Map<string, Map<string, Entry>>();
+  /** Per entity, every write in seq order (a record's older writes are skipped when read). */
+  const logs = new Map<string, Entry[]>();
+  const logOf = (entity: string) => {
+    const found = logs.get(entity) ?? [];
+    logs.set(entity, found);
+    return found;
+  };
+  const write = (entity: string, key: string, value: unknown) => {
+    seq++;
+    const entry = { seq, key, value };
+    table(entity).set(key, entry);
+    logOf(entity).push(entry);
+    return seq;
+  };
   const requests = new Map<string, number>();
   const failures = new Map<string, { ok: number; left: number; status: number }>();
   let seq = 0;
@@ -54,14 +68,32 @@ export async function startTestSource(): Promise<TestSource> {
     }
     const after = Number(url.searchParams.get('after') ?? '0');
     const limit = Number(url.searchParams.get('limit') ?? '100');
-    const rows = [...table(entity).values()].filter((e) => e.seq > after).sort((a, b) => a.seq - b.seq);
-    const page = rows.slice(0, limit);
+    const log = logOf(entity);
+    const current = table(entity);
+    let low = 0;
+    let high = log.length;
+    while (low < high) {
+      const mid = (low + high) >> 1;
+      if ((log[mid] as Entry).seq <= after) low = mid + 1;
+      else high = mid;
+    }
+    const page: Entry[] = [];
+    let more = false;
+    for (let i = low; i < log.length; i++) {
+      const entry = log[i] as Entry;
+      if (current.get(entry.key) !== entry) continue;
+      if (page.length === limit) {
+        more = true;
+        break;
+      }
+      page.push(entry);
+    }
     res.writeHead(200, { 'content-type': 'application/json' });
     res.end(
       JSON.stringify({
         results: page.map((e) => e.value),
         last: page.at(-1)?.seq ?? after,
-        more: rows.length > limit,
+        more,
       }),
     );
   });
@@ -69,14 +101,9 @@ export async function startTestSource(): Promise<TestSource> {
   const { port } = server.address() as AddressInfo;
   return {
     url: `http://127.0.0.1:${port}`,
-    put(entity, record) {
-      seq++;
-      table(entity).set(String(record.id), { seq, value: record });
-      return seq;
-    },
+    put: (entity, record) => write(entity, String(record.id), record),
     putRaw(entity, key, value) {
-      seq++;
-      table(entity).set(key, { seq, value });
+      write(entity, key, value);
     },
     records: (entity) => [...table(entity).values()].map((e) => e.value),
     requests,
@@ -123,7 +150,7 @@ export type TestConnectorOptions = {
  * page is the last modification seq it holds. `reauth` makes every poll fail for good.
  */
 export function testConnector(
-  source: TestSource,
+  source: Pick<TestSource, 'url'>,
   catalog: readonly CatalogRow[],
   triggers: readonly TriggerDefinition[],
   options: TestConnectorOptions = {},
