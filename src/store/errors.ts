@@ -105,3 +105,9 @@ export class InvalidSearchError extends StoreError {
     super('invalid-search', message);
   }
 }
+
+export class InvalidChangeFilterError extends StoreError {
+  constructor(message: string) {
+    super('invalid-change-filter', message);
+  }
+}

@@ -1,7 +1,8 @@
-import { matchesChangeFilter } from '../change-filter.ts';
+import { checkChangeFilter, matchesChangeFilter } from '../change-filter.ts';
 import { decodeChangeCursor, encodeChangeCursor } from '../cursor.ts';
 import { CursorExpiredError } from '../errors.ts';
 import type { Change, ChangeAction, ChangeLog } from '../port.ts';
+import { previousVersion } from '../versioning.ts';
 import { type ChangeDoc, type Collections, isDuplicateKey } from './collections.ts';
 
 const FLOOR_KEY = 'changes.floor';
@@ -92,6 +93,7 @@ export function createMongoChangeLog(c: Collections): ChangeLog {
   const floor = async () => Number((await c.meta.findOne({ _id: FLOOR_KEY }))?.value ?? 0);
   return {
     async after(cursor, limit, filter) {
+      checkChangeFilter(filter);
       const from = cursor === undefined ? await floor() : decodeChangeCursor(cursor);
       const kept = await floor();
       if (from < kept) throw new CursorExpiredError(from, kept);
@@ -132,5 +134,8 @@ function toChange(d: ChangeDoc): Change {
     action: d.action as ChangeAction,
     at: d.at,
     connection: d.connection ?? undefined,
+    previousVersionId: previousVersion(d.action as ChangeAction, d.versionId),
+    triggers: d.triggers ?? [],
+    backfill: d.backfill ?? false,
   };
 }

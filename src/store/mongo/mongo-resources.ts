@@ -1,17 +1,21 @@
 import type { Resource } from 'fhir/r4';
 import { decodeListCursor, encodeListCursor } from '../cursor.ts';
 import { ConcurrentWriteError, ResourceGoneError, ResourceNotFoundError } from '../errors.ts';
-import type { PutResult, ResourceStore, StoredResource } from '../port.ts';
+import type { ChangeAction, PutOptions, PutResult, ResourceStore, StoredResource } from '../port.ts';
 import { checkId, checkResourceInput, checkTypeName } from '../resource-input.ts';
 import type { StoreOptions } from '../store-options.ts';
 import type { TenantGuard } from '../tenant-guard.ts';
 import { type PlannedWrite, planWrite, TOMBSTONE_HASH, tombstone } from '../versioning.ts';
-import { type Collections, isDuplicateKey, type ResourceDoc, WITHOUT_SEARCH_FIELDS } from './collections.ts';
+import {
+  type Collections,
+  isDuplicateKey,
+  type ResourceDoc,
+  type VersionDoc,
+  WITHOUT_SEARCH_FIELDS,
+} from './collections.ts';
 import { appendChanges } from './mongo-change-log.ts';
 import { createMongoSearch } from './mongo-search.ts';
 import { NO_SEARCH_FIELDS, type SearchFields, searchFields } from './search-fields.ts';
-
-type VersionDoc = ResourceDoc & { logged: boolean; action: string };
 
 const MAX_WRITE_ATTEMPTS = 50;
 const PROJECTION_CHUNK = 50;
@@ -39,22 +43,25 @@ export function createMongoResources(c: Collections, options: StoreOptions, tena
     type: string,
     id: string,
     at: string,
-    connection: string | null,
+    opts: PutOptions | undefined,
     plan: Extract<PlannedWrite, { kind: 'write' }>,
   ): VersionDoc =>
     prepare(
-      versionDoc(
-        tenant,
-        type,
-        id,
-        plan.versionId,
-        at,
-        plan.hash,
-        false,
-        connection,
-        plan.resource,
-        plan.action,
-      ),
+      {
+        ...versionDoc(
+          tenant,
+          type,
+          id,
+          plan.versionId,
+          at,
+          plan.hash,
+          false,
+          opts?.connection ?? null,
+          plan.resource,
+          plan.action,
+        ),
+        ...changeExtras(opts, type, plan.action, plan.resource),
+      },
       plan.resource,
     );
 
@@ -122,7 +129,7 @@ export function createMongoResources(c: Collections, options: StoreOptions, tena
   const putOne = async (
     tenant: string,
     resource: Resource,
-    connection: string | null,
+    opts: PutOptions | undefined,
   ): Promise<PutResult> => {
     const type = resource.resourceType;
     const id = resource.id as string;
@@ -130,7 +137,7 @@ export function createMongoResources(c: Collections, options: StoreOptions, tena
     const result = await writeVersion(tenant, type, id, (current) => {
       const plan = planWrite(current ?? undefined, resource, at);
       if (plan.kind === 'unchanged') return 'unchanged';
-      return plannedVersion(tenant, type, id, at, connection, plan);
+      return plannedVersion(tenant, type, id, at, opts, plan);
     });
     if ('kind' in result) {
       return { outcome: 'unchanged', stored: toStored(result.current as ResourceDoc), seq: undefined };
@@ -149,7 +156,7 @@ export function createMongoResources(c: Collections, options: StoreOptions, tena
   const putBatch = async (
     tenant: string,
     resources: Resource[],
-    connection: string | null,
+    opts: PutOptions | undefined,
   ): Promise<PutResult[]> => {
     const results: Array<PutResult | undefined> = new Array(resources.length);
     const keys = resources.map((r) => keyOf(tenant, r.resourceType, r.id as string));
@@ -174,14 +181,7 @@ export function createMongoResources(c: Collections, options: StoreOptions, tena
         results[index] = { outcome: 'unchanged', stored: toStored(current as ResourceDoc), seq: undefined };
         return;
       }
-      const version = plannedVersion(
-        tenant,
-        resource.resourceType,
-        resource.id as string,
-        at,
-        connection,
-        plan,
-      );
+      const version = plannedVersion(tenant, resource.resourceType, resource.id as string, at, opts, plan);
       toWrite.push({ index, version, action: plan.action });
     });
     let written = toWrite;
@@ -242,7 +242,7 @@ export function createMongoResources(c: Collections, options: StoreOptions, tena
       });
     }
     for (const index of fallback.sort((a, b) => a - b)) {
-      results[index] = await putOne(tenant, resources[index] as Resource, connection);
+      results[index] = await putOne(tenant, resources[index] as Resource, opts);
     }
     return results as PutResult[];
   };
@@ -251,12 +251,12 @@ export function createMongoResources(c: Collections, options: StoreOptions, tena
     async put(tenant, resource, opts) {
       await tenants.require(tenant);
       const { resource: checked } = checkResourceInput(resource, options.maxResourceBytes);
-      return putOne(tenant, checked, opts?.connection ?? null);
+      return putOne(tenant, checked, opts);
     },
     async putMany(tenant, resources, opts) {
       await tenants.require(tenant);
       const checked = resources.map((r) => checkResourceInput(r, options.maxResourceBytes).resource);
-      return putBatch(tenant, checked, opts?.connection ?? null);
+      return putBatch(tenant, checked, opts);
     },
     async read(tenant, type, id) {
       const doc = await c.resources.findOne({ _id: keyOf(tenant, type, id) }, WITHOUT_SEARCH_FIELDS);
@@ -282,7 +282,7 @@ export function createMongoResources(c: Collections, options: StoreOptions, tena
       const docs = await c.versions.find({ tenant, type, id, logged: true }).sort({ versionId: 1 }).toArray();
       return docs.map(toStored);
     },
-    async delete(tenant, type, id) {
+    async delete(tenant, type, id, opts) {
       await tenants.require(tenant);
       checkTypeName(type);
       checkId(type, id);
@@ -290,18 +290,22 @@ export function createMongoResources(c: Collections, options: StoreOptions, tena
       const result = await writeVersion(tenant, type, id, (current) => {
         if (!current || current.deleted) return 'absent';
         const v = current.versionId + 1;
-        return versionDoc(
-          tenant,
-          type,
-          id,
-          v,
-          at,
-          TOMBSTONE_HASH,
-          true,
-          null,
-          tombstone(type, id, v, at),
-          'deleted',
-        );
+        return {
+          ...versionDoc(
+            tenant,
+            type,
+            id,
+            v,
+            at,
+            TOMBSTONE_HASH,
+            true,
+            opts?.connection ?? null,
+            tombstone(type, id, v, at),
+            'deleted',
+          ),
+          // The triggers see the resource as it was before the delete.
+          ...changeExtras(opts, type, 'deleted', JSON.parse(current.body) as Resource),
+        };
       });
       return 'kind' in result ? { deleted: false, seq: undefined } : { deleted: true, seq: result.seq };
     },
@@ -356,8 +360,21 @@ function versionDoc(
 }
 
 function currentDoc(v: VersionDoc): ResourceDoc {
-  const { logged: _logged, action: _action, ...doc } = v;
+  const { logged: _logged, action: _action, triggers: _triggers, backfill: _backfill, ...doc } = v;
   return { ...doc, _id: keyOf(v.tenant, v.type, v.id) };
+}
+
+/** What a version keeps for its change: the trigger ids and the backfill flag of the write. */
+function changeExtras(
+  opts: PutOptions | undefined,
+  type: string,
+  action: ChangeAction,
+  resource: Resource,
+): { triggers: string[]; backfill: boolean } {
+  return {
+    triggers: opts?.triggers ? [...opts.triggers(type, action, resource)] : [],
+    backfill: opts?.backfill ?? false,
+  };
 }
 
 function changeOf(v: VersionDoc) {
@@ -369,6 +386,8 @@ function changeOf(v: VersionDoc) {
     action: v.action,
     at: v.lastUpdated,
     connection: v.connection,
+    triggers: v.triggers ?? [],
+    backfill: v.backfill ?? false,
   };
 }
 

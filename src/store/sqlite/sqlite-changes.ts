@@ -1,8 +1,9 @@
 import type { DatabaseSync } from 'node:sqlite';
-import { matchesChangeFilter } from '../change-filter.ts';
+import { checkChangeFilter, matchesChangeFilter } from '../change-filter.ts';
 import { decodeChangeCursor, encodeChangeCursor } from '../cursor.ts';
 import { CursorExpiredError } from '../errors.ts';
 import type { Change, ChangeAction, ChangeLog } from '../port.ts';
+import { previousVersion } from '../versioning.ts';
 import { inWriteTransaction } from './transaction.ts';
 
 type Row = {
@@ -14,6 +15,8 @@ type Row = {
   action: string;
   at: string;
   connection: string | null;
+  triggers: string;
+  backfill: number;
 };
 
 const FLOOR_KEY = 'changes.floor';
@@ -34,6 +37,7 @@ export function createSqliteChanges(db: DatabaseSync): ChangeLog {
 
   return {
     async after(cursor, limit, filter) {
+      checkChangeFilter(filter);
       const from = cursor === undefined ? floor() : decodeChangeCursor(cursor);
       const kept = floor();
       if (from < kept) throw new CursorExpiredError(from, kept);
@@ -69,5 +73,8 @@ function toChange(row: Row): Change {
     action: row.action as ChangeAction,
     at: row.at,
     connection: row.connection ?? undefined,
+    previousVersionId: previousVersion(row.action as ChangeAction, row.version_id),
+    triggers: JSON.parse(row.triggers) as string[],
+    backfill: row.backfill === 1,
   };
 }
