@@ -64,7 +64,7 @@ export async function writePage(deps: PageWriteDependencies, page: PageToWrite):
   }
 
   if (resources.length > 0) {
-    const options: PutOptions & { triggers?: TriggerTagger; backfill?: boolean } = {
+    const options: PutOptions = {
       connection: connection.id,
       ...(page.triggers ? { triggers: page.triggers } : {}),
       ...(page.backfill !== undefined ? { backfill: page.backfill } : {}),

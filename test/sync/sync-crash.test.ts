@@ -48,7 +48,7 @@ async function allChanges(store: Store): Promise<Change[]> {
   const changes: Change[] = [];
   let cursor: string | undefined;
   for (;;) {
-    const page = await store.changes.after(cursor, 5_000, { allTenants: true } as never);
+    const page = await store.changes.after(cursor, 5_000, { allTenants: true });
     if (page.changes.length === 0) return changes;
     changes.push(...page.changes);
     cursor = page.cursor;
@@ -99,6 +99,8 @@ describe('sync crash safety (SQLite)', () => {
 
         const changes = await allChanges(store);
         expect(changes).toHaveLength(RECORDS);
+        // The restarted processes resumed the backfill as backfill.
+        expect(changes.every((c) => c.backfill && c.action === 'created')).toBe(true);
         expect(new Set(changes.map((c) => `${c.type}/${c.id}/${c.versionId}`)).size).toBe(RECORDS);
       } finally {
         await store.close();

@@ -52,7 +52,7 @@ async function allChanges(store: Store): Promise<Change[]> {
   const changes: Change[] = [];
   let cursor: string | undefined;
   for (;;) {
-    const page = await store.changes.after(cursor, 500, { allTenants: true } as never);
+    const page = await store.changes.after(cursor, 500, { allTenants: true });
     changes.push(...page.changes);
     if (page.changes.length === 0) return changes;
     cursor = page.cursor;
@@ -112,7 +112,14 @@ describe('sync engine', () => {
     ]);
     const backfilled = await allChanges(store);
     expect(backfilled).toHaveLength(6);
-    expect(backfilled.every((c) => c.connection === 'dc.main')).toBe(true);
+    expect(backfilled.every((c) => c.connection === 'dc.main' && c.backfill)).toBe(true);
+    expect(
+      backfilled
+        .filter((c) => c.type === 'Patient')
+        .every((c) => c.triggers.join() === 'test.patient.created'),
+    ).toBe(true);
+    // A proposed appointment does not meet the cancelled trigger's criteria.
+    expect(backfilled.find((c) => c.type === 'Appointment')?.triggers).toEqual([]);
 
     const seq = await store.changes.highWaterMark();
     const again = await sync.runOnce('acme', 'dc.main');
@@ -121,10 +128,23 @@ describe('sync engine', () => {
 
     source.put('patients', { id: 2, gender: 'F', last_name: 'P2' });
     source.put('patients', { id: 9, gender: 'M', last_name: 'P9' });
+    source.put('appointments', { id: 'a1', patient: 1, status: 'cancelled' });
     const live = await sync.runOnce('acme', 'dc.main');
     expect(live.rows[0]?.counts).toMatchObject({ created: 1, updated: 1 });
+    const fresh = (await allChanges(store)).slice(6);
+    expect(fresh.map((c) => [c.type, c.action, c.backfill, c.previousVersionId, c.triggers])).toEqual([
+      ['Patient', 'updated', false, 1, ['test.patient.updated']],
+      ['Patient', 'created', false, undefined, ['test.patient.created']],
+      ['Appointment', 'updated', false, 1, ['test.appointment.cancelled']],
+    ]);
     const mark = decodeRowWatermark(await store.watermarks.get(watermarkKey('acme', 'dc.main', 'patients')));
     expect(mark).toEqual({ cursor: '8', backfilling: false });
+    // Only the changes a trigger names are found by it (the events layer filters this way).
+    const cancelled = await store.changes.after(undefined, 100, {
+      tenant: 'acme',
+      triggers: ['test.appointment.cancelled'],
+    });
+    expect(cancelled.changes).toHaveLength(1);
   });
 
   it('keeps the watermark at the last committed page when the source fails mid-backfill, and resumes it still as backfill', async () => {
@@ -155,6 +175,7 @@ describe('sync engine', () => {
     ]);
     const changes = await allChanges(store);
     expect(changes).toHaveLength(7);
+    expect(changes.every((c) => c.backfill)).toBe(true);
     expect(new Set(changes.map((c) => `${c.type}/${c.id}/${c.versionId}`)).size).toBe(7);
   });
 
