@@ -1,20 +1,18 @@
 import pino from 'pino';
-import { createSecretBox } from '../../src/store/secret-box.ts';
-import { openSqliteStore } from '../../src/store/sqlite/open-sqlite-store.ts';
 import { createSyncEngine } from '../../src/sync/sync-engine.ts';
+import type { WorkerTarget } from '../store/harness.ts';
+import { openForWorker } from '../store/open-for-worker.ts';
 import { loadTestMappings } from './test-mappings.ts';
 import { testConnector, testRow } from './test-source.ts';
 
 /**
- * A gateway process reduced to its sync: polls one connection of the test source into a SQLite
- * file until a run completes, printing `page` after each committed page. The crash test kills it
- * with SIGKILL mid-backfill and starts another (a new lease holder) on the same file.
+ * A gateway process reduced to its sync: polls one connection of the test source into a store (a
+ * SQLite file or a Mongo database, given as a JSON WorkerTarget) until a run completes, printing
+ * `page` after each committed page. The crash test kills it with SIGKILL mid-backfill and starts
+ * another (a new lease holder) on the same store.
  */
-const [path, url, holder] = process.argv.slice(2) as [string, string, string];
-const store = openSqliteStore(path, {
-  maxResourceBytes: 1 << 20,
-  secretBox: createSecretBox(Buffer.alloc(32, 7)),
-});
+const [target, url, holder] = process.argv.slice(2) as [string, string, string];
+const store = await openForWorker(JSON.parse(target) as WorkerTarget);
 const engine = createSyncEngine({
   store,
   mappings: loadTestMappings(),
