@@ -1,5 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Logger } from 'pino';
+import { createJwksRoute } from './server/connect/jwks-route.ts';
 import { createHealthRoutes } from './server/health-routes.ts';
 import type { RunningSimulator } from './simulators/types.ts';
 import type { Store } from './store/port.ts';
@@ -18,6 +19,7 @@ export function createApp(deps: AppDeps): App {
   const routes: Record<string, (req: IncomingMessage, res: ServerResponse) => void | Promise<void>> = {
     'GET /healthz': health.healthz,
     'GET /readyz': health.readyz,
+    'GET /.well-known/jwks.json': createJwksRoute({ store: deps.store }),
     'GET /': (_req, res) => {
       res.writeHead(200, { 'content-type': 'application/json' });
       res.end(
