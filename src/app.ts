@@ -1,5 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Logger } from 'pino';
+import { createJwksRoute } from './server/connect/jwks-route.ts';
 import { createHealthRoutes } from './server/health-routes.ts';
 import { createMetricsRoute, type MetricsSource } from './server/metrics-route.ts';
 import type { RunningSimulator } from './simulators/types.ts';
@@ -26,6 +27,7 @@ export function createApp(deps: AppDeps): App {
     'GET /healthz': health.healthz,
     'GET /readyz': health.readyz,
     ...(deps.metrics ? { 'GET /metrics': createMetricsRoute(deps.metrics) } : {}),
+    'GET /.well-known/jwks.json': createJwksRoute({ store: deps.store }),
     'GET /': (_req, res) => {
       res.writeHead(200, { 'content-type': 'application/json' });
       res.end(

@@ -1,0 +1,43 @@
+import type { Logger } from 'pino';
+import type { Store } from '../../store/port.ts';
+import type { CircuitBreaker } from './circuit-breaker.ts';
+import type { RetryPolicy } from './http-client.ts';
+import type { RequestBudget } from './request-budget.ts';
+
+/**
+ * What every connector is built from: passed in (no singletons). The shared maps make budgets,
+ * breakers and in-flight token refreshes per connection (or per app) across all sessions the
+ * connector opens, so two sessions of one connection share one budget and one refresh.
+ */
+export type ConnectorDeps = {
+  readonly store: Store;
+  readonly log: Logger;
+  readonly fetch: typeof fetch;
+  readonly now: () => number;
+  readonly random: () => number;
+  readonly shared: SharedConnectorState;
+  /** Overrides of the HTTP retry policy (tests shorten waits). */
+  readonly retry?: Partial<RetryPolicy>;
+};
+
+export type SharedConnectorState = {
+  readonly budgets: Map<string, RequestBudget>;
+  readonly breakers: Map<string, CircuitBreaker>;
+  readonly refreshes: Map<string, Promise<string>>;
+  /** Access tokens kept in memory only (Epic backend tokens: re-obtained with a new assertion). */
+  readonly tokens: Map<string, { token: string; expiresAt: number }>;
+};
+
+export function createSharedConnectorState(): SharedConnectorState {
+  return { budgets: new Map(), breakers: new Map(), refreshes: new Map(), tokens: new Map() };
+}
+
+/** The value under `key`, created once. */
+export function shared<T>(map: Map<string, T>, key: string, create: () => T): T {
+  let value = map.get(key);
+  if (value === undefined) {
+    value = create();
+    map.set(key, value);
+  }
+  return value;
+}
