@@ -1,11 +1,18 @@
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { join } from 'node:path';
 import { createApp } from './app.ts';
 import { resolveEncryptionKey } from './config/encryption-key.ts';
 import { ConfigError, loadConfig } from './config/load-config.ts';
+import { createConnectors } from './connectors/registry.ts';
+import { connectDemoClinics } from './demo/connect-demo-clinics.ts';
 import { startDemoClinics } from './demo/start-demo-clinics.ts';
+import { createIdentityScheme } from './fhir/identity.ts';
 import { createLogger } from './log/create-logger.ts';
+import { loadMappingSet } from './mapping/load-mapping-set.ts';
+import { loadMappingDefinitions } from './mapping/mapping-definitions.ts';
 import { openStore } from './store/open-store.ts';
+import { createSyncService } from './sync/create-sync-service.ts';
 
 /** Wires the gateway from the environment and listens. */
 async function main(): Promise<void> {
@@ -28,7 +35,20 @@ async function main(): Promise<void> {
       : [];
   for (const sim of demo)
     log.info({ source: sim.source, url: sim.url }, 'demo mode: simulated clinic running');
-  const app = createApp({ store, log, demo });
+  const mappings = loadMappingSet({
+    dir: join(import.meta.dirname, '../mappings'),
+    defs: loadMappingDefinitions(),
+    scheme: createIdentityScheme(),
+  });
+  const connectors = Object.values(createConnectors({ store, log }));
+  const sync = createSyncService({
+    store,
+    log,
+    mappings,
+    connectors,
+    ...(config.SYNC_CADENCE ? { cadence: config.SYNC_CADENCE } : {}),
+  });
+  const app = createApp({ store, log, demo, metrics: sync.metrics });
   const server = createServer(app.handle);
   await new Promise<void>((resolve) => server.listen(config.PORT, config.HOST, resolve));
   const { port } = server.address() as AddressInfo;
@@ -38,11 +58,23 @@ async function main(): Promise<void> {
       ? 'gateway listening in DEMO MODE (simulated clinics, synthetic data)'
       : 'gateway listening',
   );
+  if (demo.length > 0) {
+    try {
+      await connectDemoClinics({ store, log, gatewayUrl: `http://${config.HOST}:${port}`, simulators: demo });
+    } catch (err) {
+      log.error(
+        { err: { message: (err as Error).message } },
+        'demo mode: connecting the simulated clinics failed',
+      );
+    }
+  }
+  await sync.engine.start();
 
   const shutdown = async (signal: string) => {
     log.info({ signal }, 'shutting down');
     server.close();
     server.closeAllConnections();
+    await sync.engine.stop();
     await app.close();
     await Promise.all(demo.map((sim) => sim.close()));
     await store.close();

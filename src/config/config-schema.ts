@@ -1,3 +1,4 @@
+import cron from 'node-cron';
 import { z } from 'zod';
 
 /**
@@ -22,6 +23,11 @@ export const configSchema = z.object({
   /** Start simulated clinics in-process: `auto` = yes unless NODE_ENV=production. */
   DEMO: z.enum(['auto', 'on', 'off']).default('auto'),
   DEMO_TICK_MS: z.coerce.number().int().min(100).default(15_000),
+  /** node-cron expression (with seconds) every connection without its own `cadence` polls at; default per source (docs/sync.md). */
+  SYNC_CADENCE: z
+    .string()
+    .refine((text) => cron.validate(text), 'must be a node-cron expression, e.g. "*/30 * * * * *"')
+    .optional(),
   MAX_RESOURCE_BYTES: z.coerce
     .number()
     .int()

@@ -72,6 +72,7 @@ export function createOperationsView(deps: OperationsViewDeps): OperationsView {
       deps.connectors.find((c) => c.source === connection.source)?.catalog ?? [];
     const rows: RowOperations[] = [];
     for (const row of catalog) {
+      if (row.polledBy !== undefined) continue;
       const status = decodeRowStatus(await deps.store.watermarks.get(rowStatusKey(tenant, id, row.key)));
       const mark = decodeRowWatermark(await deps.store.watermarks.get(watermarkKey(tenant, id, row.key)));
       const lastSuccessAt = status?.lastSuccessAt;

@@ -30,6 +30,8 @@ export type PollConnectionDeps = {
   readonly now?: () => Date;
   /** Sees every committed page (metrics). */
   readonly onPage?: (event: PageEvent) => void;
+  /** Rows of one connection polled side by side once their dependencies are done (default 4). */
+  readonly rowConcurrency?: number;
 };
 
 export type PageEvent = {
@@ -91,24 +93,22 @@ export async function pollConnection(
     return renewed;
   };
 
-  const rows: RowRun[] = [];
-  const failed = new Set<string>();
+  // Rows another row's poll already delivers (or the source cannot list) cost no request; rows
+  // without a mapping would only fill the quarantine.
+  const ordered = orderRows(connector.catalog).filter(
+    (row) =>
+      row.polledBy === undefined && deps.mappings.mappingsFor(connection.source, row.entity).length > 0,
+  );
   const forwardOptions = forwardOptionsFor(connection);
-  for (const row of orderRows(connector.catalog)) {
-    if (input.signal?.aborted) break;
-    if (deps.mappings.mappingsFor(connection.source, row.entity).length === 0) continue;
-    const blockedBy = (row.dependsOn ?? []).find((key) => failed.has(key));
-    if (blockedBy !== undefined) {
-      failed.add(row.key);
-      rows.push({
-        row: row.key,
-        backfill: false,
-        pages: 0,
-        counts: emptyCounts(),
-        error: { code: 'dependency_failed', message: `row ${blockedBy} failed in this run` },
-      });
-      continue;
-    }
+  const failed = new Set<string>();
+  const results = new Map<string, RowRun>();
+  // needs_reauth or a lost lease stops every row of the run.
+  const halt = new AbortController();
+  let stopped: 'fenced_out' | 'needs_reauth' | undefined;
+  const signal = input.signal ? AbortSignal.any([input.signal, halt.signal]) : halt.signal;
+  const limit = createLimiter(deps.rowConcurrency ?? 4);
+
+  const pollRow = async (row: CatalogRow): Promise<void> => {
     const key = watermarkKey(connection.tenant, connection.id, row.key);
     const stored = decodeRowWatermark(await deps.store.watermarks.get(key));
     const backfill = stored === undefined || stored.backfilling;
@@ -118,11 +118,7 @@ export async function pollConnection(
     const startedAt = now().toISOString();
     try {
       const triggers = createTriggerTagger(connector.triggers, row);
-      for await (const page of session.poll({
-        row,
-        watermark: cursor,
-        ...(input.signal ? { signal: input.signal } : {}),
-      })) {
+      for await (const page of session.poll({ row, watermark: cursor, signal })) {
         const held = await renew();
         const written = await writePage(deps, {
           tenant: connection.tenant,
@@ -140,11 +136,11 @@ export async function pollConnection(
         pages++;
         addCounts(counts, written);
         deps.onPage?.({ connection, row, backfill, counts: written });
-        if (input.signal?.aborted) break;
+        if (signal.aborted) break;
       }
-      if (input.signal?.aborted) {
-        rows.push({ row: row.key, backfill, pages, counts });
-        break;
+      if (signal.aborted) {
+        results.set(row.key, { row: row.key, backfill, pages, counts });
+        return;
       }
       // The row is caught up: from now on its changes are live, not backfill.
       const held = await renew();
@@ -155,31 +151,40 @@ export async function pollConnection(
         lastError: undefined,
         backfilling: false,
       });
-      rows.push({ row: row.key, backfill, pages, counts });
+      results.set(row.key, { row: row.key, backfill, pages, counts });
     } catch (error) {
       if (error instanceof LeaseLostError || error instanceof FencedOutError) {
-        deps.log.warn(
-          { tenant: connection.tenant, connection: connection.id, row: row.key },
-          'sync lease lost: stopping this run',
-        );
-        rows.push({
+        if (stopped === undefined) {
+          deps.log.warn(
+            { tenant: connection.tenant, connection: connection.id, row: row.key },
+            'sync lease lost: stopping this run',
+          );
+        }
+        stopped = 'fenced_out';
+        halt.abort();
+        results.set(row.key, {
           row: row.key,
           backfill,
           pages,
           counts,
           error: { code: 'fenced_out', message: 'lease lost' },
         });
-        return { outcome: 'fenced_out', rows };
+        return;
       }
       const problem = describeError(error);
       failed.add(row.key);
-      rows.push({ row: row.key, backfill, pages, counts, error: problem });
-      deps.log.warn(
-        { tenant: connection.tenant, connection: connection.id, row: row.key, code: problem.code, pages },
-        'sync row failed; its watermark stays at the last committed page',
-      );
+      results.set(row.key, { row: row.key, backfill, pages, counts, error: problem });
+      if (error instanceof SourceError && error.code === 'needs_reauth') {
+        stopped ??= 'needs_reauth';
+        halt.abort();
+      } else if (!signal.aborted) {
+        deps.log.warn(
+          { tenant: connection.tenant, connection: connection.id, row: row.key, code: problem.code, pages },
+          'sync row failed; its watermark stays at the last committed page',
+        );
+      }
       const previous = await readStatus(deps, connection, row);
-      if (lease) {
+      if (lease && stopped !== 'fenced_out') {
         await writeStatus(deps, connection, row, lease, {
           lastSuccessAt: previous?.lastSuccessAt,
           lastAttemptAt: startedAt,
@@ -187,11 +192,63 @@ export async function pollConnection(
           backfilling: backfill,
         }).catch(() => undefined);
       }
-      if (error instanceof SourceError && error.code === 'needs_reauth')
-        return { outcome: 'needs_reauth', rows };
     }
+  };
+
+  // Each row starts once the rows it depends on are done; independent rows run side by side
+  // (a few at a time: the connector's budget paces the requests).
+  const done = new Map<string, Promise<void>>();
+  for (const row of ordered) {
+    const dependencies = (row.dependsOn ?? []).flatMap((dep) => {
+      const pending = done.get(dep);
+      return pending ? [pending] : [];
+    });
+    done.set(
+      row.key,
+      Promise.all(dependencies).then(() =>
+        limit(async () => {
+          if (signal.aborted) return;
+          const blockedBy = (row.dependsOn ?? []).find((dep) => failed.has(dep));
+          if (blockedBy !== undefined) {
+            failed.add(row.key);
+            results.set(row.key, {
+              row: row.key,
+              backfill: false,
+              pages: 0,
+              counts: emptyCounts(),
+              error: { code: 'dependency_failed', message: `row ${blockedBy} failed in this run` },
+            });
+            return;
+          }
+          await pollRow(row);
+        }),
+      ),
+    );
   }
-  return { outcome: failed.size > 0 ? 'partial' : 'completed', rows };
+  await Promise.all(done.values());
+  const rows = ordered.flatMap((row) => {
+    const result = results.get(row.key);
+    return result ? [result] : [];
+  });
+  return { outcome: stopped ?? (failed.size > 0 ? 'partial' : 'completed'), rows };
+}
+
+/** Runs at most `max` tasks at once, in the order they were handed in. */
+function createLimiter(max: number): <T>(task: () => Promise<T>) => Promise<T> {
+  let active = 0;
+  const waiting: Array<() => void> = [];
+  return async (task) => {
+    // A finishing task hands its slot straight to the next waiting one.
+    if (active >= max) await new Promise<void>((resolve) => waiting.push(resolve));
+    else active++;
+    try {
+      return await task();
+    } finally {
+      const next = waiting.shift();
+      if (next) next();
+      else active--;
+    }
+  };
 }
 
 /** Epic is a FHIR source: absolute references to its base URL are rewritten too. */

@@ -76,6 +76,13 @@ export function createSyncEngine(deps: SyncEngineDeps): SyncEngine {
   const leaseTtlMs = deps.leaseTtlMs ?? 120_000;
   const connectorOf = (source: SourceSystem) => deps.connectors.find((c) => c.source === source);
   const keyOf = (tenant: string, id: string) => `${tenant}/${id}`;
+  // node-cron's own notices (a tick skipped while the previous run goes on) are routine: debug.
+  const cronLogger = {
+    info: (message: string) => deps.log.debug({ cron: true }, message),
+    warn: (message: string) => deps.log.debug({ cron: true }, message),
+    error: (message: string | Error) => deps.log.warn({ cron: true }, String(message)),
+    debug: (message: string | Error) => deps.log.debug({ cron: true }, String(message)),
+  };
 
   const cadenceOf = (connection: Connection): string => {
     const configured = connection.config.cadence;
@@ -174,7 +181,7 @@ export function createSyncEngine(deps: SyncEngineDeps): SyncEngine {
         // A tick that finds the previous run still going skips: the next tick catches up.
         if (!entry.running) await enqueue(entry).catch(() => undefined);
       },
-      { name: `sync:${key}`, noOverlap: true },
+      { name: `sync:${key}`, noOverlap: true, logger: cronLogger },
     );
     entries.set(key, entry);
     return entry;

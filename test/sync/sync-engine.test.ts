@@ -110,6 +110,8 @@ describe('sync engine', () => {
       ['patients', 3, true, 5],
       ['appointments', 1, true, 1],
     ]);
+    // Appointments depend on patients: their first request comes after the last patients page.
+    expect(source.arrivals.indexOf('appointments')).toBeGreaterThan(source.arrivals.lastIndexOf('patients'));
     const backfilled = await allChanges(store);
     expect(backfilled).toHaveLength(6);
     expect(backfilled.every((c) => c.connection === 'dc.main' && c.backfill)).toBe(true);

@@ -23,6 +23,8 @@ export type TestSource = {
   records(entity: string): unknown[];
   /** Requests served, by entity. */
   readonly requests: Map<string, number>;
+  /** The entity of every request, in arrival order. */
+  readonly arrivals: string[];
   /** After `afterOk` more good answers, `n` requests to an entity answer this status with an HTML page. */
   failNext(entity: string, n: number, status: number, afterOk?: number): void;
   close(): Promise<void>;
@@ -47,6 +49,7 @@ export async function startTestSource(): Promise<TestSource> {
     return seq;
   };
   const requests = new Map<string, number>();
+  const arrivals: string[] = [];
   const failures = new Map<string, { ok: number; left: number; status: number }>();
   let seq = 0;
   const table = (entity: string) => {
@@ -58,6 +61,7 @@ export async function startTestSource(): Promise<TestSource> {
     const url = new URL(req.url ?? '/', 'http://source');
     const entity = url.pathname.slice(1);
     requests.set(entity, (requests.get(entity) ?? 0) + 1);
+    arrivals.push(entity);
     const failure = failures.get(entity);
     if (failure && failure.ok > 0) failure.ok--;
     else if (failure && failure.left > 0) {
@@ -107,6 +111,7 @@ export async function startTestSource(): Promise<TestSource> {
     },
     records: (entity) => [...table(entity).values()].map((e) => e.value),
     requests,
+    arrivals,
     failNext(entity, n, status, afterOk = 0) {
       failures.set(entity, { ok: afterOk, left: n, status });
     },

@@ -113,6 +113,8 @@ export const DRCHRONO_CATALOG: readonly DrChronoCatalogRow[] = [
   row({
     key: 'appointments',
     fhirTypes: ['Appointment', 'Encounter', 'Observation'],
+    // Vitals (the Observations) are verbose-only fields; verbose pages hold 25 appointments.
+    listParams: { verbose: 'true' },
     operations: RWD,
     scopes: ['calendar:read'],
     triggerThings: ['appointment', 'appointments_list'],
