@@ -1,3 +1,4 @@
+import { hkdfSync } from 'node:crypto';
 import type { Config } from '../config/load-config.ts';
 import { openMongoStore } from './mongo/open-mongo-store.ts';
 import type { Store } from './port.ts';
@@ -9,7 +10,14 @@ export async function openStore(
   config: Pick<Config, 'STORE' | 'SQLITE_PATH' | 'MONGODB_URL' | 'MAX_RESOURCE_BYTES'>,
   encryptionKey: Buffer,
 ): Promise<Store> {
-  const options = { maxResourceBytes: config.MAX_RESOURCE_BYTES, secretBox: createSecretBox(encryptionKey) };
+  const options = {
+    maxResourceBytes: config.MAX_RESOURCE_BYTES,
+    secretBox: createSecretBox(encryptionKey),
+    // A separate key for a separate purpose, the same in every process that shares the key.
+    changeCursorKey: Buffer.from(
+      hkdfSync('sha256', encryptionKey, '', 'fhir-gateway change-log cursors', 32),
+    ),
+  };
   if (config.STORE === 'mongo') {
     if (!config.MONGODB_URL) throw new Error('MONGODB_URL: required when STORE=mongo');
     return openMongoStore(config.MONGODB_URL, options);

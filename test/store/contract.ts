@@ -389,6 +389,30 @@ export function storeContract(makeHarness: () => Promise<StoreHarness>): void {
       ]);
     });
 
+    it('fails a write whose trigger function throws or answers an invalid id, writing nothing', async () => {
+      await newTenant();
+      await store.resources.put(tenant, patient('keep', 'A'));
+      const before = await store.changes.highWaterMark();
+      const throwing = () => {
+        throw new Error('trigger table broken');
+      };
+      const invalid = () => ['ok.id', 'no spaces allowed'];
+      for (const triggers of [throwing, invalid]) {
+        await expect(store.resources.put(tenant, patient('p1'), { triggers })).rejects.toThrow();
+        await expect(
+          store.resources.putMany(tenant, [patient('p2'), patient('p3')], { triggers }),
+        ).rejects.toThrow();
+        await expect(store.resources.put(tenant, patient('keep', 'B'), { triggers })).rejects.toThrow();
+        await expect(store.resources.delete(tenant, 'Patient', 'keep', { triggers })).rejects.toThrow();
+      }
+      expect(await store.changes.highWaterMark()).toBe(before);
+      for (const id of ['p1', 'p2', 'p3'])
+        expect(await store.resources.read(tenant, 'Patient', id)).toBeUndefined();
+      const kept = await store.resources.read(tenant, 'Patient', 'keep');
+      expect([kept?.versionId, kept?.deleted]).toEqual([1, false]);
+      expect((await store.resources.history(tenant, 'Patient', 'keep')).length).toBe(1);
+    });
+
     it('filters by connection and trigger; a filter without a tenant scope is refused, allTenants is explicit', async () => {
       const other = await newTenant();
       await store.resources.put(other, patient('x1'), { connection: 'epic-1' });
@@ -423,10 +447,15 @@ export function storeContract(makeHarness: () => Promise<StoreHarness>): void {
       }
     });
 
-    it('rejects a malformed cursor with a clear error', async () => {
-      await expect(store.changes.after('not-a-cursor', 10, { allTenants: true })).rejects.toBeInstanceOf(
-        CursorError,
-      );
+    it('rejects a malformed, tampered or earlier-format cursor with a clear error', async () => {
+      const good = store.changes.cursorAt(1);
+      const tampered = `${good.slice(0, -2)}${good.endsWith('AA') ? 'BB' : 'AA'}`;
+      const forged = Buffer.from('c1:1').toString('base64url');
+      for (const bad of ['not-a-cursor', tampered, forged, good.slice(1)]) {
+        await expect(store.changes.after(bad, 10, { allTenants: true }), bad).rejects.toBeInstanceOf(
+          CursorError,
+        );
+      }
     });
 
     it('prunes by age, never the newest, and expires cursors before the floor instead of skipping', async () => {

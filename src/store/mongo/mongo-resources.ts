@@ -1,25 +1,29 @@
 import type { Resource } from 'fhir/r4';
+import { changeTags } from '../change-tags.ts';
 import { decodeListCursor, encodeListCursor } from '../cursor.ts';
 import { ConcurrentWriteError, ResourceGoneError, ResourceNotFoundError } from '../errors.ts';
-import type { ChangeAction, PutOptions, PutResult, ResourceStore, StoredResource } from '../port.ts';
+import type { PutOptions, PutResult, ResourceStore, StoredResource } from '../port.ts';
 import { checkId, checkResourceInput, checkTypeName } from '../resource-input.ts';
 import type { StoreOptions } from '../store-options.ts';
 import type { TenantGuard } from '../tenant-guard.ts';
 import { type PlannedWrite, planWrite, TOMBSTONE_HASH, tombstone } from '../versioning.ts';
 import {
+  type ChangeDoc,
   type Collections,
   isDuplicateKey,
   type ResourceDoc,
   type VersionDoc,
   WITHOUT_SEARCH_FIELDS,
 } from './collections.ts';
-import { appendChanges } from './mongo-change-log.ts';
+import { appendChanges, type NewChange } from './mongo-change-log.ts';
 import { createMongoSearch } from './mongo-search.ts';
 import { NO_SEARCH_FIELDS, type SearchFields, searchFields } from './search-fields.ts';
 
 const MAX_WRITE_ATTEMPTS = 50;
 const PROJECTION_CHUNK = 50;
 const keyOf = (tenant: string, type: string, id: string) => `${tenant}/${type}/${id}`;
+const versionKeyOf = (tenant: string, type: string, id: string, versionId: number) =>
+  `${keyOf(tenant, type, id)}/${versionId}`;
 
 /**
  * Resources on MongoDB without relying on transactions (FerretDB has none). A write is:
@@ -60,7 +64,7 @@ export function createMongoResources(c: Collections, options: StoreOptions, tena
           plan.resource,
           plan.action,
         ),
-        ...changeExtras(opts, type, plan.action, plan.resource),
+        ...changeTags(opts, type, plan.action, () => plan.resource),
       },
       plan.resource,
     );
@@ -90,10 +94,15 @@ export function createMongoResources(c: Collections, options: StoreOptions, tena
 
   /** Logs, projects and marks a version; safe to run twice or concurrently for one version. */
   const finish = async (v: VersionDoc): Promise<number> => {
-    const [seq] = await appendChanges(c, [changeOf(v)]);
+    const [seq] = await appendChanges(c, [changeOf(v)], now);
+    await complete(v);
+    return seq as number;
+  };
+
+  /** The steps after the append: project as current, then mark the version logged. */
+  const complete = async (v: VersionDoc): Promise<void> => {
     await project(v);
     await c.versions.updateOne({ _id: v._id }, { $set: { logged: true } });
-    return seq as number;
   };
 
   const settle = async (versionKey: string): Promise<void> => {
@@ -203,6 +212,7 @@ export function createMongoResources(c: Collections, options: StoreOptions, tena
       const seqs = await appendChanges(
         c,
         written.map((p) => changeOf(p.version)),
+        now,
       );
       // FerretDB never answers an update command of 100 or more statements, so project in
       // chunks (docs/ferretdb.md); on MongoDB this costs a few more round trips per batch.
@@ -247,7 +257,10 @@ export function createMongoResources(c: Collections, options: StoreOptions, tena
     return results as PutResult[];
   };
 
-  const store: ResourceStore & { recoverUnlogged(): Promise<number> } = {
+  const store: ResourceStore & {
+    recoverUnlogged(): Promise<number>;
+    adopt(changes: readonly ChangeDoc[]): Promise<void>;
+  } = {
     async put(tenant, resource, opts) {
       await tenants.require(tenant);
       const { resource: checked } = checkResourceInput(resource, options.maxResourceBytes);
@@ -275,7 +288,7 @@ export function createMongoResources(c: Collections, options: StoreOptions, tena
       });
     },
     async readVersion(tenant, type, id, versionId) {
-      const doc = await c.versions.findOne({ _id: `${keyOf(tenant, type, id)}/${versionId}`, logged: true });
+      const doc = await c.versions.findOne({ _id: versionKeyOf(tenant, type, id, versionId), logged: true });
       return doc ? toStored(doc) : undefined;
     },
     async history(tenant, type, id) {
@@ -304,7 +317,7 @@ export function createMongoResources(c: Collections, options: StoreOptions, tena
             'deleted',
           ),
           // The triggers see the resource as it was before the delete.
-          ...changeExtras(opts, type, 'deleted', JSON.parse(current.body) as Resource),
+          ...changeTags(opts, type, 'deleted', () => JSON.parse(current.body) as Resource),
         };
       });
       return 'kind' in result ? { deleted: false, seq: undefined } : { deleted: true, seq: result.seq };
@@ -321,7 +334,18 @@ export function createMongoResources(c: Collections, options: StoreOptions, tena
       return { items, next: docs.length > page.limit && last ? encodeListCursor(last.id) : undefined };
     },
     search: createMongoSearch(c, indexer !== undefined, toStored),
-    /** Finishes versions a crashed writer left unlogged; run at open. */
+    /**
+     * Completes the versions of changes a reader is about to answer whose writer has not: paused
+     * between its steps, or failed after appending. Then every change a reader sees is readable
+     * at its version (read() answers it or newer, readVersion answers it).
+     */
+    async adopt(changes) {
+      if (changes.length === 0) return;
+      const keys = changes.map((ch) => versionKeyOf(ch.tenant, ch.type, ch.id, ch.versionId));
+      const unfinished = await c.versions.find({ _id: { $in: keys }, logged: false }).toArray();
+      for (const v of unfinished) await complete(v);
+    },
+    /** Finishes versions a crashed writer left unlogged; run at open and before a prune. */
     async recoverUnlogged() {
       const orphans = await c.versions.find({ logged: false }).sort({ _id: 1 }).toArray();
       for (const v of orphans) await finish(v);
@@ -344,7 +368,7 @@ function versionDoc(
   action: string,
 ): VersionDoc {
   return {
-    _id: `${keyOf(tenant, type, id)}/${versionId}`,
+    _id: versionKeyOf(tenant, type, id, versionId),
     tenant,
     type,
     id,
@@ -364,27 +388,13 @@ function currentDoc(v: VersionDoc): ResourceDoc {
   return { ...doc, _id: keyOf(v.tenant, v.type, v.id) };
 }
 
-/** What a version keeps for its change: the trigger ids and the backfill flag of the write. */
-function changeExtras(
-  opts: PutOptions | undefined,
-  type: string,
-  action: ChangeAction,
-  resource: Resource,
-): { triggers: string[]; backfill: boolean } {
-  return {
-    triggers: opts?.triggers ? [...opts.triggers(type, action, resource)] : [],
-    backfill: opts?.backfill ?? false,
-  };
-}
-
-function changeOf(v: VersionDoc) {
+function changeOf(v: VersionDoc): NewChange {
   return {
     tenant: v.tenant,
     type: v.type,
     id: v.id,
     versionId: v.versionId,
     action: v.action,
-    at: v.lastUpdated,
     connection: v.connection,
     triggers: v.triggers ?? [],
     backfill: v.backfill ?? false,

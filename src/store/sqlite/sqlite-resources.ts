@@ -1,5 +1,6 @@
 import type { DatabaseSync } from 'node:sqlite';
 import type { Resource } from 'fhir/r4';
+import { changeTags } from '../change-tags.ts';
 import { decodeListCursor, encodeListCursor } from '../cursor.ts';
 import { ResourceGoneError, ResourceNotFoundError } from '../errors.ts';
 import type { ChangeAction, PutOptions, PutResult, ResourceKey, ResourceStore } from '../port.ts';
@@ -104,10 +105,10 @@ export function createSqliteResources(
     type: string,
     action: ChangeAction,
     resource: () => Resource,
-  ): [string, number] => [
-    JSON.stringify(opts?.triggers ? [...opts.triggers(type, action, resource())] : []),
-    opts?.backfill ? 1 : 0,
-  ];
+  ): [string, number] => {
+    const tags = changeTags(opts, type, action, resource);
+    return [JSON.stringify(tags.triggers), tags.backfill ? 1 : 0];
+  };
 
   const writeOne = (tenant: string, input: Resource, opts: PutOptions | undefined, at: string): PutResult => {
     const connection = opts?.connection ?? null;
