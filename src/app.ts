@@ -1,11 +1,19 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Logger } from 'pino';
+import { createConnectRoutes } from './server/connect/connect-routes.ts';
+import { createConnectSeal } from './server/connect/connect-seal.ts';
 import { createJwksRoute } from './server/connect/jwks-route.ts';
 import { createHealthRoutes } from './server/health-routes.ts';
 import type { RunningSimulator } from './simulators/types.ts';
 import type { Store } from './store/port.ts';
 
-export type AppDeps = { store: Store; log: Logger; demo?: readonly RunningSimulator[] };
+export type AppDeps = {
+  store: Store;
+  log: Logger;
+  demo?: readonly RunningSimulator[];
+  /** The data-encryption key: the connect flow derives its sealing key from it (no flow without it). */
+  connectKey?: Buffer;
+};
 
 export type App = {
   /** The node:http request listener. */
@@ -20,6 +28,9 @@ export function createApp(deps: AppDeps): App {
     'GET /healthz': health.healthz,
     'GET /readyz': health.readyz,
     'GET /.well-known/jwks.json': createJwksRoute({ store: deps.store }),
+    ...(deps.connectKey
+      ? createConnectRoutes({ store: deps.store, log: deps.log, seal: createConnectSeal(deps.connectKey) })
+      : {}),
     'GET /': (_req, res) => {
       res.writeHead(200, { 'content-type': 'application/json' });
       res.end(

@@ -28,7 +28,7 @@ async function main(): Promise<void> {
       : [];
   for (const sim of demo)
     log.info({ source: sim.source, url: sim.url }, 'demo mode: simulated clinic running');
-  const app = createApp({ store, log, demo });
+  const app = createApp({ store, log, demo, connectKey: key });
   const server = createServer(app.handle);
   await new Promise<void>((resolve) => server.listen(config.PORT, config.HOST, resolve));
   const { port } = server.address() as AddressInfo;

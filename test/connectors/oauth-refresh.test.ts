@@ -13,7 +13,7 @@ describe('OAuth refresh (Jane): ahead of expiry, one at a time, rotated token st
   const tokenCalls: string[] = [];
   const spying: typeof fetch = (input, init) => {
     if (String(input) === sim.oauth.tokenUrl)
-      tokenCalls.push(String((init?.body as URLSearchParams).get('grant_type')));
+      tokenCalls.push(String((init?.body as URLSearchParams | undefined)?.get('grant_type')));
     return fetch(input, init);
   };
 

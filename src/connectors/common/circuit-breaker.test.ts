@@ -39,7 +39,11 @@ describe('full-jitter backoff and Retry-After', () => {
     expect(retryAfterMs(new Headers({ 'retry-after': '7' }), '', now)).toBe(7000);
     expect(retryAfterMs(new Headers({ 'retry-after': 'Thu, 01 Jan 2026 00:00:03 GMT' }), '', now)).toBe(3000);
     expect(
-      retryAfterMs(new Headers(), '{"detail":"Request was throttled. Expected available in 12 seconds."}', now),
+      retryAfterMs(
+        new Headers(),
+        '{"detail":"Request was throttled. Expected available in 12 seconds."}',
+        now,
+      ),
     ).toBe(12_000);
     expect(retryAfterMs(new Headers(), '{"object":"error"}', now)).toBeUndefined();
   });
