@@ -6,6 +6,7 @@ import { ConfigError, loadConfig } from './config/load-config.ts';
 import { startDemoClinics } from './demo/start-demo-clinics.ts';
 import { createLogger } from './log/create-logger.ts';
 import { openStore } from './store/open-store.ts';
+import { storeUnavailableLine } from './store/store-unavailable.ts';
 
 /** Wires the gateway from the environment and listens. */
 async function main(): Promise<void> {
@@ -21,7 +22,13 @@ async function main(): Promise<void> {
   }
   const log = createLogger({ level: config.LOG_LEVEL });
   const key = resolveEncryptionKey(config, log);
-  const store = await openStore(config, key);
+  let store: Awaited<ReturnType<typeof openStore>>;
+  try {
+    store = await openStore(config, key);
+  } catch (err) {
+    process.stderr.write(`${storeUnavailableLine(config, err)}\n`);
+    process.exit(1);
+  }
   const demo =
     config.DEMO === 'on' || (config.DEMO === 'auto' && config.NODE_ENV !== 'production')
       ? await startDemoClinics({ tickEveryMs: config.DEMO_TICK_MS })
