@@ -3,6 +3,7 @@ import type { Logger } from 'pino';
 import { createConnectRoutes } from './server/connect/connect-routes.ts';
 import { createConnectSeal } from './server/connect/connect-seal.ts';
 import { createJwksRoute } from './server/connect/jwks-route.ts';
+import { createFrontDoor } from './server/front-door.ts';
 import { createHealthRoutes } from './server/health-routes.ts';
 import type { RunningSimulator } from './simulators/types.ts';
 import type { Store } from './store/port.ts';
@@ -31,16 +32,7 @@ export function createApp(deps: AppDeps): App {
     ...(deps.connectKey
       ? createConnectRoutes({ store: deps.store, log: deps.log, seal: createConnectSeal(deps.connectKey) })
       : {}),
-    'GET /': (_req, res) => {
-      res.writeHead(200, { 'content-type': 'application/json' });
-      res.end(
-        JSON.stringify({
-          service: 'fhir-normalization-gateway',
-          links: { health: '/healthz', ready: '/readyz' },
-          demo: (deps.demo ?? []).map((s) => ({ source: s.source, url: s.url })),
-        }),
-      );
-    },
+    'GET /': createFrontDoor({ store: deps.store, demo: deps.demo ?? [], routes: () => Object.keys(routes) }),
   };
   return {
     handle(req, res) {
