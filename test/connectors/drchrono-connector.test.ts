@@ -1,10 +1,11 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createSharedConnectorState } from '../../src/connectors/common/connector-deps.ts';
 import {
   type RunningDrChronoSimulator,
   startDrChronoSimulator,
 } from '../../src/simulators/drchrono/index.ts';
 import type { Store } from '../../src/store/port.ts';
-import { connectDrChrono, drain, memoryStore, rowOf, testConnectors } from './helpers.ts';
+import { connectDrChrono, drain, memoryStore, pageEveryRow, rowOf, testConnectors } from './helpers.ts';
 
 describe('DrChrono connector against the simulator (authorization code, real limits)', () => {
   let sim: RunningDrChronoSimulator;
@@ -21,7 +22,9 @@ describe('DrChrono connector against the simulator (authorization code, real lim
 
   it('backfills every catalog row, then re-polls from the day before the watermark, within the budget', async () => {
     const connection = await connectDrChrono(store, sim, { tenant: 't1', id: 'drc-1' });
-    const connector = testConnectors(store).drchrono;
+    // One process: the small-page registry below shares the budget (DrChrono counts per app).
+    const shared = createSharedConnectorState();
+    const connector = testConnectors(store, { shared }).drchrono;
     const session = await connector.open(connection);
     sim.counters.reset();
     const watermarks = new Map<string, string | undefined>();
@@ -43,6 +46,19 @@ describe('DrChrono connector against the simulator (authorization code, real lim
     const again = await drain(session, patients, watermarks.get('patients'));
     // `since` is a date: the overlap re-reads the last day, which the store dedupes by hash.
     expect((again.watermark ?? '') >= (watermarks.get('patients') ?? '~')).toBe(true);
+
+    // Paging: every polled row in pages of 8 gives the same records through `next` links.
+    const paged = await pageEveryRow(
+      connector,
+      testConnectors(store, { pageSize: 8, shared }).drchrono,
+      connection,
+    );
+    expect(paged.length).toBe(25);
+    for (const r of paged) {
+      expect(r.sameIds && r.unique, r.row).toBe(true);
+      if (r.records > 8) expect(r.smallPages, r.row).toBeGreaterThan(1);
+    }
+    expect(paged.filter((r) => r.records > 8).length).toBeGreaterThan(5);
 
     const counts = sim.counters.snapshot();
     const throttled = Object.values(counts).reduce((n, byStatus) => n + (byStatus['429'] ?? 0), 0);

@@ -7,7 +7,7 @@ import { ensureEpicConnection } from '../../src/connectors/connection-setup.ts';
 import { rotateEpicKey } from '../../src/connectors/epic/key-ring.ts';
 import { type EpicSimulator, startEpicSimulator } from '../../src/simulators/epic/index.ts';
 import type { Store } from '../../src/store/port.ts';
-import { drain, memoryStore, rowOf, silentLog, testConnectors } from './helpers.ts';
+import { drain, memoryStore, pageEveryRow, rowOf, silentLog, testConnectors } from './helpers.ts';
 
 describe('Epic connector against the simulator (SMART backend services, JWKS served by the gateway)', () => {
   let sim: EpicSimulator;
@@ -75,6 +75,14 @@ describe('Epic connector against the simulator (SMART backend services, JWKS ser
     expect(
       sim.counters.total((route, status) => route === 'GET /api/FHIR/R4/:type' && status === 400),
     ).toBeGreaterThan(0);
+
+    // Paging: export files cut in pages of 2, DocumentReference searches of 2 per page.
+    const paged = await pageEveryRow(connector, testConnectors(store, { pageSize: 2 }).epic, connection);
+    expect(paged.length).toBe(9);
+    for (const r of paged) {
+      expect(r.sameIds && r.unique, r.row).toBe(true);
+      if (r.records > 2) expect(r.smallPages, r.row).toBeGreaterThanOrEqual(Math.ceil(r.records / 2));
+    }
 
     await new Promise((r) => setTimeout(r, 1100));
     sim.tick(6);
