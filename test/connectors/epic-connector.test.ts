@@ -149,3 +149,38 @@ describe('Epic connector against the simulator (SMART backend services, JWKS ser
     );
   });
 });
+
+describe('Epic bulk export status polling', () => {
+  it('waits out 202 + Retry-After status answers, then reads the files', async () => {
+    const sim = await startEpicSimulator({ seed: 6, patients: 3, bulkPollsBeforeComplete: 1 });
+    const store = memoryStore();
+    const gateway = createServer(createApp({ store, log: silentLog }).handle);
+    await new Promise<void>((r) => gateway.listen(0, '127.0.0.1', r));
+    const url = `http://127.0.0.1:${(gateway.address() as AddressInfo).port}`;
+    try {
+      sim.registerClient({ clientId: 'gw-poll', jwksUrl: `${url}/.well-known/jwks.json` });
+      await store.tenants.ensure('t3');
+      const connection = await ensureEpicConnection(store, {
+        tenant: 't3',
+        id: 'epic-3',
+        fhirBaseUrl: sim.fhirBaseUrl,
+        tokenUrl: sim.tokenUrl,
+        clientId: 'gw-poll',
+        groupId: sim.groupId,
+        now: Date.now(),
+      });
+      const connectors = testConnectors(store);
+      const polled = await drain(
+        await connectors.epic.open(connection),
+        rowOf(connectors.epic.catalog, 'Patient'),
+      );
+      expect(polled.records).toHaveLength(3);
+      expect(sim.counters.snapshot()['GET /api/FHIR/R4/BulkRequest/:job']).toEqual({ '200': 1, '202': 1 });
+    } finally {
+      gateway.closeAllConnections();
+      gateway.close();
+      await sim.close();
+      await store.close();
+    }
+  });
+});

@@ -75,6 +75,7 @@ describe('HTTP client against faulty simulators: 429 with and without hints, 5xx
     const error = await drain(session, row).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(SourceError);
     expect(error).toMatchObject({ code: 'rate_limited', retryAfterMs: 60_000 });
+    expect(session.status().state).toBe('backing_off');
   });
 
   it('opens the circuit after repeated failures and fails fast without sending', async () => {

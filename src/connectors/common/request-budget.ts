@@ -29,6 +29,8 @@ export type RequestBudget = {
   settle(endpoint: string, takenAt: number): void;
   /** The source said "slow down" (429): nothing goes out for `ms`. */
   pause(ms: number): void;
+  /** Milliseconds left of a 429 pause (0 when none). */
+  pausedFor(): number;
   usage(): BudgetUsage[];
 };
 
@@ -79,6 +81,9 @@ export function createRequestBudget(windows: readonly BudgetWindow[], now: () =>
     },
     pause(ms) {
       pausedUntil = Math.max(pausedUntil, now() + ms);
+    },
+    pausedFor() {
+      return Math.max(0, pausedUntil - now());
     },
     usage() {
       const t = now();

@@ -178,7 +178,13 @@ export function openEpicSession(deps: ConnectorDeps, connection: Connection): Co
     status() {
       const lastError = http.lastError();
       return {
-        state: needsReauth ? 'needs_reauth' : breaker.state() === 'open' ? 'circuit_open' : 'active',
+        state: needsReauth
+          ? 'needs_reauth'
+          : breaker.state() === 'open'
+            ? 'circuit_open'
+            : budget.pausedFor() > 0
+              ? 'backing_off'
+              : 'active',
         requestsUsed: budget.usage(),
         ...(lastError ? { lastError } : {}),
       };

@@ -159,7 +159,13 @@ export function openJaneSession(deps: ConnectorDeps, connection: Connection): Co
       const blocked = breaker.state();
       const lastError = http.lastError();
       return {
-        state: needsReauth ? 'needs_reauth' : blocked === 'open' ? 'circuit_open' : 'active',
+        state: needsReauth
+          ? 'needs_reauth'
+          : blocked === 'open'
+            ? 'circuit_open'
+            : budget.pausedFor() > 0
+              ? 'backing_off'
+              : 'active',
         requestsUsed: budget.usage(),
         ...(lastError ? { lastError } : {}),
       };
