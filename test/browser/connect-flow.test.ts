@@ -9,6 +9,7 @@ import {
   type RunningDrChronoSimulator,
   startDrChronoSimulator,
 } from '../../src/simulators/drchrono/index.ts';
+import { type EpicSimulator, startEpicSimulator } from '../../src/simulators/epic/index.ts';
 import { type RunningJaneSimulator, startJaneSimulator } from '../../src/simulators/jane/index.ts';
 import type { Store } from '../../src/store/port.ts';
 import { drain, memoryStore, rowOf, silentLog, testConnectors } from '../connectors/helpers.ts';
@@ -25,6 +26,7 @@ describe('connect flow in Chromium', () => {
   let browser: Browser;
   let jane: RunningJaneSimulator;
   let drchrono: RunningDrChronoSimulator;
+  let epic: EpicSimulator;
   let store: Store;
   let gateway: Server;
   let gatewayUrl: string;
@@ -39,6 +41,7 @@ describe('connect flow in Chromium', () => {
       ],
     });
     drchrono = await startDrChronoSimulator({ seed: 8, patients: 3 });
+    epic = await startEpicSimulator({ seed: 9, patients: 3, bulkPollsBeforeComplete: 0 });
     store = memoryStore();
     gateway = createServer(createApp({ store, log: silentLog, connectKey: key }).handle);
     await new Promise<void>((r) => gateway.listen(0, '127.0.0.1', r));
@@ -50,10 +53,11 @@ describe('connect flow in Chromium', () => {
     gateway.close();
     await jane.close();
     await drchrono.close();
+    await epic.close();
     await store.close();
   });
 
-  const link = (tenant: string, source: 'jane' | 'drchrono') =>
+  const link = (tenant: string, source: 'jane' | 'drchrono' | 'epic') =>
     mintConnectLink(seal, { tenant, source, gatewayUrl, now: Date.now() }).url;
 
   async function fillJane(page: Page, clinicUrl: string, connectionId: string) {
@@ -162,6 +166,30 @@ describe('connect flow in Chromium', () => {
     const connectors = testConnectors(store);
     const session = await connectors.drchrono.open(connection);
     const records = (await drain(session, rowOf(connectors.drchrono.catalog, 'patients'))).records;
+    expect(records).toHaveLength(3);
+  });
+
+  it('Epic (backend services): no consent page; a key pair is made and published for the registered client', async () => {
+    const page = await browser.newPage();
+    await page.goto(link('hosp', 'epic'));
+    await page.fill('#connectionId', 'epic-main');
+    await page.fill('#fhirBaseUrl', epic.fhirBaseUrl);
+    await page.fill('#tokenUrl', epic.tokenUrl);
+    await page.fill('#clientId', 'gw-browser');
+    await page.fill('#groupId', epic.groupId);
+    await page.click('#connect');
+    await page.waitForSelector('#status');
+    expect(await page.textContent('#status')).toContain('active');
+    expect(await page.textContent('body')).toContain('/.well-known/jwks.json');
+    await page.close();
+
+    epic.registerClient({ clientId: 'gw-browser', jwksUrl: `${gatewayUrl}/.well-known/jwks.json` });
+    const [connection] = await store.connections.list('hosp');
+    if (!connection) throw new Error('no connection stored');
+    const connectors = testConnectors(store);
+    const records = (
+      await drain(await connectors.epic.open(connection), rowOf(connectors.epic.catalog, 'Patient'))
+    ).records;
     expect(records).toHaveLength(3);
   });
 });

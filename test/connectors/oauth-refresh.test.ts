@@ -105,6 +105,12 @@ describe('OAuth refresh (Jane): ahead of expiry, one at a time, rotated token st
     const reopened = await connectors.jane.open(stored ?? connection);
     await expect(drainFirst(reopened, row)).rejects.toMatchObject({ code: 'needs_reauth' });
     expect(tokenCalls.length).toBe(calls);
+
+    // Reconnecting (consent again) makes it active and working again.
+    const renewed = await connectJane(store, sim, { tenant: 't1', id: 'jane-3', now: clock() });
+    expect(renewed.config.state).toBe('active');
+    const again = await testConnectors(store, { now: clock }).jane.open(renewed);
+    expect(await again.read(row, id)).toMatchObject({ id });
   });
 });
 
