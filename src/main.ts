@@ -3,6 +3,11 @@ import type { AddressInfo } from 'node:net';
 import { createApp } from './app.ts';
 import { resolveEncryptionKey } from './config/encryption-key.ts';
 import { ConfigError, loadConfig } from './config/load-config.ts';
+import {
+  applyDeclaredConnections,
+  DeclaredConnectionsError,
+  loadDeclaredConnections,
+} from './connectors/declared-connections.ts';
 import { startDemoClinics } from './demo/start-demo-clinics.ts';
 import { createLogger } from './log/create-logger.ts';
 import { openStore } from './store/open-store.ts';
@@ -28,6 +33,21 @@ async function main(): Promise<void> {
   } catch (err) {
     process.stderr.write(`${storeUnavailableLine(config, err)}\n`);
     process.exit(1);
+  }
+  if (config.CONNECTIONS_FILE) {
+    try {
+      const applied = await applyDeclaredConnections(
+        store,
+        loadDeclaredConnections(config.CONNECTIONS_FILE),
+        process.env,
+        Date.now(),
+      );
+      log.info(applied, 'declared connections applied');
+    } catch (err) {
+      if (!(err instanceof DeclaredConnectionsError)) throw err;
+      process.stderr.write(`${err.message}\n`);
+      process.exit(2);
+    }
   }
   const demo =
     config.DEMO === 'on' || (config.DEMO === 'auto' && config.NODE_ENV !== 'production')

@@ -22,6 +22,8 @@ export const configSchema = z.object({
   /** Start simulated clinics in-process: `auto` = yes unless NODE_ENV=production. */
   DEMO: z.enum(['auto', 'on', 'off']).default('auto'),
   DEMO_TICK_MS: z.coerce.number().int().min(100).default(15_000),
+  /** JSON file declaring connections for headless deployments (docs/connectors.md). */
+  CONNECTIONS_FILE: z.string().min(1).optional(),
   MAX_RESOURCE_BYTES: z.coerce
     .number()
     .int()
