@@ -4,6 +4,11 @@ import { join } from 'node:path';
 import { createApp } from './app.ts';
 import { resolveEncryptionKey } from './config/encryption-key.ts';
 import { ConfigError, loadConfig } from './config/load-config.ts';
+import {
+  applyDeclaredConnections,
+  DeclaredConnectionsError,
+  loadDeclaredConnections,
+} from './connectors/declared-connections.ts';
 import { createConnectors } from './connectors/registry.ts';
 import { connectDemoClinics } from './demo/connect-demo-clinics.ts';
 import { startDemoClinics } from './demo/start-demo-clinics.ts';
@@ -12,6 +17,7 @@ import { createLogger } from './log/create-logger.ts';
 import { loadMappingSet } from './mapping/load-mapping-set.ts';
 import { loadMappingDefinitions } from './mapping/mapping-definitions.ts';
 import { openStore } from './store/open-store.ts';
+import { storeUnavailableLine } from './store/store-unavailable.ts';
 import { createSyncService } from './sync/create-sync-service.ts';
 
 /** Wires the gateway from the environment and listens. */
@@ -28,7 +34,28 @@ async function main(): Promise<void> {
   }
   const log = createLogger({ level: config.LOG_LEVEL });
   const key = resolveEncryptionKey(config, log);
-  const store = await openStore(config, key);
+  let store: Awaited<ReturnType<typeof openStore>>;
+  try {
+    store = await openStore(config, key);
+  } catch (err) {
+    process.stderr.write(`${storeUnavailableLine(config, err)}\n`);
+    process.exit(1);
+  }
+  if (config.CONNECTIONS_FILE) {
+    try {
+      const applied = await applyDeclaredConnections(
+        store,
+        loadDeclaredConnections(config.CONNECTIONS_FILE),
+        process.env,
+        Date.now(),
+      );
+      log.info(applied, 'declared connections applied');
+    } catch (err) {
+      if (!(err instanceof DeclaredConnectionsError)) throw err;
+      process.stderr.write(`${err.message}\n`);
+      process.exit(2);
+    }
+  }
   const demo =
     config.DEMO === 'on' || (config.DEMO === 'auto' && config.NODE_ENV !== 'production')
       ? await startDemoClinics({ tickEveryMs: config.DEMO_TICK_MS })
@@ -48,7 +75,7 @@ async function main(): Promise<void> {
     connectors,
     ...(config.SYNC_CADENCE ? { cadence: config.SYNC_CADENCE } : {}),
   });
-  const app = createApp({ store, log, demo, metrics: sync.metrics });
+  const app = createApp({ store, log, demo, connectKey: key, metrics: sync.metrics });
   const server = createServer(app.handle);
   await new Promise<void>((resolve) => server.listen(config.PORT, config.HOST, resolve));
   const { port } = server.address() as AddressInfo;

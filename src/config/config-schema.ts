@@ -28,6 +28,8 @@ export const configSchema = z.object({
     .string()
     .refine((text) => cron.validate(text), 'must be a node-cron expression, e.g. "*/30 * * * * *"')
     .optional(),
+  /** JSON file declaring connections for headless deployments (docs/connectors.md). */
+  CONNECTIONS_FILE: z.string().min(1).optional(),
   MAX_RESOURCE_BYTES: z.coerce
     .number()
     .int()

@@ -82,6 +82,6 @@ export async function ensureEpicConnection(
         state: 'active',
       },
     },
-    { privateKeyJwk: JSON.stringify(key.privateJwk) },
+    { privateKeys: JSON.stringify({ [key.kid]: key.privateJwk }) },
   );
 }

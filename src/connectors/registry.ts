@@ -21,6 +21,7 @@ export type ConnectorOptions = {
   /** Pass one in to share budgets and refreshes between several registries (rarely needed). */
   shared?: SharedConnectorState;
   retry?: Partial<RetryPolicy>;
+  pageSize?: number;
 };
 
 /** One connector per source, all sharing the deps (store, fetch, clock, budgets, refreshes). */
@@ -33,6 +34,7 @@ export function createConnectors(options: ConnectorOptions): Record<SourceSystem
     random: options.random ?? Math.random,
     shared: options.shared ?? createSharedConnectorState(),
     ...(options.retry ? { retry: options.retry } : {}),
+    ...(options.pageSize ? { pageSize: options.pageSize } : {}),
   };
   return {
     jane: createJaneConnector(deps),

@@ -1,4 +1,7 @@
-import { createSharedConnectorState } from '../../src/connectors/common/connector-deps.ts';
+import {
+  createSharedConnectorState,
+  type SharedConnectorState,
+} from '../../src/connectors/common/connector-deps.ts';
 import {
   buildAuthorizeUrl,
   createPkcePair,
@@ -29,11 +32,19 @@ export function memoryStore(): Store {
 }
 
 /** Connectors with short retry waits (tests), sharing one state. */
-export function testConnectors(store: Store, options: { now?: () => number; fetch?: typeof fetch } = {}) {
+export function testConnectors(
+  store: Store,
+  options: {
+    now?: () => number;
+    fetch?: typeof fetch;
+    pageSize?: number;
+    shared?: SharedConnectorState;
+  } = {},
+) {
   return createConnectors({
     store,
     log: silentLog,
-    shared: createSharedConnectorState(),
+    shared: options.shared ?? createSharedConnectorState(),
     retry: { baseDelayMs: 5, maxDelayMs: 40, maxWaitMs: 5_000, timeoutMs: 5_000 },
     ...options,
   });
@@ -130,4 +141,33 @@ export function rowOf(catalog: readonly CatalogRow[], key: string): CatalogRow {
   const row = catalog.find((r) => r.key === key);
   if (!row) throw new Error(`no row ${key}`);
   return row;
+}
+
+/**
+ * Polls every catalog row twice, with the default page size and with tiny pages, and answers
+ * per row: records, pages with tiny pages, and whether both runs saw the same ids.
+ */
+export async function pageEveryRow(
+  connector: { catalog: readonly CatalogRow[]; open(c: Connection): Promise<ConnectorSession> },
+  small: { open(c: Connection): Promise<ConnectorSession> },
+  connection: Connection,
+  options: { skip?: (row: CatalogRow) => boolean } = {},
+): Promise<Array<{ row: string; records: number; smallPages: number; sameIds: boolean; unique: boolean }>> {
+  const [big, tiny] = [await connector.open(connection), await small.open(connection)];
+  const out = [];
+  for (const row of connector.catalog) {
+    if (row.polledBy || options.skip?.(row)) continue;
+    const ids = (records: unknown[]) => records.map((r) => String((r as { id: unknown }).id));
+    const a = ids((await drain(big, row)).records);
+    const tinyRun = await drain(tiny, row);
+    const b = ids(tinyRun.records);
+    out.push({
+      row: row.key,
+      records: a.length,
+      smallPages: tinyRun.pages.filter((p) => p.records.length > 0).length,
+      sameIds: JSON.stringify([...a].sort()) === JSON.stringify([...b].sort()),
+      unique: new Set(b).size === b.length,
+    });
+  }
+  return out;
 }

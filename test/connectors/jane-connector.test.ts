@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type RunningJaneSimulator, startJaneSimulator } from '../../src/simulators/jane/index.ts';
 import type { Store } from '../../src/store/port.ts';
-import { connectJane, drain, memoryStore, rowOf, testConnectors } from './helpers.ts';
+import { connectJane, drain, memoryStore, pageEveryRow, rowOf, testConnectors } from './helpers.ts';
 
 describe('Jane connector against the simulator (authorization code + PKCE)', () => {
   let sim: RunningJaneSimulator;
@@ -34,6 +34,14 @@ describe('Jane connector against the simulator (authorization code + PKCE)', () 
       expect(ids.length, row.key).toBeGreaterThan(0);
     }
     expect(clinic).toBeDefined();
+
+    // Paging: every polled row read in pages of 4 gives the same records, none twice.
+    const paged = await pageEveryRow(connector, testConnectors(store, { pageSize: 4 }).jane, connection);
+    expect(paged.length).toBe(10);
+    for (const r of paged) {
+      expect(r.sameIds && r.unique, r.row).toBe(true);
+      if (r.records > 4 && r.row !== 'company') expect(r.smallPages, r.row).toBe(Math.ceil(r.records / 4));
+    }
 
     const patients = rowOf(connector.catalog, 'patients');
     const first = await drain(session, patients);

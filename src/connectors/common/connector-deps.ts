@@ -18,7 +18,16 @@ export type ConnectorDeps = {
   readonly shared: SharedConnectorState;
   /** Overrides of the HTTP retry policy (tests shorten waits). */
   readonly retry?: Partial<RetryPolicy>;
+  /** Records asked per page, below each source's own maximum (tests use small pages to prove paging). */
+  readonly pageSize?: number;
 };
+
+/** The page size to ask for: the source's default unless a smaller one is configured. */
+export function pageSizeFor(deps: Pick<ConnectorDeps, 'pageSize'>, sourceDefault: number): number {
+  return deps.pageSize !== undefined && deps.pageSize > 0
+    ? Math.min(deps.pageSize, sourceDefault)
+    : sourceDefault;
+}
 
 export type SharedConnectorState = {
   readonly budgets: Map<string, RequestBudget>;

@@ -77,10 +77,12 @@ export function createHttpClient(deps: HttpClientDeps): HttpClient {
     throw error;
   };
 
-  async function waitForBudget(request: HttpRequest): Promise<void> {
+  /** Waits for a slot; answers when it was taken (to settle it once the answer arrives). */
+  async function waitForBudget(request: HttpRequest): Promise<number> {
     for (;;) {
-      const wait = deps.budget.tryTake(request.endpoint);
-      if (wait === 0) return;
+      const takenAt = deps.now();
+      const wait = deps.budget.tryTake(request.endpoint, takenAt);
+      if (wait === 0) return takenAt;
       if (wait > policy.maxWaitMs)
         fail(
           new SourceError('rate_limited', `${deps.source} request budget exhausted for ${request.endpoint}`, {
@@ -107,7 +109,7 @@ export function createHttpClient(deps: HttpClientDeps): HttpClient {
               retryAfterMs: blocked,
             }),
           );
-        await waitForBudget(request);
+        const takenAt = await waitForBudget(request);
         const headers: Record<string, string> = { accept: 'application/json', ...request.headers };
         if (deps.authorize) headers.authorization = await deps.authorize(refreshedAuth);
         const timeout = AbortSignal.timeout(policy.timeoutMs);
@@ -123,7 +125,9 @@ export function createHttpClient(deps: HttpClientDeps): HttpClient {
             signal,
           });
           text = await response.text();
+          deps.budget.settle(request.endpoint, takenAt);
         } catch (err) {
+          deps.budget.settle(request.endpoint, takenAt);
           if (request.signal?.aborted) throw request.signal.reason;
           deps.onRequest?.({ endpoint: request.endpoint, status: 'network' });
           deps.breaker.failure();

@@ -35,11 +35,24 @@ export type TokenResponse = {
   expires_in?: unknown;
 };
 
+/** How often, and how far apart, a refused refresh looks for a token another process rotated. */
+const ROTATION_LOOKS = 3;
+const ROTATION_LOOK_GAP_MS = 200;
+
 export function createOAuthTokenKeeper(deps: OAuthTokenDeps, target: OAuthTokenTarget) {
   const key = `${target.tenant}\u0000${target.connectionId}`;
   let cached: { token: string; expiresAt: number } | undefined;
 
   const usable = (expiresAt: number) => expiresAt - deps.refreshAheadMs > deps.now();
+
+  async function rotatedElsewhere(used: string): Promise<boolean> {
+    for (let look = 0; look < ROTATION_LOOKS; look++) {
+      const latest = await deps.store.connections.secrets(target.tenant, target.connectionId);
+      if (latest.refreshToken && latest.refreshToken !== used) return true;
+      await new Promise((resolve) => setTimeout(resolve, ROTATION_LOOK_GAP_MS));
+    }
+    return false;
+  }
 
   async function refresh(rejectedToken: string | undefined): Promise<string> {
     for (let round = 0; round < 2; round++) {
@@ -84,9 +97,8 @@ export function createOAuthTokenKeeper(deps: OAuthTokenDeps, target: OAuthTokenT
         throw new SourceError('unavailable', `${target.source} token endpoint unreachable`);
       }
       if (res.status === 400 || res.status === 401) {
-        // A concurrent process may have rotated the refresh token we used: look again once.
-        const latest = await deps.store.connections.secrets(target.tenant, target.connectionId);
-        if (round === 0 && latest.refreshToken && latest.refreshToken !== secrets.refreshToken) continue;
+        // Another process may have rotated the refresh token we used and be about to store it.
+        if (round === 0 && (await rotatedElsewhere(secrets.refreshToken))) continue;
         await markNeedsReauth(
           deps.store,
           target.tenant,

@@ -20,9 +20,17 @@ export type RequestBudget = {
    * Milliseconds to wait before a request to `endpoint` may go; 0 means a slot was taken
    * now. Synchronous so two callers can never take the same slot.
    */
-  tryTake(endpoint: string): number;
+  tryTake(endpoint: string, at?: number): number;
+  /**
+   * The answer to a request taken at `takenAt` arrived: its slot now counts from the arrival.
+   * The source counts requests when they reach it, somewhere between our send and its answer,
+   * so counting from the answer keeps sliding windows on the safe side of the source's count.
+   */
+  settle(endpoint: string, takenAt: number): void;
   /** The source said "slow down" (429): nothing goes out for `ms`. */
   pause(ms: number): void;
+  /** Milliseconds left of a 429 pause (0 when none). */
+  pausedFor(): number;
   usage(): BudgetUsage[];
 };
 
@@ -43,8 +51,8 @@ export function createRequestBudget(windows: readonly BudgetWindow[], now: () =>
     return kept;
   };
   return {
-    tryTake(endpoint) {
-      const t = now();
+    tryTake(endpoint, at) {
+      const t = at ?? now();
       if (pausedUntil > t) return pausedUntil - t;
       let wait = 0;
       for (const w of windows) {
@@ -60,8 +68,22 @@ export function createRequestBudget(windows: readonly BudgetWindow[], now: () =>
       for (const w of windows) live(w, keyOf(w, endpoint), t).push(t);
       return 0;
     },
+    settle(endpoint, takenAt) {
+      const t = now();
+      for (const w of windows) {
+        if (w.kind !== 'sliding') continue;
+        const log = logs.get(keyOf(w, endpoint));
+        const at = log?.lastIndexOf(takenAt) ?? -1;
+        if (!log || at < 0) continue;
+        log[at] = Math.max(takenAt, t);
+        log.sort((a, b) => a - b);
+      }
+    },
     pause(ms) {
       pausedUntil = Math.max(pausedUntil, now() + ms);
+    },
+    pausedFor() {
+      return Math.max(0, pausedUntil - now());
     },
     usage() {
       const t = now();

@@ -2,7 +2,7 @@ import type { Connection } from '../../store/port.ts';
 import { createCircuitBreaker } from '../common/circuit-breaker.ts';
 import { parseConnectionConfig } from '../common/config-error.ts';
 import { connectionState } from '../common/connection-state.ts';
-import { type ConnectorDeps, shared } from '../common/connector-deps.ts';
+import { type ConnectorDeps, pageSizeFor, shared } from '../common/connector-deps.ts';
 import { createHttpClient } from '../common/http-client.ts';
 import { createOAuthTokenKeeper } from '../common/oauth-tokens.ts';
 import { createRequestBudget } from '../common/request-budget.ts';
@@ -79,7 +79,10 @@ export function openDrChronoSession(deps: ConnectorDeps, connection: Connection)
     signal?: AbortSignal,
   ): AsyncGenerator<RecordPage> {
     if (row.polledBy) return;
-    const query = new URLSearchParams({ page_size: String(DRCHRONO_PAGE_SIZE), ...row.listParams });
+    const query = new URLSearchParams({
+      page_size: String(pageSizeFor(deps, DRCHRONO_PAGE_SIZE)),
+      ...row.listParams,
+    });
     if (row.cursor === 'since-date-overlap') {
       query.set('since', watermark ? dayBefore(watermark) : DRCHRONO_EPOCH_DATE);
     } else if (row.cursor === 'updated-since' && watermark) {
@@ -166,7 +169,13 @@ export function openDrChronoSession(deps: ConnectorDeps, connection: Connection)
     status() {
       const lastError = http.lastError();
       return {
-        state: needsReauth ? 'needs_reauth' : breaker.state() === 'open' ? 'circuit_open' : 'active',
+        state: needsReauth
+          ? 'needs_reauth'
+          : breaker.state() === 'open'
+            ? 'circuit_open'
+            : budget.pausedFor() > 0
+              ? 'backing_off'
+              : 'active',
         requestsUsed: budget.usage(),
         ...(lastError ? { lastError } : {}),
       };

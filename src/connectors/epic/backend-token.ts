@@ -1,10 +1,10 @@
 import { randomUUID } from 'node:crypto';
-import { importJWK, type JWK, SignJWT } from 'jose';
+import { importJWK, SignJWT } from 'jose';
 import type { Connection } from '../../store/port.ts';
 import type { ConnectorDeps } from '../common/connector-deps.ts';
 import { SourceError } from '../connector.ts';
 import { EPIC_REFRESH_AHEAD_MS, type EpicConfig } from './config.ts';
-import { EPIC_ASSERTION_ALG } from './key-ring.ts';
+import { EPIC_ASSERTION_ALG, privateKeysOf, signingKid } from './key-ring.ts';
 
 /**
  * SMART Backend Services: `client_credentials` with a signed RS384 client assertion
@@ -13,20 +13,26 @@ import { EPIC_ASSERTION_ALG } from './key-ring.ts';
  */
 export function createEpicTokenSource(deps: ConnectorDeps, connection: Connection, config: EpicConfig) {
   const key = `epic:${connection.tenant}/${connection.id}`;
+  // A new signing key gets a new token (the cached one was issued under the old key: still valid, but
+  // re-asking proves the new key works while the old one is still published).
+  let tokenKid: string | undefined;
 
   async function fetchToken(): Promise<string> {
+    // Re-read: a rotation may have happened since the session opened.
+    const current = (await deps.store.connections.get(connection.tenant, connection.id)) ?? connection;
     const secrets = await deps.store.connections.secrets(connection.tenant, connection.id);
-    if (!secrets.privateKeyJwk) throw new SourceError('needs_reauth', 'epic connection has no signing key');
-    const jwk = JSON.parse(secrets.privateKeyJwk) as JWK;
+    const kid = signingKid(current, deps.now());
+    const jwk = kid ? privateKeysOf(secrets)[kid] : undefined;
+    if (!jwk) throw new SourceError('needs_reauth', 'epic connection has no signing key');
     const privateKey = await importJWK(jwk, EPIC_ASSERTION_ALG);
     const nowSeconds = Math.floor(deps.now() / 1000);
     const assertion = await new SignJWT({ jti: randomUUID() })
-      .setProtectedHeader({ alg: EPIC_ASSERTION_ALG, kid: jwk.kid ?? '', typ: 'JWT' })
+      .setProtectedHeader({ alg: EPIC_ASSERTION_ALG, kid: kid ?? '', typ: 'JWT' })
       .setIssuer(config.clientId)
       .setSubject(config.clientId)
       .setAudience(config.tokenUrl)
+      // No `nbf`: a clock a little ahead of Epic's would make a fresh assertion "not yet valid".
       .setIssuedAt(nowSeconds)
-      .setNotBefore(nowSeconds)
       .setExpirationTime(nowSeconds + 240)
       .sign(privateKey);
     let res: Response;
@@ -60,13 +66,16 @@ export function createEpicTokenSource(deps: ConnectorDeps, connection: Connectio
       });
     const expiresIn = typeof body.expires_in === 'number' ? body.expires_in : 3600;
     deps.shared.tokens.set(key, { token: body.access_token, expiresAt: deps.now() + expiresIn * 1000 });
+    tokenKid = kid;
     return body.access_token;
   }
 
   return {
     async accessToken(fresh = false): Promise<string> {
       const cached = deps.shared.tokens.get(key);
-      if (!fresh && cached && cached.expiresAt - EPIC_REFRESH_AHEAD_MS > deps.now()) return cached.token;
+      const sameKey = tokenKid === undefined || tokenKid === signingKid(connection, deps.now());
+      if (!fresh && sameKey && cached && cached.expiresAt - EPIC_REFRESH_AHEAD_MS > deps.now())
+        return cached.token;
       if (fresh) deps.shared.tokens.delete(key);
       const running = deps.shared.refreshes.get(key);
       if (running) return running;

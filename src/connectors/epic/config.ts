@@ -5,13 +5,15 @@ const publishedKey = z.object({
   /** The public JWK (RSA, RS384) served at /.well-known/jwks.json. */
   publicJwk: z.record(z.string(), z.unknown()),
   createdAt: z.string(),
+  /** A rotated-in key signs only from this instant (verifiers have refreshed their JWKS cache by then). */
+  activateAt: z.string().optional(),
   /** After a rotation the old key stays published until this instant (tokens signed before still verify). */
   retireAt: z.string().optional(),
 });
 
 /**
- * An Epic connection's non-secret settings. Secrets: `privateKeyJwk` (the current signing key,
- * JSON) — encrypted at rest by the store like every connection secret.
+ * An Epic connection's non-secret settings. Secrets: `privateKeys` (JSON, private JWKs by kid) —
+ * encrypted at rest by the store like every connection secret.
  */
 export const epicConfigSchema = z.object({
   fhirBaseUrl: z.url().transform((u) => u.replace(/\/+$/, '')),
@@ -38,5 +40,7 @@ export const EPIC_MAX_STATUS_WAIT_MS = 30_000;
 export const EPIC_MAX_STATUS_POLLS = 120;
 /** Backend tokens live an hour; get a new one five minutes ahead. */
 export const EPIC_REFRESH_AHEAD_MS = 300_000;
+/** How long a rotated-in key is published before it signs (verifiers cache a JWKS for minutes). */
+export const EPIC_KEY_ACTIVATION_MS = 15 * 60_000;
 /** How long a rotated-out public key stays published. */
 export const EPIC_KEY_GRACE_MS = 24 * 3_600_000;

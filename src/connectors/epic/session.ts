@@ -2,7 +2,7 @@ import type { Connection } from '../../store/port.ts';
 import { sleep } from '../common/backoff.ts';
 import { createCircuitBreaker } from '../common/circuit-breaker.ts';
 import { parseConnectionConfig } from '../common/config-error.ts';
-import { type ConnectorDeps, shared } from '../common/connector-deps.ts';
+import { type ConnectorDeps, pageSizeFor, shared } from '../common/connector-deps.ts';
 import { createHttpClient, type HttpClient } from '../common/http-client.ts';
 import { createRequestBudget } from '../common/request-budget.ts';
 import { retryAfterMs } from '../common/retry-after.ts';
@@ -70,7 +70,7 @@ export function openEpicSession(deps: ConnectorDeps, connection: Connection): Co
   ): AsyncGenerator<RecordPage> {
     if (row.polledBy) return;
     if (row.cursor === 'last-updated') yield* pollLastUpdated(row, watermark, signal);
-    else yield* pollExport(http, config, row, watermark, track, signal);
+    else yield* pollExport(http, config, row, watermark, track, pageSizeFor(deps, EPIC_EXPORT_PAGE), signal);
   }
 
   async function* pollLastUpdated(
@@ -85,7 +85,7 @@ export function openEpicSession(deps: ConnectorDeps, connection: Connection): Co
     ];
     while (windows.length > 0) {
       const [from, to] = windows.shift() as [number, number | undefined];
-      const query = new URLSearchParams({ _count: String(EPIC_PAGE_COUNT) });
+      const query = new URLSearchParams({ _count: String(pageSizeFor(deps, EPIC_PAGE_COUNT)) });
       query.append('_lastUpdated', `ge${new Date(from).toISOString()}`);
       if (to !== undefined) query.append('_lastUpdated', `lt${new Date(to).toISOString()}`);
       let url: string | undefined = `${config.fhirBaseUrl}/${row.fhirType}?${query}`;
@@ -178,7 +178,13 @@ export function openEpicSession(deps: ConnectorDeps, connection: Connection): Co
     status() {
       const lastError = http.lastError();
       return {
-        state: needsReauth ? 'needs_reauth' : breaker.state() === 'open' ? 'circuit_open' : 'active',
+        state: needsReauth
+          ? 'needs_reauth'
+          : breaker.state() === 'open'
+            ? 'circuit_open'
+            : budget.pausedFor() > 0
+              ? 'backing_off'
+              : 'active',
         requestsUsed: budget.usage(),
         ...(lastError ? { lastError } : {}),
       };
@@ -229,6 +235,7 @@ async function* pollExport(
   row: EpicCatalogRow,
   watermark: string | undefined,
   track: Track,
+  pageSize: number,
   signal?: AbortSignal,
 ): AsyncGenerator<RecordPage> {
   const query = new URLSearchParams({ _type: row.fhirType, _outputFormat: 'application/fhir+ndjson' });
@@ -291,9 +298,9 @@ async function* pollExport(
     const lines = String(res.body)
       .split('\n')
       .filter((l) => l.trim() !== '');
-    for (let i = 0; i < lines.length; i += EPIC_EXPORT_PAGE) {
+    for (let i = 0; i < lines.length; i += pageSize) {
       // A line that is not JSON is handed on as text: the sync quarantines it with the reason.
-      yield { records: lines.slice(i, i + EPIC_EXPORT_PAGE).map(parseLine), watermark: undefined };
+      yield { records: lines.slice(i, i + pageSize).map(parseLine), watermark: undefined };
     }
   }
   // `_since` excludes records updated at exactly the instant given: step back a second.

@@ -3,7 +3,7 @@ import { createCircuitBreaker } from '../common/circuit-breaker.ts';
 import { parseConnectionConfig } from '../common/config-error.ts';
 import { connectionState } from '../common/connection-state.ts';
 import type { ConnectorDeps } from '../common/connector-deps.ts';
-import { shared } from '../common/connector-deps.ts';
+import { pageSizeFor, shared } from '../common/connector-deps.ts';
 import { createHttpClient } from '../common/http-client.ts';
 import { createOAuthTokenKeeper } from '../common/oauth-tokens.ts';
 import { createRequestBudget } from '../common/request-budget.ts';
@@ -21,6 +21,7 @@ import { JANE_BUDGET, JANE_PAGE_LIMIT, JANE_REFRESH_AHEAD_MS, janeConfigSchema }
 export function openJaneSession(deps: ConnectorDeps, connection: Connection): ConnectorSession {
   const config = parseConnectionConfig(janeConfigSchema, connection.config, 'jane');
   const apiBase = `${config.clinicUrl}/api/${JANE_API_VERSION}`;
+  const pageLimit = pageSizeFor(deps, JANE_PAGE_LIMIT);
   const connectionKey = `jane:${connection.tenant}/${connection.id}`;
   const tokens = createOAuthTokenKeeper(
     {
@@ -90,7 +91,7 @@ export function openJaneSession(deps: ConnectorDeps, connection: Connection): Co
       return;
     }
     const incremental = row.cursor === 'updated-at-gte-second';
-    const query = new URLSearchParams({ 'page[limit]': String(JANE_PAGE_LIMIT) });
+    const query = new URLSearchParams({ 'page[limit]': String(pageLimit) });
     if (incremental) {
       query.set('sort', 'updated_at');
       if (watermark !== undefined) query.set('updated_at[gte]', watermark);
@@ -111,7 +112,7 @@ export function openJaneSession(deps: ConnectorDeps, connection: Connection): Co
         return;
       }
       yield { records: page.items, watermark: undefined };
-      url = `${apiBase}${row.path}?${new URLSearchParams({ 'page[cursor]': page.next, 'page[limit]': String(JANE_PAGE_LIMIT) })}`;
+      url = `${apiBase}${row.path}?${new URLSearchParams({ 'page[cursor]': page.next, 'page[limit]': String(pageLimit) })}`;
     }
   }
 
@@ -158,7 +159,13 @@ export function openJaneSession(deps: ConnectorDeps, connection: Connection): Co
       const blocked = breaker.state();
       const lastError = http.lastError();
       return {
-        state: needsReauth ? 'needs_reauth' : blocked === 'open' ? 'circuit_open' : 'active',
+        state: needsReauth
+          ? 'needs_reauth'
+          : blocked === 'open'
+            ? 'circuit_open'
+            : budget.pausedFor() > 0
+              ? 'backing_off'
+              : 'active',
         requestsUsed: budget.usage(),
         ...(lastError ? { lastError } : {}),
       };
