@@ -27,6 +27,8 @@ export type SyncEngineDeps = {
   /** Lease lifetime without renewal; a crashed process's connections move on after it. Default 2 min. */
   readonly leaseTtlMs?: number;
   readonly cadence?: Partial<Record<SourceSystem, string>>;
+  /** How often start()ed engines look for new or re-connected connections. Default 15 s. */
+  readonly rescanEveryMs?: number;
   /** Sees every committed page and every run (metrics). */
   readonly onPage?: (event: PageEvent) => void;
   readonly onRun?: (connection: Connection, run: ConnectionRun) => void;
@@ -187,16 +189,31 @@ export function createSyncEngine(deps: SyncEngineDeps): SyncEngine {
     return entry;
   };
 
+  /** Schedules every stored connection not scheduled yet (or changed since: a reconnect) and runs it now. */
+  const scan = async () => {
+    for (const tenant of await deps.store.tenants.list()) {
+      for (const connection of await deps.store.connections.list(tenant.id)) {
+        if (!connectorOf(connection.source) || stopping.signal.aborted) continue;
+        const known = entries.get(keyOf(connection.tenant, connection.id));
+        if (known && known.connection.updatedAt === connection.updatedAt) continue;
+        const entry = add(connection);
+        void entry.task?.start();
+        void enqueue(entry).catch(() => undefined);
+      }
+    }
+  };
+  let rescan: NodeJS.Timeout | undefined;
+
   return {
     async start() {
-      for (const tenant of await deps.store.tenants.list()) {
-        for (const connection of await deps.store.connections.list(tenant.id)) {
-          if (!connectorOf(connection.source)) continue;
-          const entry = add(connection);
-          void entry.task?.start();
-          void enqueue(entry).catch(() => undefined);
-        }
-      }
+      await scan();
+      // Connections made through /connect (or re-authorised) join without a restart.
+      rescan = setInterval(() => {
+        scan().catch((error: unknown) =>
+          deps.log.warn({ code: describeError(error).code }, 'sync: listing connections failed'),
+        );
+      }, deps.rescanEveryMs ?? 15_000);
+      rescan.unref();
     },
     add(connection) {
       const entry = add(connection);
@@ -223,6 +240,7 @@ export function createSyncEngine(deps: SyncEngineDeps): SyncEngine {
     },
     async stop() {
       stopping.abort();
+      if (rescan) clearInterval(rescan);
       for (const entry of entries.values()) await entry.task?.destroy();
       await Promise.all([...entries.values()].map((entry) => entry.running?.catch(() => undefined)));
       for (const entry of entries.values()) {

@@ -65,6 +65,7 @@ describe('sync engine', () => {
   const engines: SyncEngine[] = [];
   const engine = (holder: string, options: TestConnectorOptions & { leaseTtlMs?: number } = {}) => {
     const created = createSyncEngine({
+      rescanEveryMs: 100,
       store,
       mappings,
       log,
@@ -306,5 +307,15 @@ describe('sync engine', () => {
     }
     const fast = (await allChanges(store)).filter((c) => c.connection === 'dc.fast');
     expect(fast).toHaveLength(2);
+
+    // A connection made after start (the connect flow) is picked up without a restart.
+    await store.connections.put({ tenant: 'acme', id: 'dc.late', source: 'drchrono', config: {} }, {});
+    while (
+      Date.now() < deadline &&
+      (await allChanges(store)).filter((c) => c.connection === 'dc.late').length < 2
+    ) {
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+    expect((await allChanges(store)).filter((c) => c.connection === 'dc.late')).toHaveLength(2);
   });
 });
