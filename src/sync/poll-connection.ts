@@ -38,6 +38,8 @@ export type PageEvent = {
   readonly connection: Connection;
   readonly row: CatalogRow;
   readonly backfill: boolean;
+  /** Native records on the page. */
+  readonly records: number;
   readonly counts: PageCounts;
 };
 
@@ -135,7 +137,7 @@ export async function pollConnection(
         }
         pages++;
         addCounts(counts, written);
-        deps.onPage?.({ connection, row, backfill, counts: written });
+        deps.onPage?.({ connection, row, backfill, records: page.records.length, counts: written });
         if (signal.aborted) break;
       }
       if (signal.aborted) {

@@ -1,7 +1,10 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
-import { createSharedConnectorState } from '../../src/connectors/common/connector-deps.ts';
+import {
+  createSharedConnectorState,
+  type SharedConnectorState,
+} from '../../src/connectors/common/connector-deps.ts';
 import { ensureEpicConnection } from '../../src/connectors/connection-setup.ts';
 import type { Connector } from '../../src/connectors/connector.ts';
 import { createConnectors } from '../../src/connectors/registry.ts';
@@ -33,7 +36,7 @@ export function projectMappings(): MappingSet {
  */
 export function realConnectors(
   store: Store,
-  options: { now?: () => number; fetch?: typeof fetch } = {},
+  options: { now?: () => number; fetch?: typeof fetch; shared?: SharedConnectorState } = {},
 ): Connector[] {
   return Object.values(
     createConnectors({
