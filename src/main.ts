@@ -2,7 +2,7 @@ import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { createApp } from './app.ts';
-import { resolveEncryptionKey } from './config/encryption-key.ts';
+import { resolveKeyring } from './config/encryption-key.ts';
 import { ConfigError, loadConfig } from './config/load-config.ts';
 import {
   applyDeclaredConnections,
@@ -33,10 +33,10 @@ async function main(): Promise<void> {
     throw err;
   }
   const log = createLogger({ level: config.LOG_LEVEL });
-  const key = resolveEncryptionKey(config, log);
+  const keys = resolveKeyring(config, log);
   let store: Awaited<ReturnType<typeof openStore>>;
   try {
-    store = await openStore(config, key);
+    store = await openStore(config, keys);
   } catch (err) {
     process.stderr.write(`${storeUnavailableLine(config, err)}\n`);
     process.exit(1);
@@ -75,7 +75,7 @@ async function main(): Promise<void> {
     connectors,
     ...(config.SYNC_CADENCE ? { cadence: config.SYNC_CADENCE } : {}),
   });
-  const app = createApp({ store, log, demo, connectKey: key, metrics: sync.metrics });
+  const app = createApp({ store, log, demo, connectKey: keys.current, metrics: sync.metrics });
   const server = createServer(app.handle);
   await new Promise<void>((resolve) => server.listen(config.PORT, config.HOST, resolve));
   const { port } = server.address() as AddressInfo;
