@@ -22,6 +22,8 @@ export type ConnectorOptions = {
   shared?: SharedConnectorState;
   retry?: Partial<RetryPolicy>;
   pageSize?: number;
+  /** `off` only for benchmarks against simulators with their limits off. */
+  limits?: 'source' | 'off';
 };
 
 /** One connector per source, all sharing the deps (store, fetch, clock, budgets, refreshes). */
@@ -35,6 +37,7 @@ export function createConnectors(options: ConnectorOptions): Record<SourceSystem
     shared: options.shared ?? createSharedConnectorState(),
     ...(options.retry ? { retry: options.retry } : {}),
     ...(options.pageSize ? { pageSize: options.pageSize } : {}),
+    ...(options.limits ? { limits: options.limits } : {}),
   };
   return {
     jane: createJaneConnector(deps),

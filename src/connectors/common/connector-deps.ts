@@ -20,7 +20,17 @@ export type ConnectorDeps = {
   readonly retry?: Partial<RetryPolicy>;
   /** Records asked per page, below each source's own maximum (tests use small pages to prove paging). */
   readonly pageSize?: number;
+  /**
+   * `source` (default): keep within each source's published limits. `off`: no request budget —
+   * only for benchmarks against simulators started with their limits off.
+   */
+  readonly limits?: 'source' | 'off';
 };
+
+/** The budget windows to enforce: the source's, or none when limits are off (benchmarks). */
+export function budgetWindows<T>(deps: Pick<ConnectorDeps, 'limits'>, windows: readonly T[]): readonly T[] {
+  return deps.limits === 'off' ? [] : windows;
+}
 
 /** The page size to ask for: the source's default unless a smaller one is configured. */
 export function pageSizeFor(deps: Pick<ConnectorDeps, 'pageSize'>, sourceDefault: number): number {

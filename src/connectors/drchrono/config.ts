@@ -21,6 +21,8 @@ export const DRCHRONO_BUDGET = [
 
 /** DrChrono's largest page. */
 export const DRCHRONO_PAGE_SIZE = 250;
+/** The largest page of a bulk `*_list` job. */
+export const DRCHRONO_BULK_PAGE_SIZE = 1000;
 /** Access tokens live 48 h: refresh an hour ahead. */
 export const DRCHRONO_REFRESH_AHEAD_MS = 3_600_000;
 /** `since` is a date: re-read from the day before the last change seen. */

@@ -2,7 +2,7 @@ import type { Connection } from '../../store/port.ts';
 import { createCircuitBreaker } from '../common/circuit-breaker.ts';
 import { parseConnectionConfig } from '../common/config-error.ts';
 import { connectionState } from '../common/connection-state.ts';
-import { type ConnectorDeps, pageSizeFor, shared } from '../common/connector-deps.ts';
+import { budgetWindows, type ConnectorDeps, pageSizeFor, shared } from '../common/connector-deps.ts';
 import { createHttpClient } from '../common/http-client.ts';
 import { createOAuthTokenKeeper } from '../common/oauth-tokens.ts';
 import { createRequestBudget } from '../common/request-budget.ts';
@@ -11,6 +11,7 @@ import { type ConnectorSession, type RecordPage, SourceError } from '../connecto
 import type { DrChronoCatalogRow } from './catalog.ts';
 import {
   DRCHRONO_BUDGET,
+  DRCHRONO_BULK_PAGE_SIZE,
   DRCHRONO_EPOCH_DATE,
   DRCHRONO_OVERLAP_DAYS,
   DRCHRONO_PAGE_SIZE,
@@ -47,7 +48,7 @@ export function openDrChronoSession(deps: ConnectorDeps, connection: Connection)
   const budget = shared(
     deps.shared.budgets,
     `drchrono:${new URL(config.baseUrl).origin}:${config.clientId}`,
-    () => createRequestBudget(DRCHRONO_BUDGET, deps.now),
+    () => createRequestBudget(budgetWindows(deps, DRCHRONO_BUDGET), deps.now),
   );
   const breaker = shared(deps.shared.breakers, `drchrono:${connection.tenant}/${connection.id}`, () =>
     createCircuitBreaker({ threshold: 5, cooldownMs: 30_000, now: deps.now }),
@@ -79,12 +80,18 @@ export function openDrChronoSession(deps: ConnectorDeps, connection: Connection)
     signal?: AbortSignal,
   ): AsyncGenerator<RecordPage> {
     if (row.polledBy) return;
+    if (watermark === undefined && row.bulkPath) {
+      yield* bulkBackfill(row, row.bulkPath, signal);
+      return;
+    }
     const query = new URLSearchParams({
       page_size: String(pageSizeFor(deps, DRCHRONO_PAGE_SIZE)),
       ...row.listParams,
     });
     if (row.cursor === 'since-date-overlap') {
-      query.set('since', watermark ? dayBefore(watermark) : DRCHRONO_EPOCH_DATE);
+      // A backfill reads everything: no filter, unless the list requires one.
+      if (watermark) query.set('since', dayBefore(watermark));
+      else if (row.requiresSince) query.set('since', DRCHRONO_EPOCH_DATE);
     } else if (row.cursor === 'updated-since' && watermark) {
       query.set('updated_since', watermark);
     }
@@ -117,6 +124,50 @@ export function openDrChronoSession(deps: ConnectorDeps, connection: Connection)
       }
       yield { records: items, watermark: undefined };
       url = next;
+    }
+  }
+
+  /**
+   * A backfill through DrChrono's bulk list: POST starts a job over every record (1 h cache),
+   * GET `?uuid=&page=N` reads its pages of up to 1,000. The watermark is the latest `updated_at`.
+   */
+  async function* bulkBackfill(
+    row: DrChronoCatalogRow,
+    bulkPath: string,
+    signal?: AbortSignal,
+  ): AsyncGenerator<RecordPage> {
+    const pageSize = pageSizeFor(deps, DRCHRONO_BULK_PAGE_SIZE);
+    const started = await track(() =>
+      http.send({
+        method: 'POST',
+        url: `${config.baseUrl}${bulkPath}?${new URLSearchParams({ page_size: String(pageSize), order_by: 'updated_at', ...row.listParams })}`,
+        endpoint: `POST ${bulkPath}`,
+        // Starting a read job twice creates nothing in the practice: safe to retry.
+        idempotent: true,
+        check: (body) =>
+          typeof (body as { uuid?: unknown })?.uuid === 'string' ? undefined : 'a bulk job without uuid',
+        ...(signal ? { signal } : {}),
+      }),
+    );
+    const uuid = (started.body as { uuid: string }).uuid;
+    let latest: string | undefined;
+    for (let page = 1, pages = 1; page <= pages; page++) {
+      const res = await track(() =>
+        http.send({
+          method: 'GET',
+          url: `${config.baseUrl}${bulkPath}?${new URLSearchParams({ uuid, page: String(page) })}`,
+          endpoint: `GET ${bulkPath}`,
+          check: bulkPageCheck,
+          ...(signal ? { signal } : {}),
+        }),
+      );
+      const body = res.body as { results: unknown[]; pagination: { pages: number } };
+      pages = body.pagination.pages;
+      for (const item of body.results) {
+        const updated = (item as { updated_at?: unknown }).updated_at;
+        if (typeof updated === 'string' && (latest === undefined || updated > latest)) latest = updated;
+      }
+      yield { records: body.results, watermark: page >= pages ? latest : undefined };
     }
   }
 
@@ -182,6 +233,14 @@ export function openDrChronoSession(deps: ConnectorDeps, connection: Connection)
     },
     async close() {},
   };
+}
+
+function bulkPageCheck(body: unknown): string | undefined {
+  const b = body as { status?: unknown; results?: unknown; pagination?: { pages?: unknown } } | undefined;
+  if (b?.status !== 'Complete') return 'a bulk job that is not complete';
+  if (!Array.isArray(b.results) || typeof b.pagination?.pages !== 'number')
+    return 'a bulk page without results';
+  return undefined;
 }
 
 function listCheck(body: unknown): string | undefined {

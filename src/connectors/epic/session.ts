@@ -2,7 +2,7 @@ import type { Connection } from '../../store/port.ts';
 import { sleep } from '../common/backoff.ts';
 import { createCircuitBreaker } from '../common/circuit-breaker.ts';
 import { parseConnectionConfig } from '../common/config-error.ts';
-import { type ConnectorDeps, pageSizeFor, shared } from '../common/connector-deps.ts';
+import { budgetWindows, type ConnectorDeps, pageSizeFor, shared } from '../common/connector-deps.ts';
 import { createHttpClient, type HttpClient } from '../common/http-client.ts';
 import { createRequestBudget } from '../common/request-budget.ts';
 import { retryAfterMs } from '../common/retry-after.ts';
@@ -35,7 +35,7 @@ export function openEpicSession(deps: ConnectorDeps, connection: Connection): Co
   const config = parseConnectionConfig(epicConfigSchema, connection.config, 'epic');
   const tokens = createEpicTokenSource(deps, connection, config);
   const budget = shared(deps.shared.budgets, `epic:${connection.tenant}/${connection.id}`, () =>
-    createRequestBudget(EPIC_BUDGET, deps.now),
+    createRequestBudget(budgetWindows(deps, EPIC_BUDGET), deps.now),
   );
   const breaker = shared(deps.shared.breakers, `epic:${connection.tenant}/${connection.id}`, () =>
     createCircuitBreaker({ threshold: 5, cooldownMs: 30_000, now: deps.now }),

@@ -3,7 +3,7 @@ import { createCircuitBreaker } from '../common/circuit-breaker.ts';
 import { parseConnectionConfig } from '../common/config-error.ts';
 import { connectionState } from '../common/connection-state.ts';
 import type { ConnectorDeps } from '../common/connector-deps.ts';
-import { pageSizeFor, shared } from '../common/connector-deps.ts';
+import { budgetWindows, pageSizeFor, shared } from '../common/connector-deps.ts';
 import { createHttpClient } from '../common/http-client.ts';
 import { createOAuthTokenKeeper } from '../common/oauth-tokens.ts';
 import { createRequestBudget } from '../common/request-budget.ts';
@@ -41,7 +41,7 @@ export function openJaneSession(deps: ConnectorDeps, connection: Connection): Co
   );
   // Jane limits per clinic: two connections to one clinic share its budget.
   const budget = shared(deps.shared.budgets, `jane:${config.clinicUrl}`, () =>
-    createRequestBudget(JANE_BUDGET, deps.now),
+    createRequestBudget(budgetWindows(deps, JANE_BUDGET), deps.now),
   );
   const breaker = shared(deps.shared.breakers, connectionKey, () =>
     createCircuitBreaker({ threshold: 5, cooldownMs: 30_000, now: deps.now }),
