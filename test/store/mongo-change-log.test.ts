@@ -267,4 +267,20 @@ describe('mongo change log integrity', () => {
       'p3@1',
     ]);
   });
+
+  it('never appends into the pruned range when the seq hint lags behind (a writer died before raising it)', async () => {
+    const store = await fresh();
+    for (let i = 1; i <= 5; i++) await store.resources.put(T, patient(`old${i}`, 'A'));
+    clock = at('2026-01-02T00:00:00Z');
+    await store.resources.put(T, patient('new1', 'A'));
+    // What a writer killed between its change insert and raising the hint leaves: a hint far behind.
+    await client
+      .db(dbName)
+      .collection<{ _id: string; value: number }>('store_meta')
+      .updateOne({ _id: 'changes.seq' }, { $set: { value: 1 } });
+    expect(await store.changes.prune(new Date('2026-01-01T12:00:00Z'))).toBe(5);
+    const next = await store.resources.put(T, patient('new2', 'A'));
+    expect(next.seq).toBe(7);
+    expect((await changesOf(store)).map((c) => `${c.seq}:${c.id}`)).toEqual(['6:new1', '7:new2']);
+  });
 });
