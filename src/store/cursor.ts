@@ -1,21 +1,49 @@
+import { createHmac, timingSafeEqual } from 'node:crypto';
 import type { SortKey } from '../fhir/search-query.ts';
 import { CursorError } from './errors.ts';
 import { FHIR_ID } from './resource-input.ts';
 import { type SortValue, sortSignature } from './search-sort.ts';
 
 /**
- * Opaque cursors. Clients must not build or read them; the prefix versions the format so
- * it can change without breaking cursors already handed out.
+ * Opaque cursors. Clients must not build or read them; a version byte or prefix lets the
+ * format change without breaking cursors already handed out.
  */
-export function encodeChangeCursor(seq: number): string {
-  return Buffer.from(`c1:${seq}`).toString('base64url');
-}
 
-export function decodeChangeCursor(cursor: string): number {
-  const text = Buffer.from(cursor, 'base64url').toString('utf8');
-  const match = /^c1:(\d{1,16})$/.exec(text);
-  if (!match) throw new CursorError('invalid change cursor');
-  return Number(match[1]);
+/** Change-log cursors: a version byte, the seq, and a truncated HMAC over both. */
+export type ChangeCursors = { encode(seq: number): string; decode(cursor: string): number };
+
+const CHANGE_CURSOR_VERSION = 2;
+const CHANGE_CURSOR_BYTES = 1 + 8 + 8;
+/**
+ * Without a configured key the MAC still catches truncated, edited or foreign-format cursors
+ * (a checksum); with one (openStore derives it from the data-encryption key) it is also
+ * unforgeable. Knowing a seq gives nothing beyond a position: reads are still tenant-filtered.
+ */
+const UNKEYED = Buffer.from('fhir-gateway change cursor (no key configured)');
+
+export function createChangeCursors(key: Buffer = UNKEYED): ChangeCursors {
+  const mac = (body: Buffer) => createHmac('sha256', key).update(body).digest().subarray(0, 8);
+  return {
+    encode(seq) {
+      const body = Buffer.alloc(9);
+      body.writeUInt8(CHANGE_CURSOR_VERSION, 0);
+      body.writeBigUInt64BE(BigInt(seq), 1);
+      return Buffer.concat([body, mac(body)]).toString('base64url');
+    },
+    decode(cursor) {
+      const bytes = typeof cursor === 'string' ? Buffer.from(cursor, 'base64url') : Buffer.alloc(0);
+      // Re-encoding must give the same text: rejects padding, stray characters and extra bits.
+      const valid =
+        bytes.length === CHANGE_CURSOR_BYTES &&
+        bytes.toString('base64url') === cursor &&
+        bytes.readUInt8(0) === CHANGE_CURSOR_VERSION &&
+        timingSafeEqual(bytes.subarray(9), mac(bytes.subarray(0, 9)));
+      if (!valid) throw new CursorError('invalid change cursor');
+      const seq = bytes.readBigUInt64BE(1);
+      if (seq > BigInt(Number.MAX_SAFE_INTEGER)) throw new CursorError('invalid change cursor');
+      return Number(seq);
+    },
+  };
 }
 
 export function encodeListCursor(lastId: string): string {

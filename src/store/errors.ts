@@ -127,3 +127,9 @@ export class InvalidApiKeyIdError extends StoreError {
     super('invalid-api-key-id', 'API key ids are 8 to 64 letters and digits');
   }
 }
+
+export class InvalidChangeFilterError extends StoreError {
+  constructor(message: string) {
+    super('invalid-change-filter', message);
+  }
+}

@@ -1,3 +1,4 @@
+import { hkdfSync } from 'node:crypto';
 import type { Config } from '../config/load-config.ts';
 import { openMongoStore } from './mongo/open-mongo-store.ts';
 import type { Store } from './port.ts';
@@ -15,6 +16,8 @@ export async function openStore(
     maxResourceBytes: config.MAX_RESOURCE_BYTES,
     secretBox: createSecretBox(keys),
     ...extra,
+    // A separate key for a separate purpose, the same in every process that shares the key.
+    changeCursorKey: Buffer.from(hkdfSync('sha256', keys.current, '', 'fhir-gateway change-log cursors', 32)),
   };
   if (config.STORE === 'mongo') {
     if (!config.MONGODB_URL) throw new Error('MONGODB_URL: required when STORE=mongo');

@@ -15,6 +15,12 @@ export type StoreOptions = {
    * refuses to run. Must return [] for types it does not index; anything it throws fails the write.
    */
   indexer?: Indexer;
+  /**
+   * The key that MACs change-log cursors (cursor.ts), so a tampered or foreign cursor is a clear
+   * CursorError. Every process serving the same store needs the same key; openStore derives it
+   * from the data-encryption key.
+   */
+  changeCursorKey?: Buffer;
 };
 
 export const DEFAULT_MAX_RESOURCE_BYTES = 1024 * 1024;

@@ -1,21 +1,29 @@
 import type { Resource } from 'fhir/r4';
+import { changeTags } from '../change-tags.ts';
 import { decodeListCursor, encodeListCursor } from '../cursor.ts';
 import { ConcurrentWriteError, ResourceGoneError, ResourceNotFoundError } from '../errors.ts';
-import type { PutResult, ResourceStore, StoredResource } from '../port.ts';
+import type { PutOptions, PutResult, ResourceStore, StoredResource } from '../port.ts';
 import { checkId, checkResourceInput, checkTypeName } from '../resource-input.ts';
 import type { StoreOptions } from '../store-options.ts';
 import type { TenantGuard } from '../tenant-guard.ts';
 import { type PlannedWrite, planWrite, TOMBSTONE_HASH, tombstone } from '../versioning.ts';
-import { type Collections, isDuplicateKey, type ResourceDoc, WITHOUT_SEARCH_FIELDS } from './collections.ts';
-import { appendChanges } from './mongo-change-log.ts';
+import {
+  type ChangeDoc,
+  type Collections,
+  isDuplicateKey,
+  type ResourceDoc,
+  type VersionDoc,
+  WITHOUT_SEARCH_FIELDS,
+} from './collections.ts';
+import { appendChanges, type NewChange } from './mongo-change-log.ts';
 import { createMongoSearch } from './mongo-search.ts';
 import { NO_SEARCH_FIELDS, type SearchFields, searchFields } from './search-fields.ts';
-
-type VersionDoc = ResourceDoc & { logged: boolean; action: string };
 
 const MAX_WRITE_ATTEMPTS = 50;
 const PROJECTION_CHUNK = 50;
 const keyOf = (tenant: string, type: string, id: string) => `${tenant}/${type}/${id}`;
+const versionKeyOf = (tenant: string, type: string, id: string, versionId: number) =>
+  `${keyOf(tenant, type, id)}/${versionId}`;
 
 /**
  * Resources on MongoDB without relying on transactions (FerretDB has none). A write is:
@@ -39,22 +47,25 @@ export function createMongoResources(c: Collections, options: StoreOptions, tena
     type: string,
     id: string,
     at: string,
-    connection: string | null,
+    opts: PutOptions | undefined,
     plan: Extract<PlannedWrite, { kind: 'write' }>,
   ): VersionDoc =>
     prepare(
-      versionDoc(
-        tenant,
-        type,
-        id,
-        plan.versionId,
-        at,
-        plan.hash,
-        false,
-        connection,
-        plan.resource,
-        plan.action,
-      ),
+      {
+        ...versionDoc(
+          tenant,
+          type,
+          id,
+          plan.versionId,
+          at,
+          plan.hash,
+          false,
+          opts?.connection ?? null,
+          plan.resource,
+          plan.action,
+        ),
+        ...changeTags(opts, type, plan.action, () => plan.resource),
+      },
       plan.resource,
     );
 
@@ -83,10 +94,15 @@ export function createMongoResources(c: Collections, options: StoreOptions, tena
 
   /** Logs, projects and marks a version; safe to run twice or concurrently for one version. */
   const finish = async (v: VersionDoc): Promise<number> => {
-    const [seq] = await appendChanges(c, [changeOf(v)]);
+    const [seq] = await appendChanges(c, [changeOf(v)], now);
+    await complete(v);
+    return seq as number;
+  };
+
+  /** The steps after the append: project as current, then mark the version logged. */
+  const complete = async (v: VersionDoc): Promise<void> => {
     await project(v);
     await c.versions.updateOne({ _id: v._id }, { $set: { logged: true } });
-    return seq as number;
   };
 
   const settle = async (versionKey: string): Promise<void> => {
@@ -122,7 +138,7 @@ export function createMongoResources(c: Collections, options: StoreOptions, tena
   const putOne = async (
     tenant: string,
     resource: Resource,
-    connection: string | null,
+    opts: PutOptions | undefined,
   ): Promise<PutResult> => {
     const type = resource.resourceType;
     const id = resource.id as string;
@@ -130,7 +146,7 @@ export function createMongoResources(c: Collections, options: StoreOptions, tena
     const result = await writeVersion(tenant, type, id, (current) => {
       const plan = planWrite(current ?? undefined, resource, at);
       if (plan.kind === 'unchanged') return 'unchanged';
-      return plannedVersion(tenant, type, id, at, connection, plan);
+      return plannedVersion(tenant, type, id, at, opts, plan);
     });
     if ('kind' in result) {
       return { outcome: 'unchanged', stored: toStored(result.current as ResourceDoc), seq: undefined };
@@ -149,7 +165,7 @@ export function createMongoResources(c: Collections, options: StoreOptions, tena
   const putBatch = async (
     tenant: string,
     resources: Resource[],
-    connection: string | null,
+    opts: PutOptions | undefined,
   ): Promise<PutResult[]> => {
     const results: Array<PutResult | undefined> = new Array(resources.length);
     const keys = resources.map((r) => keyOf(tenant, r.resourceType, r.id as string));
@@ -174,14 +190,7 @@ export function createMongoResources(c: Collections, options: StoreOptions, tena
         results[index] = { outcome: 'unchanged', stored: toStored(current as ResourceDoc), seq: undefined };
         return;
       }
-      const version = plannedVersion(
-        tenant,
-        resource.resourceType,
-        resource.id as string,
-        at,
-        connection,
-        plan,
-      );
+      const version = plannedVersion(tenant, resource.resourceType, resource.id as string, at, opts, plan);
       toWrite.push({ index, version, action: plan.action });
     });
     let written = toWrite;
@@ -203,6 +212,7 @@ export function createMongoResources(c: Collections, options: StoreOptions, tena
       const seqs = await appendChanges(
         c,
         written.map((p) => changeOf(p.version)),
+        now,
       );
       // FerretDB never answers an update command of 100 or more statements, so project in
       // chunks (docs/ferretdb.md); on MongoDB this costs a few more round trips per batch.
@@ -242,21 +252,24 @@ export function createMongoResources(c: Collections, options: StoreOptions, tena
       });
     }
     for (const index of fallback.sort((a, b) => a - b)) {
-      results[index] = await putOne(tenant, resources[index] as Resource, connection);
+      results[index] = await putOne(tenant, resources[index] as Resource, opts);
     }
     return results as PutResult[];
   };
 
-  const store: ResourceStore & { recoverUnlogged(): Promise<number> } = {
+  const store: ResourceStore & {
+    recoverUnlogged(): Promise<number>;
+    adopt(changes: readonly ChangeDoc[]): Promise<void>;
+  } = {
     async put(tenant, resource, opts) {
       await tenants.require(tenant);
       const { resource: checked } = checkResourceInput(resource, options.maxResourceBytes);
-      return putOne(tenant, checked, opts?.connection ?? null);
+      return putOne(tenant, checked, opts);
     },
     async putMany(tenant, resources, opts) {
       await tenants.require(tenant);
       const checked = resources.map((r) => checkResourceInput(r, options.maxResourceBytes).resource);
-      return putBatch(tenant, checked, opts?.connection ?? null);
+      return putBatch(tenant, checked, opts);
     },
     async read(tenant, type, id) {
       const doc = await c.resources.findOne({ _id: keyOf(tenant, type, id) }, WITHOUT_SEARCH_FIELDS);
@@ -275,14 +288,14 @@ export function createMongoResources(c: Collections, options: StoreOptions, tena
       });
     },
     async readVersion(tenant, type, id, versionId) {
-      const doc = await c.versions.findOne({ _id: `${keyOf(tenant, type, id)}/${versionId}`, logged: true });
+      const doc = await c.versions.findOne({ _id: versionKeyOf(tenant, type, id, versionId), logged: true });
       return doc ? toStored(doc) : undefined;
     },
     async history(tenant, type, id) {
       const docs = await c.versions.find({ tenant, type, id, logged: true }).sort({ versionId: 1 }).toArray();
       return docs.map(toStored);
     },
-    async delete(tenant, type, id) {
+    async delete(tenant, type, id, opts) {
       await tenants.require(tenant);
       checkTypeName(type);
       checkId(type, id);
@@ -290,18 +303,22 @@ export function createMongoResources(c: Collections, options: StoreOptions, tena
       const result = await writeVersion(tenant, type, id, (current) => {
         if (!current || current.deleted) return 'absent';
         const v = current.versionId + 1;
-        return versionDoc(
-          tenant,
-          type,
-          id,
-          v,
-          at,
-          TOMBSTONE_HASH,
-          true,
-          null,
-          tombstone(type, id, v, at),
-          'deleted',
-        );
+        return {
+          ...versionDoc(
+            tenant,
+            type,
+            id,
+            v,
+            at,
+            TOMBSTONE_HASH,
+            true,
+            opts?.connection ?? null,
+            tombstone(type, id, v, at),
+            'deleted',
+          ),
+          // The triggers see the resource as it was before the delete.
+          ...changeTags(opts, type, 'deleted', () => JSON.parse(current.body) as Resource),
+        };
       });
       return 'kind' in result ? { deleted: false, seq: undefined } : { deleted: true, seq: result.seq };
     },
@@ -317,7 +334,18 @@ export function createMongoResources(c: Collections, options: StoreOptions, tena
       return { items, next: docs.length > page.limit && last ? encodeListCursor(last.id) : undefined };
     },
     search: createMongoSearch(c, indexer !== undefined, toStored),
-    /** Finishes versions a crashed writer left unlogged; run at open. */
+    /**
+     * Completes the versions of changes a reader is about to answer whose writer has not: paused
+     * between its steps, or failed after appending. Then every change a reader sees is readable
+     * at its version (read() answers it or newer, readVersion answers it).
+     */
+    async adopt(changes) {
+      if (changes.length === 0) return;
+      const keys = changes.map((ch) => versionKeyOf(ch.tenant, ch.type, ch.id, ch.versionId));
+      const unfinished = await c.versions.find({ _id: { $in: keys }, logged: false }).toArray();
+      for (const v of unfinished) await complete(v);
+    },
+    /** Finishes versions a crashed writer left unlogged; run at open and before a prune. */
     async recoverUnlogged() {
       const orphans = await c.versions.find({ logged: false }).sort({ _id: 1 }).toArray();
       for (const v of orphans) await finish(v);
@@ -340,7 +368,7 @@ function versionDoc(
   action: string,
 ): VersionDoc {
   return {
-    _id: `${keyOf(tenant, type, id)}/${versionId}`,
+    _id: versionKeyOf(tenant, type, id, versionId),
     tenant,
     type,
     id,
@@ -356,19 +384,20 @@ function versionDoc(
 }
 
 function currentDoc(v: VersionDoc): ResourceDoc {
-  const { logged: _logged, action: _action, ...doc } = v;
+  const { logged: _logged, action: _action, triggers: _triggers, backfill: _backfill, ...doc } = v;
   return { ...doc, _id: keyOf(v.tenant, v.type, v.id) };
 }
 
-function changeOf(v: VersionDoc) {
+function changeOf(v: VersionDoc): NewChange {
   return {
     tenant: v.tenant,
     type: v.type,
     id: v.id,
     versionId: v.versionId,
     action: v.action,
-    at: v.lastUpdated,
     connection: v.connection,
+    triggers: v.triggers ?? [],
+    backfill: v.backfill ?? false,
   };
 }
 

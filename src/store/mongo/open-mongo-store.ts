@@ -1,4 +1,5 @@
 import { MongoClient } from 'mongodb';
+import { createChangeCursors } from '../cursor.ts';
 import type { Store } from '../port.ts';
 import type { StoreOptions } from '../store-options.ts';
 import { createTenantGuard } from '../tenant-guard.ts';
@@ -40,7 +41,10 @@ export async function openMongoStore(
       kind: 'mongo',
       tenants: records.tenants,
       resources,
-      changes: createMongoChangeLog(c),
+      changes: createMongoChangeLog(c, createChangeCursors(options.changeCursorKey), {
+        adopt: (changes) => resources.adopt(changes),
+        finishUnlogged: () => resources.recoverUnlogged(),
+      }),
       watermarks: coordination.watermarks,
       leases: coordination.leases,
       quarantine: records.quarantine,

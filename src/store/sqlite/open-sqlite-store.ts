@@ -1,6 +1,7 @@
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { DatabaseSync } from 'node:sqlite';
+import { createChangeCursors } from '../cursor.ts';
 import type { Store } from '../port.ts';
 import type { StoreOptions } from '../store-options.ts';
 import { createTenantGuard } from '../tenant-guard.ts';
@@ -27,7 +28,7 @@ export function openSqliteStore(path: string, options: StoreOptions): Store {
     kind: 'sqlite',
     tenants: records.tenants,
     resources,
-    changes: createSqliteChanges(db),
+    changes: createSqliteChanges(db, createChangeCursors(options.changeCursorKey)),
     watermarks: coordination.watermarks,
     leases: coordination.leases,
     quarantine: records.quarantine,
