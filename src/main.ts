@@ -2,7 +2,7 @@ import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createApp } from './app.ts';
 import { createApiKeyService } from './auth/api-keys.ts';
-import { resolveEncryptionKey } from './config/encryption-key.ts';
+import { resolveKeyring } from './config/encryption-key.ts';
 import { ConfigError, loadConfig } from './config/load-config.ts';
 import { ensureDemoApiKey, loadGraphiQLExamples } from './demo/demo-api-key.ts';
 import { startDemoClinics } from './demo/start-demo-clinics.ts';
@@ -26,9 +26,8 @@ async function main(): Promise<void> {
     throw err;
   }
   const log = createLogger({ level: config.LOG_LEVEL });
-  const key = resolveEncryptionKey(config, log);
   const definitions = loadFhirDefinitions();
-  const store = await openStore(config, key, { indexer: searchIndexer(definitions) });
+  const store = await openStore(config, resolveKeyring(config, log), { indexer: searchIndexer(definitions) });
   const keys = createApiKeyService({ store });
   const demo =
     config.DEMO === 'on' || (config.DEMO === 'auto' && config.NODE_ENV !== 'production')

@@ -1,4 +1,4 @@
-import { resolveEncryptionKey } from '../config/encryption-key.ts';
+import { resolveKeyring } from '../config/encryption-key.ts';
 import { ConfigError, loadConfig } from '../config/load-config.ts';
 import { loadFhirDefinitions } from '../fhir/definitions.ts';
 import { createIdentityScheme } from '../fhir/identity.ts';
@@ -21,7 +21,7 @@ async function main(): Promise<number> {
   }
   const log = createLogger({ level: 'warn', destination: process.stderr });
   const definitions = loadFhirDefinitions();
-  const store = await openStore(config, resolveEncryptionKey(config, log), {
+  const store = await openStore(config, resolveKeyring(config, log), {
     indexer: searchIndexer(definitions),
   });
   try {

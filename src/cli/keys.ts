@@ -1,5 +1,5 @@
 import { createApiKeyService } from '../auth/api-keys.ts';
-import { resolveEncryptionKey } from '../config/encryption-key.ts';
+import { resolveKeyring } from '../config/encryption-key.ts';
 import { ConfigError, loadConfig } from '../config/load-config.ts';
 import { createLogger } from '../log/create-logger.ts';
 import { openStore } from '../store/open-store.ts';
@@ -18,7 +18,7 @@ async function main(): Promise<number> {
     throw err;
   }
   const log = createLogger({ level: 'warn', destination: process.stderr });
-  const store = await openStore(config, resolveEncryptionKey(config, log));
+  const store = await openStore(config, resolveKeyring(config, log));
   try {
     return await runKeysCommand(process.argv.slice(2), {
       keys: createApiKeyService({ store }),

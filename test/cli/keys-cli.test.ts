@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { createApiKeyService } from '../../src/auth/api-keys.ts';
-import { resolveEncryptionKey } from '../../src/config/encryption-key.ts';
+import { resolveKeyring } from '../../src/config/encryption-key.ts';
 import { loadConfig } from '../../src/config/load-config.ts';
 import { openStore } from '../../src/store/open-store.ts';
 
@@ -22,7 +22,7 @@ const keys = (...args: string[]) => {
 /** Authenticates a key against the same store the CLI wrote. */
 async function authenticate(token: string) {
   const config = loadConfig(env);
-  const store = await openStore(config, resolveEncryptionKey(config, { warn() {} }));
+  const store = await openStore(config, resolveKeyring(config, { warn() {} }));
   try {
     return await createApiKeyService({ store }).authenticate(`Bearer ${token}`);
   } finally {

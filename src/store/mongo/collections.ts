@@ -61,11 +61,19 @@ export type Collections = {
     id: string;
     source: string;
     config: string;
-    secrets: string;
     createdAt: string;
     updatedAt: string;
   }>;
   apiKeys: Collection<ApiKeyDoc>;
+  /** Revisions of sealed secrets (mongo-sealed-values.ts); `_id` is the driver's ObjectId. */
+  sealedSecrets: Collection<{
+    kind: 'connection' | 'tenant-secret';
+    tenant: string;
+    name: string;
+    rev: number;
+    sealed: string;
+    at: string;
+  }>;
 };
 
 export function collections(db: Db): Collections {
@@ -81,6 +89,7 @@ export function collections(db: Db): Collections {
     idempotency: db.collection('idempotency'),
     connections: db.collection('connections'),
     apiKeys: db.collection('api_keys'),
+    sealedSecrets: db.collection('sealed_secrets'),
   };
 }
 
@@ -98,6 +107,7 @@ export async function ensureIndexes(c: Collections): Promise<void> {
     c.quarantine.createIndex({ tenant: 1, connection: 1, _id: 1 }),
     c.connections.createIndex({ tenant: 1, id: 1 }),
     c.apiKeys.createIndex({ tenant: 1, _id: 1 }),
+    c.sealedSecrets.createIndex({ kind: 1, tenant: 1, name: 1, rev: 1 }, { unique: true }),
   ]);
 }
 
