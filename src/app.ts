@@ -1,6 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Logger } from 'pino';
-import { GRAPHQL_PATH, type GraphQLServer } from './server/graphql-server.ts';
+import type { GraphQLServer } from './server/graphql-server.ts';
 import { createHealthRoutes } from './server/health-routes.ts';
 import type { RunningSimulator } from './simulators/types.ts';
 import type { Store } from './store/port.ts';
@@ -9,7 +9,7 @@ export type AppDeps = {
   store: Store;
   log: Logger;
   demo?: readonly RunningSimulator[];
-  /** Serves everything under `/graphql` (server/graphql-server.ts). */
+  /** Serves `/graphql`, `/$graphql` and `/[Type]/[id]/$graphql` (server/graphql-server.ts). */
   graphql?: GraphQLServer;
 };
 
@@ -30,7 +30,7 @@ export function createApp(deps: AppDeps): App {
       res.end(
         JSON.stringify({
           service: 'fhir-normalization-gateway',
-          links: { health: '/healthz', ready: '/readyz', ...(deps.graphql ? { graphql: GRAPHQL_PATH } : {}) },
+          links: { health: '/healthz', ready: '/readyz' },
           demo: (deps.demo ?? []).map((s) => ({ source: s.source, url: s.url })),
         }),
       );

@@ -44,6 +44,11 @@ export type GraphQLServer = {
 };
 
 export const GRAPHQL_PATH = '/graphql';
+const CSRF_HEADER = 'x-graphql-yoga-csrf';
+const CSRF_PLUGIN_MESSAGE = 'Required CSRF header(s) not present';
+const CSRF_MESSAGE =
+  `a request a browser can send without a preflight (GET, or a form POST) must carry the \`${CSRF_HEADER}\` ` +
+  'header; or POST with `content-type: application/json`';
 /** The FHIR GraphQL page's system-level (`[base]/$graphql`) and instance-level endpoints. */
 const SYSTEM_PATH = '/$graphql';
 const INSTANCE_PATH = /^\/[A-Z][A-Za-z]{0,63}\/[^/]+\/\$graphql$/;
@@ -129,6 +134,12 @@ export function createGraphQLServer<TContext extends object>(
       const errors = preExecutionChecks(args, args.contextValue.request);
       if (errors.length > 0) setResultAndStopExecution({ errors });
     },
+    onResultProcess({ result, setResult }) {
+      // yoga's CSRF plugin says only "Required CSRF header(s) not present": say which and why.
+      if (Array.isArray(result) || !('errors' in result)) return;
+      if (result.errors?.[0]?.message !== CSRF_PLUGIN_MESSAGE) return;
+      setResult({ errors: [gatewayError(CSRF_MESSAGE, 'CSRF_PREVENTED', { status: 403 })] });
+    },
   };
 
   const yogaAt = (graphqlEndpoint: string, graphiql: boolean) =>
@@ -192,7 +203,7 @@ export function createGraphQLServer<TContext extends object>(
         },
       },
       plugins: [
-        useCSRFPrevention({ requestHeaders: ['x-graphql-yoga-csrf'] }),
+        useCSRFPrevention({ requestHeaders: [CSRF_HEADER] }),
         authPlugin,
         EnvelopArmorPlugin({
           maxTokens: { n: limits.maxTokens },

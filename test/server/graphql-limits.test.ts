@@ -88,7 +88,11 @@ describe('GraphQL limits, checked before anything runs', () => {
       });
     const simple = await get({});
     expect(simple.status).toBe(403);
-    expect(await simple.text()).toContain('Required CSRF header(s) not present');
+    const body = (await simple.json()) as {
+      errors: Array<{ message: string; extensions: { code: string } }>;
+    };
+    expect(body.errors[0]?.message).toContain('must carry the `x-graphql-yoga-csrf` header');
+    expect(body.errors[0]?.extensions.code).toBe('CSRF_PREVENTED');
     expect((await get({ 'x-graphql-yoga-csrf': '1' })).status).toBe(200);
     const form = await fetch(gw.url, {
       method: 'POST',
