@@ -186,9 +186,9 @@ export function createGraphQLServer<TContext extends object>(
           // Names and codes only: an internal error's message may quote data.
           deps.log.error(
             {
-              // `errorType`, not `err.name`: the logger redacts every `*.name` as possible PHI.
+              // `type`, not `err.name`: the logger writes strings only under allow-listed keys (src/log/safe-fields.ts).
               error: {
-                errorType: (original as Error | undefined)?.name,
+                type: (original as Error | undefined)?.name,
                 code: (original as { code?: unknown })?.code,
               },
               path: at?.path,
