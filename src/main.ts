@@ -26,8 +26,9 @@ async function main(): Promise<void> {
     throw err;
   }
   const log = createLogger({ level: config.LOG_LEVEL });
+  const keyring = resolveKeyring(config, log);
   const definitions = loadFhirDefinitions();
-  const store = await openStore(config, resolveKeyring(config, log), { indexer: searchIndexer(definitions) });
+  const store = await openStore(config, keyring, { indexer: searchIndexer(definitions) });
   const keys = createApiKeyService({ store });
   const demo =
     config.DEMO === 'on' || (config.DEMO === 'auto' && config.NODE_ENV !== 'production')

@@ -186,9 +186,9 @@ export function createGraphQLServer<TContext extends object>(
           // Names and codes only: an internal error's message may quote data.
           deps.log.error(
             {
-              // `type`, not `err.name`: the logger writes strings only under allow-listed keys (src/log/safe-fields.ts).
+              // `errorType`, not `err.name`: the logger redacts every `*.name` as possible PHI.
               error: {
-                type: (original as Error | undefined)?.name,
+                errorType: (original as Error | undefined)?.name,
                 code: (original as { code?: unknown })?.code,
               },
               path: at?.path,

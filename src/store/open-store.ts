@@ -11,7 +11,11 @@ export async function openStore(
   keys: Keyring,
   extra: Pick<StoreOptions, 'indexer'> = {},
 ): Promise<Store> {
-  const options = { maxResourceBytes: config.MAX_RESOURCE_BYTES, secretBox: createSecretBox(keys), ...extra };
+  const options = {
+    maxResourceBytes: config.MAX_RESOURCE_BYTES,
+    secretBox: createSecretBox(keys),
+    ...extra,
+  };
   if (config.STORE === 'mongo') {
     if (!config.MONGODB_URL) throw new Error('MONGODB_URL: required when STORE=mongo');
     return openMongoStore(config.MONGODB_URL, options);

@@ -18,8 +18,8 @@ export type Store = {
   quarantine: QuarantineStore;
   idempotency: IdempotencyStore;
   connections: ConnectionStore;
-  apiKeys: ApiKeyStore;
   tenantSecrets: TenantSecretStore;
+  apiKeys: ApiKeyStore;
   /** Cheap round-trip used by /readyz. */
   ping(): Promise<void>;
   close(): Promise<void>;

@@ -108,7 +108,7 @@ describe('GraphQL API keys over HTTP', () => {
     expect(everything).not.toContain('Jane Doe');
     expect(everything).not.toContain('1970-01-01');
     const logged = gw.logLines.find((l) => l.includes('graphql resolver failed (masked)'));
-    expect(JSON.parse(logged ?? '{}')).toMatchObject({ error: { type: 'Error' }, path: ['boom'] });
+    expect(JSON.parse(logged ?? '{}')).toMatchObject({ error: { errorType: 'Error' }, path: ['boom'] });
   });
 
   it('serves introspection to a valid key only', async () => {

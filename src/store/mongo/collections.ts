@@ -64,7 +64,6 @@ export type Collections = {
     createdAt: string;
     updatedAt: string;
   }>;
-  apiKeys: Collection<ApiKeyDoc>;
   /** Revisions of sealed secrets (mongo-sealed-values.ts); `_id` is the driver's ObjectId. */
   sealedSecrets: Collection<{
     kind: 'connection' | 'tenant-secret';
@@ -74,6 +73,7 @@ export type Collections = {
     sealed: string;
     at: string;
   }>;
+  apiKeys: Collection<ApiKeyDoc>;
 };
 
 export function collections(db: Db): Collections {
@@ -88,8 +88,8 @@ export function collections(db: Db): Collections {
     quarantine: db.collection('quarantine'),
     idempotency: db.collection('idempotency'),
     connections: db.collection('connections'),
-    apiKeys: db.collection('api_keys'),
     sealedSecrets: db.collection('sealed_secrets'),
+    apiKeys: db.collection('api_keys'),
   };
 }
 
@@ -106,8 +106,8 @@ export async function ensureIndexes(c: Collections): Promise<void> {
     c.changes.createIndex({ at: 1 }),
     c.quarantine.createIndex({ tenant: 1, connection: 1, _id: 1 }),
     c.connections.createIndex({ tenant: 1, id: 1 }),
-    c.apiKeys.createIndex({ tenant: 1, _id: 1 }),
     c.sealedSecrets.createIndex({ kind: 1, tenant: 1, name: 1, rev: 1 }, { unique: true }),
+    c.apiKeys.createIndex({ tenant: 1, _id: 1 }),
   ]);
 }
 

@@ -46,8 +46,8 @@ export async function openMongoStore(
       quarantine: records.quarantine,
       idempotency: records.idempotency,
       connections: records.connections,
-      apiKeys: createMongoApiKeys(c.apiKeys, { now, tenantGuard }),
       tenantSecrets: createMongoTenantSecrets(sealedValues, { secretBox: options.secretBox, tenantGuard }),
+      apiKeys: createMongoApiKeys(c.apiKeys, { now, tenantGuard }),
       async ping() {
         await db.command({ ping: 1 });
       },

@@ -33,8 +33,8 @@ export function openSqliteStore(path: string, options: StoreOptions): Store {
     quarantine: records.quarantine,
     idempotency: records.idempotency,
     connections: records.connections,
-    apiKeys: createSqliteApiKeys(db, { now, tenantGuard }),
     tenantSecrets: createSqliteTenantSecrets(db, { now, secretBox: options.secretBox, tenantGuard }),
+    apiKeys: createSqliteApiKeys(db, { now, tenantGuard }),
     async ping() {
       db.prepare('SELECT 1').get();
     },
