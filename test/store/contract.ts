@@ -16,6 +16,7 @@ import {
 } from '../../src/store/errors.ts';
 import type { Change, Store } from '../../src/store/port.ts';
 import type { StoreHarness } from './harness.ts';
+import { isolationContract } from './isolation-contract.ts';
 
 const patient = (id: string, family = 'Doe', extra: Partial<Patient> = {}): Resource =>
   ({ resourceType: 'Patient', id, name: [{ family, given: ['Jan'] }], ...extra }) as Resource;
@@ -237,6 +238,8 @@ export function storeContract(makeHarness: () => Promise<StoreHarness>): void {
       expect((await drain(store, b)).changes).toEqual([]);
     });
   });
+
+  isolationContract(() => store);
 
   describe('bad input', () => {
     it('refuses an unknown tenant and writes nothing', async () => {

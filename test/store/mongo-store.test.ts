@@ -27,9 +27,7 @@ describe('mongo store contract', () => {
         const doc = await client
           .db(dbName)
           .collection<{ _id: string; secrets: string }>('connections')
-          .findOne({
-            _id: `${tenant}/${id}`,
-          });
+          .findOne({ tenant, id });
         return doc?.secrets ?? '';
       },
       workerTarget: { kind: 'mongo', url: server.url, dbName },

@@ -7,6 +7,7 @@ import type { StoreOptions } from '../store-options.ts';
 import type { TenantGuard } from '../tenant-guard.ts';
 import { type PlannedWrite, planWrite, TOMBSTONE_HASH, tombstone } from '../versioning.ts';
 import { type Collections, isDuplicateKey, type ResourceDoc, WITHOUT_SEARCH_FIELDS } from './collections.ts';
+import { docKey, filterString } from './doc-key.ts';
 import { appendChanges } from './mongo-change-log.ts';
 import { createMongoSearch } from './mongo-search.ts';
 import { NO_SEARCH_FIELDS, type SearchFields, searchFields } from './search-fields.ts';
@@ -15,7 +16,9 @@ type VersionDoc = ResourceDoc & { logged: boolean; action: string };
 
 const MAX_WRITE_ATTEMPTS = 50;
 const PROJECTION_CHUNK = 50;
-const keyOf = (tenant: string, type: string, id: string) => `${tenant}/${type}/${id}`;
+const keyOf = (tenant: string, type: string, id: string) => docKey(tenant, type, id);
+const versionKey = (tenant: string, type: string, id: string, versionId: number) =>
+  docKey(tenant, type, id, versionId);
 
 /**
  * Resources on MongoDB without relying on transactions (FerretDB has none). A write is:
@@ -73,9 +76,13 @@ export function createMongoResources(c: Collections, options: StoreOptions, tena
   const project = async (v: VersionDoc): Promise<void> => {
     const current = currentOf(v);
     try {
-      await c.resources.replaceOne({ _id: current._id, versionId: { $lt: v.versionId } }, current, {
-        upsert: true,
-      });
+      await c.resources.replaceOne(
+        { _id: current._id, tenant: v.tenant, versionId: { $lt: v.versionId } },
+        current,
+        {
+          upsert: true,
+        },
+      );
     } catch (err) {
       if (!isDuplicateKey(err)) throw err; // a newer version is already current
     }
@@ -104,7 +111,7 @@ export function createMongoResources(c: Collections, options: StoreOptions, tena
   > => {
     const key = keyOf(tenant, type, id);
     for (let attempt = 0; attempt < MAX_WRITE_ATTEMPTS; attempt++) {
-      const current = await c.resources.findOne({ _id: key }, WITHOUT_SEARCH_FIELDS);
+      const current = await c.resources.findOne({ _id: key, tenant }, WITHOUT_SEARCH_FIELDS);
       const version = decide(current);
       if (version === 'unchanged' || version === 'absent') return { current, kind: version };
       try {
@@ -155,9 +162,9 @@ export function createMongoResources(c: Collections, options: StoreOptions, tena
     const keys = resources.map((r) => keyOf(tenant, r.resourceType, r.id as string));
     const repeated = new Set(keys.filter((k, i) => keys.indexOf(k) !== i));
     const currentDocs = new Map(
-      (await c.resources.find({ _id: { $in: [...new Set(keys)] } }, WITHOUT_SEARCH_FIELDS).toArray()).map(
-        (d) => [d._id, d],
-      ),
+      (
+        await c.resources.find({ _id: { $in: [...new Set(keys)] }, tenant }, WITHOUT_SEARCH_FIELDS).toArray()
+      ).map((d) => [d._id, d]),
     );
     const at = now();
     const toWrite: Array<{ index: number; version: VersionDoc; action: 'created' | 'updated' }> = [];
@@ -216,7 +223,7 @@ export function createMongoResources(c: Collections, options: StoreOptions, tena
                 ? { insertOne: { document: current } }
                 : {
                     replaceOne: {
-                      filter: { _id: current._id, versionId: { $lt: current.versionId } },
+                      filter: { _id: current._id, tenant, versionId: { $lt: current.versionId } },
                       replacement: current,
                     },
                   };
@@ -259,12 +266,12 @@ export function createMongoResources(c: Collections, options: StoreOptions, tena
       return putBatch(tenant, checked, opts?.connection ?? null);
     },
     async read(tenant, type, id) {
-      const doc = await c.resources.findOne({ _id: keyOf(tenant, type, id) }, WITHOUT_SEARCH_FIELDS);
+      const doc = await c.resources.findOne({ _id: keyOf(tenant, type, id), tenant }, WITHOUT_SEARCH_FIELDS);
       return doc ? toStored(doc) : undefined;
     },
     async readMany(tenant, keys) {
       const docs = await c.resources
-        .find({ _id: { $in: keys.map((k) => keyOf(tenant, k.type, k.id)) } }, WITHOUT_SEARCH_FIELDS)
+        .find({ _id: { $in: keys.map((k) => keyOf(tenant, k.type, k.id)) }, tenant }, WITHOUT_SEARCH_FIELDS)
         .toArray();
       const byKey = new Map(docs.map((d) => [d._id, d]));
       return keys.map((k) => {
@@ -275,11 +282,18 @@ export function createMongoResources(c: Collections, options: StoreOptions, tena
       });
     },
     async readVersion(tenant, type, id, versionId) {
-      const doc = await c.versions.findOne({ _id: `${keyOf(tenant, type, id)}/${versionId}`, logged: true });
+      const doc = await c.versions.findOne({
+        _id: versionKey(tenant, type, id, versionId),
+        tenant,
+        logged: true,
+      });
       return doc ? toStored(doc) : undefined;
     },
     async history(tenant, type, id) {
-      const docs = await c.versions.find({ tenant, type, id, logged: true }).sort({ versionId: 1 }).toArray();
+      const docs = await c.versions
+        .find({ tenant: filterString(tenant), type: filterString(type), id: filterString(id), logged: true })
+        .sort({ versionId: 1 })
+        .toArray();
       return docs.map(toStored);
     },
     async delete(tenant, type, id) {
@@ -308,7 +322,10 @@ export function createMongoResources(c: Collections, options: StoreOptions, tena
     async list(tenant, type, page) {
       const after = page.after === undefined ? '' : decodeListCursor(page.after);
       const docs = await c.resources
-        .find({ tenant, type, deleted: false, id: { $gt: after } }, WITHOUT_SEARCH_FIELDS)
+        .find(
+          { tenant: filterString(tenant), type: filterString(type), deleted: false, id: { $gt: after } },
+          WITHOUT_SEARCH_FIELDS,
+        )
         .sort({ id: 1 })
         .limit(page.limit + 1)
         .toArray();
@@ -340,7 +357,7 @@ function versionDoc(
   action: string,
 ): VersionDoc {
   return {
-    _id: `${keyOf(tenant, type, id)}/${versionId}`,
+    _id: versionKey(tenant, type, id, versionId),
     tenant,
     type,
     id,

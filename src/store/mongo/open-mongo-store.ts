@@ -1,11 +1,12 @@
 import { MongoClient } from 'mongodb';
+import { checkedStore } from '../checked-store.ts';
 import type { Store } from '../port.ts';
 import type { StoreOptions } from '../store-options.ts';
 import { createTenantGuard } from '../tenant-guard.ts';
 import { collections, ensureIndexes } from './collections.ts';
 import { createMongoChangeLog } from './mongo-change-log.ts';
 import { createMongoCoordination } from './mongo-coordination.ts';
-import { createMongoRecords } from './mongo-records.ts';
+import { createMongoRecords, MONGO_QUARANTINE_ID } from './mongo-records.ts';
 import { createMongoResources } from './mongo-resources.ts';
 import { serverClock } from './server-clock.ts';
 
@@ -32,7 +33,7 @@ export async function openMongoStore(
     await resources.recoverUnlogged();
     const records = createMongoRecords(c, { now, secretBox: options.secretBox, tenantGuard });
     const coordination = createMongoCoordination(c, now);
-    return {
+    const store: Store = {
       kind: 'mongo',
       tenants: records.tenants,
       resources,
@@ -49,6 +50,7 @@ export async function openMongoStore(
         await client.close();
       },
     };
+    return checkedStore(store, { quarantineId: MONGO_QUARANTINE_ID });
   } catch (err) {
     await client.close();
     throw err;

@@ -1,13 +1,14 @@
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { DatabaseSync } from 'node:sqlite';
+import { checkedStore } from '../checked-store.ts';
 import type { Store } from '../port.ts';
 import type { StoreOptions } from '../store-options.ts';
 import { createTenantGuard } from '../tenant-guard.ts';
 import { applySchema } from './schema.ts';
 import { createSqliteChanges } from './sqlite-changes.ts';
 import { createSqliteCoordination } from './sqlite-coordination.ts';
-import { createSqliteRecords } from './sqlite-records.ts';
+import { createSqliteRecords, SQLITE_QUARANTINE_ID } from './sqlite-records.ts';
 import { createSqliteResources } from './sqlite-resources.ts';
 
 /** Opens (creating if needed) the embedded store at `path` (':memory:' for a private one). */
@@ -21,7 +22,7 @@ export function openSqliteStore(path: string, options: StoreOptions): Store {
   const records = createSqliteRecords(db, { now, secretBox: options.secretBox, tenantGuard });
   const coordination = createSqliteCoordination(db, now);
   const resources = createSqliteResources(db, options, tenantGuard);
-  return {
+  const store: Store = {
     kind: 'sqlite',
     tenants: records.tenants,
     resources,
@@ -43,4 +44,5 @@ export function openSqliteStore(path: string, options: StoreOptions): Store {
       }
     },
   };
+  return checkedStore(store, { quarantineId: SQLITE_QUARANTINE_ID });
 }
