@@ -193,6 +193,54 @@ export function isolationContract(getStore: () => Store): void {
       },
     );
 
+    it('the reported attack: tenant `acme/clinic2` cannot be made, and `acme` + `clinic2` + `Patient/p1` reaches nothing', async () => {
+      // The victim is set up only if the store lets it exist (it must not); the attack runs either way.
+      const victim = `${acme}/clinic2`;
+      const outcome = (p: Promise<unknown>) =>
+        p.then(
+          (answer) => ({ answered: answer ?? null }),
+          (e: unknown) => (e instanceof InvalidIdError ? 'refused' : `threw ${(e as Error).name}`),
+        );
+      const created = await outcome(store.tenants.ensure(victim));
+      if (created !== 'refused') {
+        await store.resources.put(victim, patient('p1', 'Victim')).catch(() => {});
+        await store.connections
+          .put({ tenant: victim, id: 'jane', source: 'jane', config: {} }, { refresh_token: 'victim-token' })
+          .catch(() => {});
+        await store.idempotency.begin(victim, 'k1', 'h1').catch(() => {});
+        await store.idempotency.complete(victim, 'k1', { victim: true }).catch(() => {});
+      }
+      const attack = {
+        created,
+        read: await outcome(store.resources.read(acme, 'clinic2', 'Patient/p1').then((r) => r?.id)),
+        readMany: await outcome(
+          store.resources
+            .readMany(acme, [{ type: 'clinic2', id: 'Patient/p1' }])
+            .then((r) => r.map((x) => (x instanceof Error ? x.name : x.id))),
+        ),
+        readVersion: await outcome(
+          store.resources.readVersion(acme, 'clinic2', 'Patient/p1', 1).then((r) => r?.id),
+        ),
+        secrets: await outcome(store.connections.secrets(acme, 'clinic2/jane')),
+        idempotency: await outcome(store.idempotency.begin(acme, 'clinic2/k1', 'h1')),
+        remove: await outcome(store.connections.remove(acme, 'clinic2/jane')),
+        quarantine: await outcome(
+          store.quarantine.list(acme, { connection: { $ne: '' } as unknown as string }),
+        ),
+      };
+      expect(attack).toEqual({
+        created: 'refused',
+        read: 'refused',
+        readMany: { answered: ['InvalidIdError'] },
+        readVersion: 'refused',
+        secrets: 'refused',
+        // A key may hold `/`: it names our own claim, never the neighbour's.
+        idempotency: { answered: { state: 'started' } },
+        remove: 'refused',
+        quarantine: 'refused',
+      });
+    });
+
     it('creates no tenant from a hostile id', async () => {
       const names = (await store.tenants.list()).map((t) => t.id);
       expect(names.filter((n) => n.startsWith(acme)).sort()).toEqual([acme, neighbour]);
