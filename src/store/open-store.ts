@@ -1,4 +1,5 @@
 import type { Config } from '../config/load-config.ts';
+import { deriveCursorKey } from './cursor-sealer.ts';
 import { openMongoStore } from './mongo/open-mongo-store.ts';
 import type { Store } from './port.ts';
 import { createSecretBox } from './secret-box.ts';
@@ -9,7 +10,11 @@ export async function openStore(
   config: Pick<Config, 'STORE' | 'SQLITE_PATH' | 'MONGODB_URL' | 'MAX_RESOURCE_BYTES'>,
   encryptionKey: Buffer,
 ): Promise<Store> {
-  const options = { maxResourceBytes: config.MAX_RESOURCE_BYTES, secretBox: createSecretBox(encryptionKey) };
+  const options = {
+    maxResourceBytes: config.MAX_RESOURCE_BYTES,
+    secretBox: createSecretBox(encryptionKey),
+    cursorKey: deriveCursorKey(encryptionKey),
+  };
   if (config.STORE === 'mongo') {
     if (!config.MONGODB_URL) throw new Error('MONGODB_URL: required when STORE=mongo');
     return openMongoStore(config.MONGODB_URL, options);

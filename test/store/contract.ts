@@ -17,6 +17,7 @@ import {
 import type { Change, Store } from '../../src/store/port.ts';
 import type { StoreHarness } from './harness.ts';
 import { isolationContract } from './isolation-contract.ts';
+import { listCursorContract } from './list-cursor-contract.ts';
 
 const patient = (id: string, family = 'Doe', extra: Partial<Patient> = {}): Resource =>
   ({ resourceType: 'Patient', id, name: [{ family, given: ['Jan'] }], ...extra }) as Resource;
@@ -240,6 +241,10 @@ export function storeContract(makeHarness: () => Promise<StoreHarness>): void {
   });
 
   isolationContract(() => store);
+  listCursorContract(
+    () => store,
+    () => h,
+  );
 
   describe('bad input', () => {
     it('refuses an unknown tenant and writes nothing', async () => {

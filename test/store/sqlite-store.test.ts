@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DatabaseSync } from 'node:sqlite';
 import { describe } from 'vitest';
+import { deriveCursorKey } from '../../src/store/cursor-sealer.ts';
 import { createSecretBox } from '../../src/store/secret-box.ts';
 import { openSqliteStore } from '../../src/store/sqlite/open-sqlite-store.ts';
 import { storeContract } from './contract.ts';
@@ -18,6 +19,7 @@ describe('sqlite store contract', () => {
         return openSqliteStore(path, {
           maxResourceBytes: o?.maxResourceBytes ?? 1024 * 1024,
           secretBox: createSecretBox(o?.key ?? TEST_KEY),
+          cursorKey: deriveCursorKey(o?.key ?? TEST_KEY),
           ...(o?.now ? { now: o.now } : {}),
         });
       },

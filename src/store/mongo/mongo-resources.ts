@@ -1,5 +1,6 @@
 import type { Resource } from 'fhir/r4';
 import { decodeListCursor, encodeListCursor } from '../cursor.ts';
+import { storeCursorSealer } from '../cursor-sealer.ts';
 import { ConcurrentWriteError, ResourceGoneError, ResourceNotFoundError } from '../errors.ts';
 import type { PutResult, ResourceStore, StoredResource } from '../port.ts';
 import { checkId, checkResourceInput, checkTypeName } from '../resource-input.ts';
@@ -30,6 +31,7 @@ const versionKey = (tenant: string, type: string, id: string, versionId: number)
 export function createMongoResources(c: Collections, options: StoreOptions, tenants: TenantGuard) {
   const now = () => new Date((options.now ?? Date.now)()).toISOString();
   const { indexer } = options;
+  const cursors = storeCursorSealer(options.cursorKey);
   /** Search fields computed while planning a version, before anything is written (an indexer error fails the put cleanly). */
   const planned = new WeakMap<VersionDoc, SearchFields>();
   const prepare = (v: VersionDoc, resource: Resource): VersionDoc => {
@@ -320,7 +322,8 @@ export function createMongoResources(c: Collections, options: StoreOptions, tena
       return 'kind' in result ? { deleted: false, seq: undefined } : { deleted: true, seq: result.seq };
     },
     async list(tenant, type, page) {
-      const after = page.after === undefined ? '' : decodeListCursor(page.after);
+      const scope = { tenant, type };
+      const after = page.after === undefined ? '' : decodeListCursor(cursors, scope, page.after);
       const docs = await c.resources
         .find(
           { tenant: filterString(tenant), type: filterString(type), deleted: false, id: { $gt: after } },
@@ -331,9 +334,12 @@ export function createMongoResources(c: Collections, options: StoreOptions, tena
         .toArray();
       const items = docs.slice(0, page.limit).map(toStored);
       const last = items.at(-1);
-      return { items, next: docs.length > page.limit && last ? encodeListCursor(last.id) : undefined };
+      return {
+        items,
+        next: docs.length > page.limit && last ? encodeListCursor(cursors, scope, last.id) : undefined,
+      };
     },
-    search: createMongoSearch(c, indexer !== undefined, toStored),
+    search: createMongoSearch(c, indexer !== undefined, toStored, cursors),
     /** Finishes versions a crashed writer left unlogged; run at open. */
     async recoverUnlogged() {
       const orphans = await c.versions.find({ logged: false }).sort({ _id: 1 }).toArray();
