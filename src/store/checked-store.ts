@@ -2,8 +2,10 @@ import { InvalidIdError, type StoreError } from './errors.ts';
 import type { Lease, ResourceKey, Store, StoredResource } from './port.ts';
 import { type IdRule, requireCount, requireId, requireMatch, requireString } from './validate-ids.ts';
 
-/** Largest page `list` and `quarantine.list` answer (limits reject, they do not truncate). */
+/** Largest page `list` answers (limits reject, they do not truncate). */
 export const MAX_PAGE = 1000;
+/** Largest `quarantine.list` (operators and the operations view read a connection's whole backlog). */
+export const MAX_QUARANTINE_PAGE = 10_000;
 const MAX_TTL_MS = 366 * 24 * 3_600_000;
 const MAX_VERSION = 2 ** 31 - 1;
 
@@ -134,7 +136,7 @@ export function checkedStore(inner: Store, own: { quarantineId: IdRule }): Store
       },
       async list(t, options) {
         if (options?.connection !== undefined) connection(options.connection);
-        if (options?.limit !== undefined) requireCount(options.limit, 'limit', 1, MAX_PAGE);
+        if (options?.limit !== undefined) requireCount(options.limit, 'limit', 1, MAX_QUARANTINE_PAGE);
         return quarantine.list(tenant(t), options);
       },
       async remove(t, entryId) {

@@ -14,20 +14,20 @@ const sort = [
 const FAMILY = 'Vandermeer';
 const BIRTH = '1975-06-15';
 const BIRTH_MS = Date.parse(`${BIRTH}T00:00:00Z`);
-const position = { values: [FAMILY.toLowerCase(), BIRTH_MS], id: 'pat-1' };
+const position = { values: [FAMILY.toLowerCase(), BIRTH_MS], id: 'pat-0000001' };
 
 describe('sealed cursors', () => {
   it('hold no family name or birth date in any encoding', () => {
     const cursor = encodeSearchCursor(sealer, scope, sort, position);
-    expect(leakedValues(cursor, [FAMILY, BIRTH, String(BIRTH_MS), 'pat-1'])).toEqual([]);
+    expect(leakedValues(cursor, [FAMILY, BIRTH, String(BIRTH_MS), 'pat-0000001'])).toEqual([]);
     // The check itself finds them in the earlier, unsealed form.
-    const unsealed = Buffer.from(`s1:${JSON.stringify({ v: position.values, id: 'pat-1' })}`).toString(
+    const unsealed = Buffer.from(`s1:${JSON.stringify({ v: position.values, id: 'pat-0000001' })}`).toString(
       'base64url',
     );
-    expect(leakedValues(unsealed, [FAMILY, String(BIRTH_MS), 'pat-1'])).toEqual([
+    expect(leakedValues(unsealed, [FAMILY, String(BIRTH_MS), 'pat-0000001'])).toEqual([
       FAMILY,
       String(BIRTH_MS),
-      'pat-1',
+      'pat-0000001',
     ]);
     expect(decodeSearchCursor(sealer, scope, cursor, sort)).toEqual(position);
   });
@@ -77,8 +77,8 @@ describe('sealed cursors', () => {
     foreign(() =>
       decodeSearchCursor(createCursorSealer(deriveCursorKey(Buffer.alloc(32, 8))), scope, cursor, sort),
     );
-    const list = encodeListCursor(sealer, scope, 'pat-1');
-    expect(decodeListCursor(sealer, scope, list)).toBe('pat-1');
+    const list = encodeListCursor(sealer, scope, 'pat-0000001');
+    expect(decodeListCursor(sealer, scope, list)).toBe('pat-0000001');
     foreign(() => decodeListCursor(sealer, { tenant: 'acme-clinic2', type: 'Patient' }, list));
   });
 

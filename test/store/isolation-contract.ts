@@ -241,6 +241,23 @@ export function isolationContract(getStore: () => Store): void {
       });
     });
 
+    it('page limits and version numbers must be whole numbers in range', async () => {
+      const refused = (p: Promise<unknown>) => expect(p).rejects.toBeInstanceOf(InvalidIdError);
+      for (const limit of [0, -1, 1001, 1.5, Number.NaN, '10', { $gt: 0 }])
+        await refused(store.resources.list(acme, 'Patient', { limit: limit as number }));
+      for (const limit of [0, 10_001, '5'])
+        await refused(store.quarantine.list(acme, { limit: limit as number }));
+      for (const version of [0, -1, 1.5, '1', { $gte: 1 }])
+        await refused(store.resources.readVersion(acme, 'Patient', 'own', version as number));
+      await refused(
+        store.resources.list(acme, 'Patient', { limit: 10, after: { $gt: '' } as unknown as string }),
+      );
+      expect((await store.resources.list(acme, 'Patient', { limit: 1000 })).items.map((r) => r.id)).toContain(
+        'own',
+      );
+      expect(await store.quarantine.list(acme, { limit: 10_000 })).toEqual([]);
+    });
+
     it('creates no tenant from a hostile id', async () => {
       const names = (await store.tenants.list()).map((t) => t.id);
       expect(names.filter((n) => n.startsWith(acme)).sort()).toEqual([acme, neighbour]);

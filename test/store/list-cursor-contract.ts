@@ -3,6 +3,7 @@ import type { Resource } from 'fhir/r4';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { CursorError } from '../../src/store/errors.ts';
 import type { Store } from '../../src/store/port.ts';
+import { leakedValues } from '../support/value-encodings.ts';
 import type { StoreHarness } from './harness.ts';
 
 const patient = (id: string): Resource => ({ resourceType: 'Patient', id }) as Resource;
@@ -22,19 +23,19 @@ export function listCursorContract(getStore: () => Store, getHarness: () => Stor
     store = getStore();
     await store.tenants.ensure(tenant);
     await store.tenants.ensure(neighbour);
-    for (const t of [tenant, neighbour]) await store.resources.putMany(t, ['a1', 'b2', 'c3'].map(patient));
+    for (const t of [tenant, neighbour])
+      await store.resources.putMany(t, ['alpha-0001', 'bravo-0002', 'charlie-0003'].map(patient));
     next = (await store.resources.list(tenant, 'Patient', { limit: 1 })).next as string;
   });
 
   describe('sealed list cursors', () => {
     it('hold no id in clear and continue on another instance with the same key', async () => {
       expect(next).toBeDefined();
-      expect(Buffer.from(next, 'base64url').includes('a1')).toBe(false);
-      expect(next).not.toContain('a1');
+      expect(leakedValues(next, ['alpha-0001'])).toEqual([]);
       const other = await getHarness().open();
       try {
         const page = await other.resources.list(tenant, 'Patient', { limit: 5, after: next });
-        expect(page.items.map((r) => r.id)).toEqual(['b2', 'c3']);
+        expect(page.items.map((r) => r.id)).toEqual(['bravo-0002', 'charlie-0003']);
       } finally {
         await other.close();
       }
@@ -52,7 +53,7 @@ export function listCursorContract(getStore: () => Store, getHarness: () => Stor
         `${next.slice(0, 10)}${next[10] === 'A' ? 'B' : 'A'}${next.slice(11)}`,
       );
       // The earlier, unsealed format.
-      await refused(tenant, 'Patient', Buffer.from('l1:a1').toString('base64url'));
+      await refused(tenant, 'Patient', Buffer.from('l1:alpha-0001').toString('base64url'));
       const rotated = await getHarness().open({ key: Buffer.alloc(32, 11) });
       try {
         await refused(tenant, 'Patient', next, rotated);

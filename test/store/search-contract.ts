@@ -564,18 +564,18 @@ export function searchContract(makeHarness: () => Promise<SearchHarness>): void 
     it('a page cursor holds no family name or birth date in any encoding', async () => {
       const tenant = await newTenant();
       await store.resources.putMany(tenant, [
-        patient('phi-1', { name: [{ family: 'Vandermeer' }], birthDate: '1975-06-15' }),
-        patient('phi-2', { name: [{ family: 'Wexley' }], birthDate: '1980-01-02' }),
+        patient('phi-0000001', { name: [{ family: 'Vandermeer' }], birthDate: '1975-06-15' }),
+        patient('phi-0000002', { name: [{ family: 'Wexley' }], birthDate: '1980-01-02' }),
       ]);
       const query = parse('Patient', '_sort=family,birthdate&_count=1');
       const first = await store.resources.search(tenant, 'Patient', query);
-      expect(first.items.map((i) => i.id)).toEqual(['phi-1']);
+      expect(first.items.map((i) => i.id)).toEqual(['phi-0000001']);
       const next = first.next as string;
       expect(
-        leakedValues(next, ['Vandermeer', '1975-06-15', String(Date.parse('1975-06-15')), 'phi-1']),
+        leakedValues(next, ['Vandermeer', '1975-06-15', String(Date.parse('1975-06-15')), 'phi-0000001']),
       ).toEqual([]);
       const second = await store.resources.search(tenant, 'Patient', { ...query, cursor: next });
-      expect(second.items.map((i) => i.id)).toEqual(['phi-2']);
+      expect(second.items.map((i) => i.id)).toEqual(['phi-0000002']);
     });
     it('a cursor is bound to its tenant, type and key: elsewhere, or altered, it is a CursorError', async () => {
       const tenant = await newTenant();
