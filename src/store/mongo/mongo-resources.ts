@@ -94,12 +94,12 @@ export function createMongoResources(c: Collections, options: StoreOptions, tena
   const finish = async (v: VersionDoc): Promise<number> => {
     const [seq] = await appendChanges(c, [changeOf(v)]);
     await project(v);
-    await c.versions.updateOne({ _id: v._id }, { $set: { logged: true } });
+    await c.versions.updateOne({ _id: v._id, tenant: v.tenant }, { $set: { logged: true } });
     return seq as number;
   };
 
-  const settle = async (versionKey: string): Promise<void> => {
-    const existing = await c.versions.findOne({ _id: versionKey });
+  const settle = async (version: VersionDoc): Promise<void> => {
+    const existing = await c.versions.findOne({ _id: version._id, tenant: version.tenant });
     if (existing) await finish(existing);
   };
 
@@ -120,7 +120,7 @@ export function createMongoResources(c: Collections, options: StoreOptions, tena
         await c.versions.insertOne(version);
       } catch (err) {
         if (!isDuplicateKey(err)) throw err;
-        await settle(version._id); // someone else wrote this version number: finish it, re-read, retry
+        await settle(version); // someone else wrote this version number: finish it, re-read, retry
         continue;
       }
       return { version, seq: await finish(version) };
@@ -243,7 +243,7 @@ export function createMongoResources(c: Collections, options: StoreOptions, tena
           });
       }
       await c.versions.updateMany(
-        { _id: { $in: written.map((p) => p.version._id) } },
+        { _id: { $in: written.map((p) => p.version._id) }, tenant },
         { $set: { logged: true } },
       );
       written.forEach((p, k) => {
