@@ -1,4 +1,6 @@
-import { InvalidIdError, type StoreError } from './errors.ts';
+import { SEARCH_LIMITS } from '../fhir/parse-search.ts';
+import type { SearchQuery } from '../fhir/search-query.ts';
+import { InvalidIdError, InvalidSearchError, type StoreError } from './errors.ts';
 import type { Lease, ResourceKey, Store, StoredResource } from './port.ts';
 import { type IdRule, requireCount, requireId, requireMatch, requireString } from './validate-ids.ts';
 
@@ -91,7 +93,8 @@ export function checkedStore(inner: Store, own: { quarantineId: IdRule }): Store
         return resources.list(tenant(t), type(ty), page);
       },
       async search(t, ty, query) {
-        if (query?.cursor !== null) requireString(query?.cursor, 'cursor');
+        checkSearchSize(query);
+        if (query.cursor !== null) requireString(query.cursor, 'cursor');
         return resources.search(tenant(t), type(ty), query);
       },
     },
@@ -184,4 +187,34 @@ export function checkedStore(inner: Store, own: { quarantineId: IdRule }): Store
       },
     },
   };
+}
+
+/**
+ * The parser's limits (SEARCH_LIMITS, docs/search.md) again at the port, for a query built by
+ * hand rather than parsed: what the stores can run quickly is decided in one place.
+ */
+function checkSearchSize(query: SearchQuery): void {
+  if (
+    typeof query !== 'object' ||
+    query === null ||
+    !Array.isArray(query.clauses) ||
+    !Array.isArray(query.sort)
+  )
+    throw new InvalidSearchError('a search query needs clauses and sort');
+  requireCount(query.count, '_count', 0, SEARCH_LIMITS.maxCount);
+  const values = query.clauses.reduce((sum, c) => sum + (c.op === 'match' ? c.values.length : 1), 0);
+  const widest = Math.max(0, ...query.clauses.map((c) => (c.op === 'match' ? c.values.length : 1)));
+  const abovePrefixes = query.clauses
+    .flatMap((c) => (c.op === 'match' ? c.values : []))
+    .reduce((sum, v) => sum + (v.kind === 'uri' && v.match === 'above' ? v.value.length + 1 : 0), 0);
+  if (
+    query.clauses.length > SEARCH_LIMITS.maxParameters ||
+    values > SEARCH_LIMITS.maxValuesPerSearch ||
+    widest > SEARCH_LIMITS.maxValuesPerParameter ||
+    query.sort.length > SEARCH_LIMITS.maxSortKeys ||
+    abovePrefixes > SEARCH_LIMITS.maxAbovePrefixes
+  )
+    throw new InvalidSearchError(
+      `search over the limits: at most ${SEARCH_LIMITS.maxParameters} clauses, ${SEARCH_LIMITS.maxValuesPerParameter} values in one, ${SEARCH_LIMITS.maxValuesPerSearch} in all, ${SEARCH_LIMITS.maxSortKeys} sort keys, ${SEARCH_LIMITS.maxAbovePrefixes} :above prefixes`,
+    );
 }

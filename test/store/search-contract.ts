@@ -8,7 +8,7 @@ import { matchesQuery } from '../../src/fhir/match-search.ts';
 import { parseSearch } from '../../src/fhir/parse-search.ts';
 import { SearchError } from '../../src/fhir/search-error.ts';
 import { searchIndexer } from '../../src/fhir/search-indexer.ts';
-import type { SearchQuery } from '../../src/fhir/search-query.ts';
+import type { MatchClause, SearchQuery } from '../../src/fhir/search-query.ts';
 import { CursorError, InvalidSearchError, SearchUnavailableError } from '../../src/store/errors.ts';
 import type { SearchPage, Store } from '../../src/store/port.ts';
 import { compareCodePoints, compareSortValues, sortValueOf } from '../../src/store/search-sort.ts';
@@ -515,6 +515,23 @@ export function searchContract(makeHarness: () => Promise<SearchHarness>): void 
       );
       expect(params.getAll('identifier').length + params.getAll('family').length).toBe(50);
       await runs('Patient', params, false);
+    });
+
+    it('a query built by hand over the limits is refused by the store too', async () => {
+      const hundred = parse('Patient', `identifier=${list(100, (k) => `MRN${1000 + k}`)}`);
+      const clause = hundred.clauses[0] as MatchClause;
+      const wide = { ...clause, values: [...clause.values, ...clause.values] };
+      const refused = (query: SearchQuery) =>
+        expect(store.resources.search(fixtureTenant, 'Patient', query)).rejects.toBeInstanceOf(
+          InvalidSearchError,
+        );
+      await refused({ ...hundred, clauses: [wide] });
+      await refused({ ...hundred, clauses: Array.from({ length: 6 }, () => clause) });
+      const above = parse('Patient', `_profile:above=http://hl7.org/fhir/${'a'.repeat(200)}`);
+      await refused({ ...above, clauses: Array.from({ length: 11 }, () => above.clauses[0] as MatchClause) });
+      await expect(
+        store.resources.search(fixtureTenant, 'Patient', { ...hundred, count: 1001 }),
+      ).rejects.toThrow(/_count/);
     });
 
     it('a value empty once normalized is a SearchError, not a match on everything', () => {
