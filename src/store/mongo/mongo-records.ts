@@ -4,7 +4,7 @@ import type { Connection, ConnectionStore, IdempotencyStore, QuarantineStore, Te
 import type { SecretBox } from '../secret-box.ts';
 import type { TenantGuard } from '../tenant-guard.ts';
 import { type Collections, isDuplicateKey } from './collections.ts';
-import { docKey, filterString } from './doc-key.ts';
+import { docKey, filterString, findOwn } from './doc-key.ts';
 
 /** Quarantine ids this adapter issues: arrival time, then a random UUID (time-ordered). */
 export const MONGO_QUARANTINE_ID = {
@@ -116,7 +116,7 @@ export function createMongoRecords(
       } catch (err) {
         if (!isDuplicateKey(err)) throw err;
       }
-      const doc = await c.idempotency.findOne({ _id: idKey(tenant, key), tenant });
+      const doc = await findOwn(c.idempotency, idKey(tenant, key), tenant);
       if (!doc) return idempotency.begin(tenant, key, requestHash); // abandoned in between
       if (doc.requestHash !== requestHash) throw new IdempotencyConflictError(key);
       if (doc.state === 'completed')
@@ -154,16 +154,16 @@ export function createMongoRecords(
         },
         { upsert: true },
       );
-      const doc = await c.connections.findOne({ _id, tenant: connection.tenant });
+      const doc = await findOwn(c.connections, _id, connection.tenant);
       if (!doc) throw new Error(`connection ${_id} vanished during put`);
       return toConnection(doc);
     },
     async get(tenant, id) {
-      const doc = await c.connections.findOne({ _id: docKey(tenant, id), tenant });
+      const doc = await findOwn(c.connections, docKey(tenant, id), tenant);
       return doc ? toConnection(doc) : undefined;
     },
     async secrets(tenant, id) {
-      const doc = await c.connections.findOne({ _id: docKey(tenant, id), tenant });
+      const doc = await findOwn(c.connections, docKey(tenant, id), tenant);
       if (!doc) return {};
       return JSON.parse(
         deps.secretBox.open(doc.secrets, aad(tenant, id), `connection ${tenant}/${id}`),

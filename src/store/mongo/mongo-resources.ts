@@ -8,7 +8,7 @@ import type { StoreOptions } from '../store-options.ts';
 import type { TenantGuard } from '../tenant-guard.ts';
 import { type PlannedWrite, planWrite, TOMBSTONE_HASH, tombstone } from '../versioning.ts';
 import { type Collections, isDuplicateKey, type ResourceDoc, WITHOUT_SEARCH_FIELDS } from './collections.ts';
-import { docKey, filterString } from './doc-key.ts';
+import { docKey, filterString, findOwn } from './doc-key.ts';
 import { appendChanges } from './mongo-change-log.ts';
 import { createMongoSearch } from './mongo-search.ts';
 import { NO_SEARCH_FIELDS, type SearchFields, searchFields } from './search-fields.ts';
@@ -18,7 +18,7 @@ type VersionDoc = ResourceDoc & { logged: boolean; action: string };
 const MAX_WRITE_ATTEMPTS = 50;
 const PROJECTION_CHUNK = 50;
 const keyOf = (tenant: string, type: string, id: string) => docKey(tenant, type, id);
-const versionKey = (tenant: string, type: string, id: string, versionId: number) =>
+const versionKeyOf = (tenant: string, type: string, id: string, versionId: number) =>
   docKey(tenant, type, id, versionId);
 
 /**
@@ -94,12 +94,12 @@ export function createMongoResources(c: Collections, options: StoreOptions, tena
   const finish = async (v: VersionDoc): Promise<number> => {
     const [seq] = await appendChanges(c, [changeOf(v)]);
     await project(v);
-    await c.versions.updateOne({ _id: v._id, tenant: v.tenant }, { $set: { logged: true } });
+    await c.versions.updateOne({ _id: v._id }, { $set: { logged: true } });
     return seq as number;
   };
 
   const settle = async (version: VersionDoc): Promise<void> => {
-    const existing = await c.versions.findOne({ _id: version._id, tenant: version.tenant });
+    const existing = await findOwn(c.versions, version._id, version.tenant);
     if (existing) await finish(existing);
   };
 
@@ -113,7 +113,7 @@ export function createMongoResources(c: Collections, options: StoreOptions, tena
   > => {
     const key = keyOf(tenant, type, id);
     for (let attempt = 0; attempt < MAX_WRITE_ATTEMPTS; attempt++) {
-      const current = await c.resources.findOne({ _id: key, tenant }, WITHOUT_SEARCH_FIELDS);
+      const current = await findOwn(c.resources, key, tenant, WITHOUT_SEARCH_FIELDS);
       const version = decide(current);
       if (version === 'unchanged' || version === 'absent') return { current, kind: version };
       try {
@@ -268,7 +268,7 @@ export function createMongoResources(c: Collections, options: StoreOptions, tena
       return putBatch(tenant, checked, opts?.connection ?? null);
     },
     async read(tenant, type, id) {
-      const doc = await c.resources.findOne({ _id: keyOf(tenant, type, id), tenant }, WITHOUT_SEARCH_FIELDS);
+      const doc = await findOwn(c.resources, keyOf(tenant, type, id), tenant, WITHOUT_SEARCH_FIELDS);
       return doc ? toStored(doc) : undefined;
     },
     async readMany(tenant, keys) {
@@ -284,12 +284,8 @@ export function createMongoResources(c: Collections, options: StoreOptions, tena
       });
     },
     async readVersion(tenant, type, id, versionId) {
-      const doc = await c.versions.findOne({
-        _id: versionKey(tenant, type, id, versionId),
-        tenant,
-        logged: true,
-      });
-      return doc ? toStored(doc) : undefined;
+      const doc = await findOwn(c.versions, versionKeyOf(tenant, type, id, versionId), tenant);
+      return doc?.logged ? toStored(doc) : undefined;
     },
     async history(tenant, type, id) {
       const docs = await c.versions
@@ -363,7 +359,7 @@ function versionDoc(
   action: string,
 ): VersionDoc {
   return {
-    _id: versionKey(tenant, type, id, versionId),
+    _id: versionKeyOf(tenant, type, id, versionId),
     tenant,
     type,
     id,
