@@ -1,7 +1,7 @@
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createApp } from './app.ts';
-import { resolveEncryptionKey } from './config/encryption-key.ts';
+import { resolveKeyring } from './config/encryption-key.ts';
 import { ConfigError, loadConfig } from './config/load-config.ts';
 import { startDemoClinics } from './demo/start-demo-clinics.ts';
 import { createLogger } from './log/create-logger.ts';
@@ -20,8 +20,7 @@ async function main(): Promise<void> {
     throw err;
   }
   const log = createLogger({ level: config.LOG_LEVEL });
-  const key = resolveEncryptionKey(config, log);
-  const store = await openStore(config, key);
+  const store = await openStore(config, resolveKeyring(config, log));
   const demo =
     config.DEMO === 'on' || (config.DEMO === 'auto' && config.NODE_ENV !== 'production')
       ? await startDemoClinics({ tickEveryMs: config.DEMO_TICK_MS })

@@ -29,7 +29,8 @@ export function checkedStore(inner: Store, own: { quarantineId: IdRule }): Store
     key(value.holder, 'lease holder');
     requireCount(value.fence, 'lease fence', 0, Number.MAX_SAFE_INTEGER);
   };
-  const { resources, quarantine, idempotency, connections, tenants, watermarks, leases } = inner;
+  const { resources, quarantine, idempotency, connections, tenants, watermarks, leases, tenantSecrets } =
+    inner;
 
   return {
     ...inner,
@@ -184,6 +185,29 @@ export function checkedStore(inner: Store, own: { quarantineId: IdRule }): Store
       },
       async remove(t, i) {
         return connections.remove(tenant(t), connection(i));
+      },
+      async resealSecrets(t, i) {
+        return connections.resealSecrets(tenant(t), connection(i));
+      },
+    },
+    // Secret names are checked by the adapters (checkSecretName, secret-contexts.ts).
+    tenantSecrets: {
+      ...tenantSecrets,
+      async put(t, name, value) {
+        requireString(value, 'secret value');
+        return tenantSecrets.put(tenant(t), name, value);
+      },
+      async get(t, name) {
+        return tenantSecrets.get(tenant(t), name);
+      },
+      async names(t) {
+        return tenantSecrets.names(tenant(t));
+      },
+      async remove(t, name) {
+        return tenantSecrets.remove(tenant(t), name);
+      },
+      async reseal(t, name) {
+        return tenantSecrets.reseal(tenant(t), name);
       },
     },
   };

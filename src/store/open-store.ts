@@ -2,18 +2,19 @@ import type { Config } from '../config/load-config.ts';
 import { deriveCursorKey } from './cursor-sealer.ts';
 import { openMongoStore } from './mongo/open-mongo-store.ts';
 import type { Store } from './port.ts';
-import { createSecretBox } from './secret-box.ts';
+import { createSecretBox, type Keyring } from './secret-box.ts';
 import { openSqliteStore } from './sqlite/open-sqlite-store.ts';
 
 /** Opens the store the configuration names. */
 export async function openStore(
   config: Pick<Config, 'STORE' | 'SQLITE_PATH' | 'MONGODB_URL' | 'MAX_RESOURCE_BYTES'>,
-  encryptionKey: Buffer,
+  keys: Keyring,
 ): Promise<Store> {
   const options = {
     maxResourceBytes: config.MAX_RESOURCE_BYTES,
-    secretBox: createSecretBox(encryptionKey),
-    cursorKey: deriveCursorKey(encryptionKey),
+    secretBox: createSecretBox(keys),
+    // From the current key: cursors are short-lived, a rotation only makes clients start over.
+    cursorKey: deriveCursorKey(keys.current),
   };
   if (config.STORE === 'mongo') {
     if (!config.MONGODB_URL) throw new Error('MONGODB_URL: required when STORE=mongo');

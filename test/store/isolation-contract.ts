@@ -89,6 +89,7 @@ export function isolationContract(getStore: () => Store): void {
     ).id;
     await store.idempotency.begin(neighbour, 'k1', 'h1');
     await store.idempotency.complete(neighbour, 'k1', { secret: 'neighbour-response' });
+    await store.tenantSecrets.put(neighbour, 'epic-key', 'neighbour-signing-key');
   });
 
   /** Every tenant-scoped method, with the hostile value at each id position. */
@@ -168,6 +169,17 @@ export function isolationContract(getStore: () => Store): void {
     ['connections.remove tenant', 'tenant', (s, t) => s.connections.remove(t as string, 'jane')],
     ['connections.remove id', 'connection', (s, c) => s.connections.remove(acme, c as string)],
     ['connections.list tenant', 'tenant', (s, t) => s.connections.list(t as string)],
+    [
+      'connections.resealSecrets tenant',
+      'tenant',
+      (s, t) => s.connections.resealSecrets(t as string, 'jane'),
+    ],
+    ['connections.resealSecrets id', 'connection', (s, c) => s.connections.resealSecrets(acme, c as string)],
+    ['tenantSecrets.put tenant', 'tenant', (s, t) => s.tenantSecrets.put(t as string, 'epic-key', 'v')],
+    ['tenantSecrets.get tenant', 'tenant', (s, t) => s.tenantSecrets.get(t as string, 'epic-key')],
+    ['tenantSecrets.names tenant', 'tenant', (s, t) => s.tenantSecrets.names(t as string)],
+    ['tenantSecrets.remove tenant', 'tenant', (s, t) => s.tenantSecrets.remove(t as string, 'epic-key')],
+    ['tenantSecrets.reseal tenant', 'tenant', (s, t) => s.tenantSecrets.reseal(t as string, 'epic-key')],
     ['watermarks.get key', 'coordinationKey', (s, k) => s.watermarks.get(k as string)],
     ['watermarks.set key', 'coordinationKey', (s, k) => s.watermarks.set(k as string, 'v')],
     ['leases.acquire name', 'coordinationKey', (s, k) => s.leases.acquire(k as string, 'h', 1000)],
@@ -329,6 +341,14 @@ export function isolationContract(getStore: () => Store): void {
         refresh_token: 'neighbour-token',
       });
       expect((await store.connections.list(neighbour)).map((c) => c.id)).toEqual(['jane']);
+    });
+
+    it('tenant secrets: get, names, remove and reseal through our id never reach the neighbour’s', async () => {
+      expect(await store.tenantSecrets.get(acme, 'epic-key')).toBeUndefined();
+      expect(await store.tenantSecrets.names(acme)).toEqual([]);
+      expect(await store.tenantSecrets.remove(acme, 'epic-key')).toBe(false);
+      expect(await store.tenantSecrets.reseal(acme, 'epic-key')).toBe('missing');
+      expect(await store.tenantSecrets.get(neighbour, 'epic-key')).toBe('neighbour-signing-key');
     });
 
     it('listing every tenant’s connections is explicit: listAllTenants', async () => {

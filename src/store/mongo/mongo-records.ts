@@ -1,10 +1,12 @@
 import { randomUUID } from 'node:crypto';
-import { IdempotencyConflictError } from '../errors.ts';
+import { IdempotencyConflictError, SecretDecryptionError } from '../errors.ts';
 import type { Connection, ConnectionStore, IdempotencyStore, QuarantineStore, TenantStore } from '../port.ts';
 import type { SecretBox } from '../secret-box.ts';
+import { connectionSecretContext } from '../secret-contexts.ts';
 import type { TenantGuard } from '../tenant-guard.ts';
 import { type Collections, isDuplicateKey } from './collections.ts';
 import { docKey, filterString, findOwn } from './doc-key.ts';
+import type { MongoSealedValues } from './mongo-sealed-values.ts';
 
 /** Quarantine ids this adapter issues: arrival time, then a random UUID (time-ordered). */
 export const MONGO_QUARANTINE_ID = {
@@ -16,7 +18,12 @@ export const MONGO_QUARANTINE_ID = {
 /** Tenants, quarantine, idempotency records and connections on MongoDB. */
 export function createMongoRecords(
   c: Collections,
-  deps: { now: () => number; secretBox: SecretBox; tenantGuard: TenantGuard },
+  deps: {
+    now: () => number;
+    secretBox: SecretBox;
+    tenantGuard: TenantGuard;
+    sealedValues: MongoSealedValues;
+  },
 ): {
   tenants: TenantStore;
   quarantine: QuarantineStore;
@@ -24,7 +31,7 @@ export function createMongoRecords(
   connections: ConnectionStore;
 } {
   const iso = () => new Date(deps.now()).toISOString();
-  const aad = (tenant: string, id: string) => `connection:${tenant}/${id}`;
+  const aad = connectionSecretContext;
   const toConnection = (d: {
     tenant: string;
     id: string;
@@ -139,6 +146,14 @@ export function createMongoRecords(
       await deps.tenantGuard.require(connection.tenant);
       const at = iso();
       const _id = docKey(connection.tenant, connection.id);
+      // Secrets first: a crash in between leaves unreachable secrets, never a connection with
+      // an earlier connection's secrets.
+      await deps.sealedValues.put(
+        'connection',
+        connection.tenant,
+        connection.id,
+        deps.secretBox.seal(JSON.stringify(secrets), aad(connection.tenant, connection.id)),
+      );
       await c.connections.updateOne(
         { _id, tenant: connection.tenant },
         {
@@ -147,7 +162,6 @@ export function createMongoRecords(
             id: connection.id,
             source: connection.source,
             config: JSON.stringify(connection.config),
-            secrets: deps.secretBox.seal(JSON.stringify(secrets), aad(connection.tenant, connection.id)),
             updatedAt: at,
           },
           $setOnInsert: { createdAt: at },
@@ -164,10 +178,16 @@ export function createMongoRecords(
     },
     async secrets(tenant, id) {
       const doc = await findOwn(c.connections, docKey(tenant, id), tenant);
-      if (!doc) return {};
-      return JSON.parse(
-        deps.secretBox.open(doc.secrets, aad(tenant, id), `connection ${tenant}/${id}`),
-      ) as Record<string, string>;
+      const sealed = doc ? await deps.sealedValues.get('connection', tenant, id) : undefined;
+      // A connection written before sealed revisions kept its secrets on the document (v1
+      // format, not readable any more): a clear error, not an empty set of secrets.
+      if (sealed === undefined && doc && 'secrets' in doc)
+        throw new SecretDecryptionError(`connection ${tenant}/${id}`);
+      if (sealed === undefined) return {};
+      return JSON.parse(deps.secretBox.open(sealed, aad(tenant, id), `connection ${tenant}/${id}`)) as Record<
+        string,
+        string
+      >;
     },
     async list(tenant) {
       const docs = await c.connections
@@ -181,7 +201,22 @@ export function createMongoRecords(
       return docs.map(toConnection);
     },
     async remove(tenant, id) {
-      return (await c.connections.deleteOne({ _id: docKey(tenant, id), tenant })).deletedCount === 1;
+      const removed = (await c.connections.deleteOne({ _id: docKey(tenant, id), tenant })).deletedCount === 1;
+      await deps.sealedValues.remove('connection', tenant, id);
+      return removed;
+    },
+    async resealSecrets(tenant, id) {
+      const doc = await findOwn(c.connections, docKey(tenant, id), tenant);
+      if (!doc) return 'missing';
+      if ('secrets' in doc && (await deps.sealedValues.get('connection', tenant, id)) === undefined)
+        throw new SecretDecryptionError(`connection ${tenant}/${id}`); // pre-rotation layout, see secrets()
+      return deps.sealedValues.reseal(
+        'connection',
+        tenant,
+        id,
+        aad(tenant, id),
+        `connection ${tenant}/${id}`,
+      );
     },
   };
 

@@ -8,6 +8,8 @@ import { createMongoChangeLog } from './mongo-change-log.ts';
 import { createMongoCoordination } from './mongo-coordination.ts';
 import { createMongoRecords, MONGO_QUARANTINE_ID } from './mongo-records.ts';
 import { createMongoResources } from './mongo-resources.ts';
+import { createMongoSealedValues } from './mongo-sealed-values.ts';
+import { createMongoTenantSecrets } from './mongo-tenant-secrets.ts';
 import { serverClock } from './server-clock.ts';
 
 /**
@@ -31,7 +33,8 @@ export async function openMongoStore(
     );
     const resources = createMongoResources(c, { ...options, now }, tenantGuard);
     await resources.recoverUnlogged();
-    const records = createMongoRecords(c, { now, secretBox: options.secretBox, tenantGuard });
+    const sealedValues = createMongoSealedValues(c, { now, secretBox: options.secretBox });
+    const records = createMongoRecords(c, { now, secretBox: options.secretBox, tenantGuard, sealedValues });
     const coordination = createMongoCoordination(c, now);
     const store: Store = {
       kind: 'mongo',
@@ -43,6 +46,7 @@ export async function openMongoStore(
       quarantine: records.quarantine,
       idempotency: records.idempotency,
       connections: records.connections,
+      tenantSecrets: createMongoTenantSecrets(sealedValues, { secretBox: options.secretBox, tenantGuard }),
       async ping() {
         await db.command({ ping: 1 });
       },
