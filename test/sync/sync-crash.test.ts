@@ -79,7 +79,7 @@ async function crashAndRecover(target: WorkerTarget, records: number): Promise<v
       let after: string | undefined;
       do {
         const page = await store.resources.list('crash', 'Patient', {
-          limit: 5_000,
+          limit: 1_000,
           ...(after ? { after } : {}),
         });
         for (const item of page.items) {
