@@ -2,9 +2,13 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { SOURCE_SYSTEMS, type SourceSystem } from '../fhir/identity.ts';
 import type { ConnectionScope } from '../fhir/references.ts';
+import type { ForwardOptions } from './mapping-set.ts';
 
-/** `mappings/<source>/fixtures/<name>.input.json`: which entity, and the native record. */
-export type FixtureInput = { entity: string; record: unknown };
+/**
+ * `mappings/<source>/fixtures/<name>.input.json`: which entity, the native record, and optionally
+ * the connection's forward options (time zone, currency) it is mapped with.
+ */
+export type FixtureInput = { entity: string; record: unknown; options?: ForwardOptions };
 
 export type FixturePair = {
   readonly source: SourceSystem;

@@ -39,6 +39,7 @@ describe('golden pairs', () => {
         fixture.input.entity,
         fixture.input.record,
         goldenScope(fixture.source),
+        fixture.input.options,
       );
       // Through JSON, as the expected file was: only serialisable content counts.
       expect(JSON.parse(JSON.stringify(result))).toEqual(fixture.expected);
