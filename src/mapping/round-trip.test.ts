@@ -78,6 +78,9 @@ const LOSSY: Record<string, string> = {
   'drchrono:line_items.diagnosis_pointers': 'claim pointers into the appointment codes, not mapped',
   'drchrono:task_categories.practice_group': "the connection's practice, added by the connector",
   'drchrono:task_statuses.practice_group': "the connection's practice, added by the connector",
+  'drchrono:medications.order_status':
+    "DrChrono's eRx workflow state; the request's status and intent carry its meaning, the connector keeps the state",
+  'drchrono:problems.date_changed': 'DrChrono stamps it on every change; the store keeps lastUpdated',
   'drchrono:patients.pronouns': 'not mapped',
   'drchrono:patients.offices': 'not mapped',
   'drchrono:patients.disable_sms_messages': 'a portal setting, not mapped',

@@ -44,6 +44,21 @@ export function loincCheckDigitOk(code: string): boolean {
   return (10 - (sum % 10)) % 10 === Number(match[2]);
 }
 
+/** Chart resources that mean nothing without their patient (US Core makes subject/patient 1..1). */
+const ABOUT_A_PATIENT = new Set([
+  'Observation',
+  'DiagnosticReport',
+  'Condition',
+  'AllergyIntolerance',
+  'MedicationRequest',
+  'MedicationStatement',
+  'Procedure',
+  'Immunization',
+  'CarePlan',
+  'DocumentReference',
+  'Coverage',
+]);
+
 const MONEY_KEYS =
   /^(amount|price|priceOverride|paymentAmount|net|unitPrice|gross|total|benefit|payment|money)$/;
 
@@ -153,8 +168,10 @@ export function meaningProblems(resources: readonly Resource[], options: Meaning
     if (resource.resourceType === 'Encounter' && json.status === 'finished') {
       if (!(json.period as Json | undefined)?.end) say('Encounter.period', 'finished without end');
     }
+    if (ABOUT_A_PATIENT.has(resource.resourceType) && !patientOf(json)) {
+      say(`${resource.resourceType}.subject`, 'no patient');
+    }
     if (resource.resourceType === 'DocumentReference') {
-      if (!json.subject) say('DocumentReference.subject', 'missing');
       if (!json.type) say('DocumentReference.type', 'missing');
       const contents = (json.content as Array<{ attachment?: Json }> | undefined) ?? [];
       if (contents.some((content) => !content.attachment?.contentType)) {

@@ -53,7 +53,13 @@ describe('the checks themselves', () => {
       class: { system: 'urn:x', code: 'AMB' },
       subject: { reference: 'Patient/p2' },
     } as unknown as Resource;
-    const problems = meaningProblems([bad, encounter], {
+    const orphan = {
+      resourceType: 'Observation',
+      id: 'o2',
+      status: 'final',
+      code: { text: 'x' },
+    } as Resource;
+    const problems = meaningProblems([bad, encounter, orphan], {
       externalTypes: new Set(['Patient']),
       profiles: true,
     });
@@ -66,6 +72,7 @@ describe('the checks themselves', () => {
       'reference to Practitioner not emitted',
       'finished without end',
       'encounter of another patient',
+      'Observation/o2 Observation.subject: no patient',
       'http://hl7.org/fhir/StructureDefinition/vitalsigns',
     ]) {
       expect(text).toContain(expected);
@@ -80,6 +87,7 @@ describe('the BMI check', () => {
       id,
       status: 'final',
       code: { coding: [{ system: 'http://loinc.org', code }] },
+      subject: { reference: 'Patient/p1' },
       encounter: { reference: 'Encounter/e1' },
       valueQuantity: { value, system: 'http://unitsofmeasure.org', code: unit },
     }) as unknown as Resource;
@@ -96,8 +104,9 @@ describe('the BMI check', () => {
   ];
 
   it('accepts a BMI that matches height and weight and reports one that does not', () => {
-    expect(meaningProblems(visit(25.8))).toEqual([]);
-    expect(meaningProblems(visit(31.2))).toEqual([
+    const patient = new Set(['Patient']);
+    expect(meaningProblems(visit(25.8), { externalTypes: patient })).toEqual([]);
+    expect(meaningProblems(visit(31.2), { externalTypes: patient })).toEqual([
       'Observation/b Observation.valueQuantity: BMI disagrees with the height and weight of its encounter',
     ]);
   });

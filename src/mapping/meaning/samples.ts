@@ -9,10 +9,13 @@ import type { ForwardOptions, MappingSet } from '../mapping-set.ts';
 export type SampleRecord = { entity: string; record: unknown };
 export type MappedSample = { resources: Resource[]; failures: string[]; records: number };
 
+/** Lab records that name only their order: the connector copies the order's patient in. */
+const ORDER_CHILDREN = new Set(['lab_documents', 'lab_tests', 'lab_results']);
+
 /**
  * Every record of every entity the mappings know, from a small deterministic simulator dataset of
  * each source: a closed world, so every reference should land on something emitted. DrChrono lab
- * documents get their order's patient, as the connector copies it in (DrChrono's lab document API
+ * documents, tests and results get their order's patient, as the connector copies it in (DrChrono's lab document API
  * names only the order).
  */
 export function sampleRecords(source: SourceSystem, set: MappingSet, patients: number): SampleRecord[] {
@@ -29,8 +32,9 @@ export function sampleRecords(source: SourceSystem, set: MappingSet, patients: n
       if (!known.has(entity)) continue;
       for (let i = 0; i < dataset.count(entity); i++) {
         let record = dataset.record(entity, i).record as Record<string, unknown>;
-        if (entity === 'lab_documents')
-          record = { ...record, patient: orderPatient.get(record.lab_order as number) };
+        if (ORDER_CHILDREN.has(entity)) {
+          record = { ...record, patient: orderPatient.get(Number(record.lab_order)) };
+        }
         out.push({ entity, record });
       }
     }
