@@ -59,6 +59,15 @@ const ABOUT_A_PATIENT = new Set([
   'Coverage',
 ]);
 
+/** Elements of type Identifier in the gateway's resources. */
+const IDENTIFIER_KEYS = new Set([
+  'identifier',
+  'paymentIdentifier',
+  'masterIdentifier',
+  'groupIdentifier',
+  'valueIdentifier',
+]);
+
 const MONEY_KEYS =
   /^(amount|price|priceOverride|paymentAmount|net|unitPrice|gross|total|benefit|payment|money)$/;
 
@@ -148,7 +157,7 @@ export function meaningProblems(resources: readonly Resource[], options: Meaning
         const type = reference.split('/')[0] ?? '';
         if (!byKey.has(reference) && !external.has(type)) say(path, `reference to ${type} not emitted`);
       }
-      if (key === 'identifier' && (typeof object.system !== 'string' || object.system === '')) {
+      if (IDENTIFIER_KEYS.has(key) && (typeof object.system !== 'string' || object.system === '')) {
         say(path, 'identifier without system');
       }
       const isCoding = key === 'coding' || key === 'valueCoding' || key === 'tag' || key === 'security';
