@@ -22,6 +22,8 @@ const scope = goldenScope('drchrono');
 const fixture = (name: string): Loose =>
   JSON.parse(readFileSync(join(mappingsDir, 'drchrono', 'fixtures', `${name}.input.json`), 'utf8')).record;
 
+const patientOf = (resources: Loose[]) => resources.find((resource) => resource.resourceType === 'Patient');
+
 function mapped(entity: string, record: unknown, options = {}): Loose[] {
   const result = set.forward('drchrono', entity, record, scope, options);
   if (!result.ok) throw new Error(JSON.stringify(result));
@@ -31,13 +33,13 @@ function mapped(entity: string, record: unknown, options = {}): Loose[] {
 describe('DrChrono meaning', () => {
   it('names the doctor once when primary_care_physician is the same doctor as a string', () => {
     const patient = { ...fixture('patient-full'), doctor: 1840002, primary_care_physician: '1840002' };
-    expect(mapped('patients', patient)[0]?.generalPractitioner).toHaveLength(1);
+    expect(patientOf(mapped('patients', patient))?.generalPractitioner).toHaveLength(1);
     const other = { ...patient, primary_care_physician: '1840001' };
-    expect(mapped('patients', other)[0]?.generalPractitioner).toHaveLength(2);
+    expect(patientOf(mapped('patients', other))?.generalPractitioner).toHaveLength(2);
   });
 
   it('gives the chart id identifier a per-connection system', () => {
-    const [patient] = mapped('patients', fixture('patient-full'));
+    const patient = patientOf(mapped('patients', fixture('patient-full')));
     const mr = patient?.identifier.find((identifier: Loose) => identifier.type?.coding?.[0]?.code === 'MR');
     expect(mr.system).toBe('urn:fhir-gateway:sid:drchrono:drchrono-golden:chart-id');
   });
