@@ -90,7 +90,8 @@ const LOSSY: Record<string, string> = {
   'drchrono:patients.patient_payment_profile': 'billing setting, not mapped',
   'drchrono:patients.date_of_first_appointment': 'derived from appointments',
   'drchrono:patients.date_of_last_appointment': 'derived from appointments',
-  'drchrono:patients.primary_insurance': 'Coverage is its own resource (coverage-*.yaml), not part of the patient write',
+  'drchrono:patients.primary_insurance':
+    'Coverage is its own resource (coverage-*.yaml), not part of the patient write',
   'drchrono:patients.race="declined"': 'a declined answer is no race extension (US Core has no code for it)',
   'drchrono:patients.ethnicity="blank"': 'DrChrono\'s "no answer" code',
   'jane:observations.values.id':
