@@ -40,6 +40,13 @@ export type ForwardOptions = {
    * country decides, CAD or USD). `currency()` in a mapping gives it; without it, no currency.
    */
   readonly currency?: string;
+  /**
+   * FHIR sources (Epic Bundles, Bulk Data): answers `Type/<native id>` for a `urn:uuid:` fullUrl or a
+   * conditional reference (`Practitioner?identifier=system|value`), from the batch being mapped
+   * (batchReferenceResolver) or the store. Without it, or unanswered, such a reference fails the
+   * record with a reason that says so.
+   */
+  readonly resolveReference?: (reference: string) => string | undefined;
 };
 
 /** The loaded mappings (docs/mapping-format.md, "Engine API"). */
@@ -97,6 +104,7 @@ export function createMappingSet(mappings: readonly CompiledMapping[], defs: Fhi
           path: mapping.target,
           ...(options.timeZone ? { timeZone: options.timeZone } : {}),
           ...(options.currency ? { currency: options.currency } : {}),
+          ...(options.resolveReference ? { resolveReference: options.resolveReference } : {}),
         };
         let produced: Resource[];
         try {

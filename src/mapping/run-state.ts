@@ -22,6 +22,8 @@ export type RunState = {
   readonly timeZone?: string;
   /** ISO 4217 currency of the connection's amounts where the source does not say (Jane). */
   readonly currency?: string;
+  /** FHIR sources: `Type/id` behind a fullUrl (urn:uuid) or conditional reference (batch-references.ts). */
+  readonly resolveReference?: (reference: string) => string | undefined;
 };
 
 /**
