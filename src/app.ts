@@ -1,10 +1,17 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Logger } from 'pino';
+import type { GraphQLServer } from './server/graphql-server.ts';
 import { createHealthRoutes } from './server/health-routes.ts';
 import type { RunningSimulator } from './simulators/types.ts';
 import type { Store } from './store/port.ts';
 
-export type AppDeps = { store: Store; log: Logger; demo?: readonly RunningSimulator[] };
+export type AppDeps = {
+  store: Store;
+  log: Logger;
+  demo?: readonly RunningSimulator[];
+  /** Serves `/graphql`, `/$graphql` and `/[Type]/[id]/$graphql` (server/graphql-server.ts). */
+  graphql?: GraphQLServer;
+};
 
 export type App = {
   /** The node:http request listener. */
@@ -32,6 +39,10 @@ export function createApp(deps: AppDeps): App {
   return {
     handle(req, res) {
       const path = new URL(req.url ?? '/', 'http://gateway').pathname;
+      if (deps.graphql?.matches(path)) {
+        deps.graphql.handle(req, res);
+        return;
+      }
       const route = routes[`${req.method ?? 'GET'} ${path}`];
       if (!route) {
         res.writeHead(404, { 'content-type': 'application/json' });
@@ -39,7 +50,7 @@ export function createApp(deps: AppDeps): App {
         return;
       }
       Promise.resolve(route(req, res)).catch((err: unknown) => {
-        deps.log.error({ err: { message: (err as Error).message } }, 'request failed');
+        deps.log.error({ err }, 'request failed');
         if (!res.headersSent) res.writeHead(500, { 'content-type': 'application/json' });
         res.end(JSON.stringify({ error: 'internal error' }));
       });

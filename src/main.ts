@@ -1,10 +1,16 @@
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createApp } from './app.ts';
-import { resolveEncryptionKey } from './config/encryption-key.ts';
+import { createApiKeyService } from './auth/api-keys.ts';
+import { resolveKeyring } from './config/encryption-key.ts';
 import { ConfigError, loadConfig } from './config/load-config.ts';
+import { ensureDemoApiKey, loadGraphiQLExamples } from './demo/demo-api-key.ts';
 import { startDemoClinics } from './demo/start-demo-clinics.ts';
+import { loadFhirDefinitions } from './fhir/definitions.ts';
+import { searchIndexer } from './fhir/search-indexer.ts';
 import { createLogger } from './log/create-logger.ts';
+import { createGatewayGraphQL } from './server/gateway-graphql.ts';
+import { GRAPHQL_PATH } from './server/graphql-server.ts';
 import { openStore } from './store/open-store.ts';
 
 /** Wires the gateway from the environment and listens. */
@@ -20,15 +26,26 @@ async function main(): Promise<void> {
     throw err;
   }
   const log = createLogger({ level: config.LOG_LEVEL });
-  const key = resolveEncryptionKey(config, log);
-  const store = await openStore(config, key);
+  const keyring = resolveKeyring(config, log);
+  const definitions = loadFhirDefinitions();
+  const store = await openStore(config, keyring, { indexer: searchIndexer(definitions) });
+  const keys = createApiKeyService({ store });
   const demo =
     config.DEMO === 'on' || (config.DEMO === 'auto' && config.NODE_ENV !== 'production')
       ? await startDemoClinics({ tickEveryMs: config.DEMO_TICK_MS })
       : [];
   for (const sim of demo)
     log.info({ source: sim.source, url: sim.url }, 'demo mode: simulated clinic running');
-  const app = createApp({ store, log, demo });
+  const demoKey =
+    demo.length > 0 ? await ensureDemoApiKey({ store, keys, dataDir: config.DATA_DIR }) : undefined;
+  const graphql = createGatewayGraphQL({
+    store,
+    definitions,
+    keys,
+    log,
+    demo: demoKey && { apiKey: demoKey.token, examples: loadGraphiQLExamples() },
+  });
+  const app = createApp({ store, log, demo, graphql });
   const server = createServer(app.handle);
   await new Promise<void>((resolve) => server.listen(config.PORT, config.HOST, resolve));
   const { port } = server.address() as AddressInfo;
@@ -38,6 +55,13 @@ async function main(): Promise<void> {
       ? 'gateway listening in DEMO MODE (simulated clinics, synthetic data)'
       : 'gateway listening',
   );
+  if (demoKey) {
+    // The demo key opens synthetic data only; printing it is the point (GraphiQL has it too).
+    log.info(
+      { tenant: 'demo', file: demoKey.file, graphiql: `http://${config.HOST}:${port}${GRAPHQL_PATH}` },
+      `demo mode: API key ${demoKey.token} (GraphiQL at /graphql opens with it)`,
+    );
+  }
 
   const shutdown = async (signal: string) => {
     log.info({ signal }, 'shutting down');

@@ -88,6 +88,15 @@ export class SecretDecryptionError extends StoreError {
   }
 }
 
+export class InvalidSecretNameError extends StoreError {
+  constructor(name: unknown) {
+    super(
+      'invalid-secret-name',
+      `secret name ${typeof name === 'string' ? `"${name.slice(0, 80)}"` : `of type ${typeof name}`} must match ^[A-Za-z0-9._~-]{1,64}$`,
+    );
+  }
+}
+
 export class ConcurrentWriteError extends StoreError {
   constructor(type: string, id: string) {
     super('concurrent-write', `${type}/${id}: too many concurrent writers, gave up`);
@@ -103,5 +112,18 @@ export class SearchUnavailableError extends StoreError {
 export class InvalidSearchError extends StoreError {
   constructor(message: string) {
     super('invalid-search', message);
+  }
+}
+
+export class ApiKeyExistsError extends StoreError {
+  constructor(id: string) {
+    super('api-key-exists', `an API key with id "${id}" already exists`);
+  }
+}
+
+export class InvalidApiKeyIdError extends StoreError {
+  constructor() {
+    // The offending text is not echoed: it may be a pasted secret.
+    super('invalid-api-key-id', 'API key ids are 8 to 64 letters and digits');
   }
 }

@@ -1,4 +1,5 @@
 import type { Resource } from 'fhir/r4';
+import type { Scope } from '../auth/scopes.ts';
 import type { SearchQuery } from '../fhir/search-query.ts';
 
 /**
@@ -17,6 +18,8 @@ export type Store = {
   quarantine: QuarantineStore;
   idempotency: IdempotencyStore;
   connections: ConnectionStore;
+  tenantSecrets: TenantSecretStore;
+  apiKeys: ApiKeyStore;
   /** Cheap round-trip used by /readyz. */
   ping(): Promise<void>;
   close(): Promise<void>;
@@ -212,4 +215,58 @@ export type ConnectionStore = {
   secrets(tenant: string, id: string): Promise<Record<string, string>>;
   list(tenant?: string): Promise<Connection[]>;
   remove(tenant: string, id: string): Promise<boolean>;
+  /**
+   * Key rotation: re-seals the secrets under the current data-encryption key when an older key
+   * of the ring sealed them. Compare-and-set, so a concurrent `put` is never overwritten; safe to
+   * repeat. SecretDecryptionError when no key of the ring opens them.
+   */
+  resealSecrets(tenant: string, id: string): Promise<ResealOutcome>;
+};
+
+/** `resealed`: now under the current key; `current`: it already was; `missing`: no such entry. */
+export type ResealOutcome = 'resealed' | 'current' | 'missing';
+
+/**
+ * Named secrets of a tenant that are not a connection's (e.g. `epic-signing-key`, a private
+ * key PEM), sealed like connection secrets and re-sealed by the same key rotation. Names follow
+ * the connection id grammar `^[A-Za-z0-9._~-]{1,64}$` (InvalidSecretNameError otherwise).
+ */
+export type TenantSecretStore = {
+  /** Seals and stores the value, replacing any earlier one. */
+  put(tenant: string, name: string, value: string): Promise<void>;
+  /** The opened value, undefined when absent; SecretDecryptionError when no key opens it. */
+  get(tenant: string, name: string): Promise<string | undefined>;
+  /** The names stored for the tenant, sorted. */
+  names(tenant: string): Promise<string[]>;
+  remove(tenant: string, name: string): Promise<boolean>;
+  /** Key rotation, as ConnectionStore.resealSecrets. */
+  reseal(tenant: string, name: string): Promise<ResealOutcome>;
+};
+
+/** An API key as listed: never its secret, nor the secret's hash. */
+export type ApiKey = {
+  /** Public id, the `<id>` of `fgw_<id>_<secret>`; unique across tenants. */
+  id: string;
+  tenant: string;
+  scopes: Scope[];
+  label: string;
+  createdAt: string;
+  lastUsedAt: string | undefined;
+  revokedAt: string | undefined;
+};
+
+/** What verification needs: the key and the hash of its secret. */
+export type StoredApiKey = ApiKey & { secretHash: string };
+
+export type ApiKeyStore = {
+  /** Stores a new key whose secret is already hashed; ApiKeyExistsError when the id is taken. */
+  create(key: Pick<StoredApiKey, 'id' | 'tenant' | 'scopes' | 'label' | 'secretHash'>): Promise<ApiKey>;
+  /** The key by public id, revoked ones included (revokedAt set); undefined when unknown. */
+  find(id: string): Promise<StoredApiKey | undefined>;
+  /** Keys of one tenant, or of all, ordered by tenant then id. */
+  list(tenant?: string): Promise<ApiKey[]>;
+  /** Revokes the key from now on; false when unknown or already revoked. */
+  revoke(id: string): Promise<boolean>;
+  /** Records a use at `at` (ISO time) unless a later one is already recorded. */
+  touch(id: string, at: string): Promise<void>;
 };

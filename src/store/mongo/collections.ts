@@ -1,4 +1,5 @@
 import type { Collection, Db } from 'mongodb';
+import type { ApiKeyDoc } from './mongo-api-keys.ts';
 import type { SearchFields } from './search-fields.ts';
 
 export type ResourceDoc = {
@@ -60,10 +61,19 @@ export type Collections = {
     id: string;
     source: string;
     config: string;
-    secrets: string;
     createdAt: string;
     updatedAt: string;
   }>;
+  /** Revisions of sealed secrets (mongo-sealed-values.ts); `_id` is the driver's ObjectId. */
+  sealedSecrets: Collection<{
+    kind: 'connection' | 'tenant-secret';
+    tenant: string;
+    name: string;
+    rev: number;
+    sealed: string;
+    at: string;
+  }>;
+  apiKeys: Collection<ApiKeyDoc>;
 };
 
 export function collections(db: Db): Collections {
@@ -78,6 +88,8 @@ export function collections(db: Db): Collections {
     quarantine: db.collection('quarantine'),
     idempotency: db.collection('idempotency'),
     connections: db.collection('connections'),
+    sealedSecrets: db.collection('sealed_secrets'),
+    apiKeys: db.collection('api_keys'),
   };
 }
 
@@ -94,6 +106,8 @@ export async function ensureIndexes(c: Collections): Promise<void> {
     c.changes.createIndex({ at: 1 }),
     c.quarantine.createIndex({ tenant: 1, connection: 1, _id: 1 }),
     c.connections.createIndex({ tenant: 1, id: 1 }),
+    c.sealedSecrets.createIndex({ kind: 1, tenant: 1, name: 1, rev: 1 }, { unique: true }),
+    c.apiKeys.createIndex({ tenant: 1, _id: 1 }),
   ]);
 }
 
