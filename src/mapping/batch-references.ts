@@ -30,7 +30,7 @@ export function resolveBatchReferences(
 ): unknown {
   if (Array.isArray(value)) {
     let changed = false;
-    const out = value.map((item, i) => {
+    const out = value.map((item) => {
       const next = resolveBatchReferences(item, path, resolve);
       if (next !== item) changed = true;
       return next;

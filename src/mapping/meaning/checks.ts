@@ -23,8 +23,9 @@ type Visit = (value: unknown, path: string, key: string) => void;
 
 function walk(value: unknown, path: string, key: string, visit: Visit): void {
   visit(value, path, key);
-  if (Array.isArray(value)) value.forEach((item, i) => walk(item, `${path}[${i}]`, key, visit));
-  else if (typeof value === 'object' && value !== null) {
+  if (Array.isArray(value)) {
+    for (const [i, item] of value.entries()) walk(item, `${path}[${i}]`, key, visit);
+  } else if (typeof value === 'object' && value !== null) {
     for (const [child, item] of Object.entries(value)) walk(item, `${path}.${child}`, child, visit);
   }
 }
