@@ -71,7 +71,7 @@ function logRun(log: Logger, tenant: string, connection: string, run: Connection
       outcome: run.outcome,
       backfill,
       ...total,
-      ...(failed.length > 0 ? { failed } : {}),
+      ...(failed.length > 0 ? { codes: failed } : {}),
     },
     'sync run',
   );

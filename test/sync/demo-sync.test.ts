@@ -74,7 +74,7 @@ describe('npm start in demo mode', () => {
         return CONNECTIONS.every((c) =>
           ['Patient', 'Appointment', 'Observation'].every((t) => counts.has(c, t)),
         );
-      }, 90_000);
+      }, 150_000);
       expect(filled, logs.slice(-2000)).toBe(true);
       expect(logs).toContain('demo mode: simulated clinics connected through OAuth');
       expect(logs).toContain('"msg":"sync run"');
@@ -92,5 +92,5 @@ describe('npm start in demo mode', () => {
       child.kill('SIGTERM');
       expect(await exited).toBe(0);
     }
-  }, 180_000);
+  }, 270_000);
 });
