@@ -3,4 +3,4 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/ensure-node.sh
-exec node src/main.ts "$@"
+exec node src/start.mjs "$@"

@@ -1,7 +1,12 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Logger } from 'pino';
+import { createConnectRoutes } from './server/connect/connect-routes.ts';
+import { createConnectSeal } from './server/connect/connect-seal.ts';
+import { createJwksRoute } from './server/connect/jwks-route.ts';
+import { createFrontDoor } from './server/front-door.ts';
 import type { GraphQLServer } from './server/graphql-server.ts';
 import { createHealthRoutes } from './server/health-routes.ts';
+import { createMetricsRoute, type MetricsSource } from './server/metrics-route.ts';
 import type { RunningSimulator } from './simulators/types.ts';
 import type { Store } from './store/port.ts';
 
@@ -11,6 +16,10 @@ export type AppDeps = {
   demo?: readonly RunningSimulator[];
   /** Serves `/graphql`, `/$graphql` and `/[Type]/[id]/$graphql` (server/graphql-server.ts). */
   graphql?: GraphQLServer;
+  /** Prometheus metrics at /metrics (the sync's and the process's). */
+  metrics?: MetricsSource;
+  /** The data-encryption key: the connect flow derives its sealing key from it (no flow without it). */
+  connectKey?: Buffer;
 };
 
 export type App = {
@@ -25,16 +34,16 @@ export function createApp(deps: AppDeps): App {
   const routes: Record<string, (req: IncomingMessage, res: ServerResponse) => void | Promise<void>> = {
     'GET /healthz': health.healthz,
     'GET /readyz': health.readyz,
-    'GET /': (_req, res) => {
-      res.writeHead(200, { 'content-type': 'application/json' });
-      res.end(
-        JSON.stringify({
-          service: 'fhir-normalization-gateway',
-          links: { health: '/healthz', ready: '/readyz' },
-          demo: (deps.demo ?? []).map((s) => ({ source: s.source, url: s.url })),
-        }),
-      );
-    },
+    ...(deps.metrics ? { 'GET /metrics': createMetricsRoute(deps.metrics) } : {}),
+    'GET /.well-known/jwks.json': createJwksRoute({ store: deps.store }),
+    ...(deps.connectKey
+      ? createConnectRoutes({ store: deps.store, log: deps.log, seal: createConnectSeal(deps.connectKey) })
+      : {}),
+    'GET /': createFrontDoor({
+      store: deps.store,
+      demo: deps.demo ?? [],
+      routes: () => [...Object.keys(routes), ...(deps.graphql ? ['GET /graphql'] : [])],
+    }),
   };
   return {
     handle(req, res) {

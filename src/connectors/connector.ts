@@ -21,7 +21,9 @@ export type CursorStrategy =
   /** Epic: searches scoped to each known patient, in date windows. */
   | 'patient-scoped-window'
   /** No change filter: every poll reads the whole collection (small reference data). */
-  | 'full-scan';
+  | 'full-scan'
+  /** FHIR Bulk Data `Group/[id]/$export?_type=<type>&_since=<transactionTime>` (Epic). */
+  | 'bulk-export-since';
 
 export type Operation = 'read' | 'search' | 'create' | 'update' | 'patch' | 'delete';
 
@@ -49,6 +51,12 @@ export type CatalogRow = {
   readonly actions: readonly string[];
   /** Rows that must be polled before this one (Epic patient-scoped rows need `Patient`). */
   readonly dependsOn?: readonly string[];
+  /**
+   * Set when this row is not polled on its own: the key of the row whose poll already delivers
+   * its records (DrChrono `patients_summary` serves the `patients` records), or `none` when the
+   * source cannot list them (Jane document uploads). Polling such a row yields no pages.
+   */
+  readonly polledBy?: string;
 };
 
 /** A seed trigger: what the market's connector calls it, and which change event satisfies it. */
@@ -135,14 +143,17 @@ export class SourceError extends Error {
     | 'forbidden';
   readonly retryAfterMs: number | undefined;
   readonly status: number | undefined;
+  /** The source's own error code when it gave a code-shaped one (e.g. Epic `59133`); never free text. */
+  readonly sourceCode: string | undefined;
   constructor(
     code: SourceError['code'],
     message: string,
-    options: { status?: number; retryAfterMs?: number; cause?: unknown } = {},
+    options: { status?: number; retryAfterMs?: number; cause?: unknown; sourceCode?: string } = {},
   ) {
     super(message, { cause: options.cause });
     this.code = code;
     this.status = options.status;
     this.retryAfterMs = options.retryAfterMs;
+    this.sourceCode = options.sourceCode;
   }
 }

@@ -31,6 +31,8 @@ export const SAFE_STRING_KEYS: ReadonlySet<string> = new Set([
   'operation',
   'trigger',
   'topic',
+  // a connector catalog row key (e.g. `patients`): names an endpoint, never a record
+  'row',
   'scope',
   'system',
   'field',

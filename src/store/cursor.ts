@@ -1,12 +1,15 @@
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import type { SortKey } from '../fhir/search-query.ts';
+import type { CursorSealer } from './cursor-sealer.ts';
 import { CursorError } from './errors.ts';
 import { FHIR_ID } from './resource-input.ts';
 import { type SortValue, sortSignature } from './search-sort.ts';
 
 /**
- * Opaque cursors. Clients must not build or read them; a version byte or prefix lets the
- * format change without breaking cursors already handed out.
+ * Opaque cursors. Clients must not build or read them; the prefix versions the format so
+ * it can change without breaking cursors already handed out. List and search cursors carry
+ * resource values, so they are sealed (cursor-sealer.ts); change-log cursors hold only a seq
+ * and a MAC (createChangeCursors).
  */
 
 /** Change-log cursors: a version byte, the seq, and a truncated HMAC over both. */
@@ -47,26 +50,42 @@ export function createChangeCursors(keys: readonly Buffer[] = [UNKEYED]): Change
   };
 }
 
-export function encodeListCursor(lastId: string): string {
-  return Buffer.from(`l1:${lastId}`).toString('base64url');
+/** A list page's cursor: the last id, sealed to the tenant and type it was listed from. */
+export function encodeListCursor(sealer: CursorSealer, scope: ListScope, lastId: string): string {
+  return sealer.seal({ kind: 'list', ...scope }, `l1:${lastId}`);
 }
 
-export function decodeListCursor(cursor: string): string {
-  const text = Buffer.from(cursor, 'base64url').toString('utf8');
-  if (!text.startsWith('l1:') || text.length < 4) throw new CursorError('invalid list cursor');
-  return text.slice(3);
+export function decodeListCursor(sealer: CursorSealer, scope: ListScope, cursor: string): string {
+  const text = sealer.open({ kind: 'list', ...scope }, cursor);
+  const id = text.slice(3);
+  if (!text.startsWith('l1:') || !FHIR_ID.test(id)) throw new CursorError('invalid list cursor');
+  return id;
 }
+
+/** The tenant and resource type a list or search page belongs to. */
+export type ListScope = { readonly tenant: string; readonly type: string };
 
 /** Where a search page ended: the last row's sort values (one per `_sort` key) and its id. */
 export type SearchPosition = { values: SortValue[]; id: string };
 
-export function encodeSearchCursor(sort: readonly SortKey[], position: SearchPosition): string {
+/** A search page's cursor: its sort signature and position, sealed to the tenant and type searched. */
+export function encodeSearchCursor(
+  sealer: CursorSealer,
+  scope: ListScope,
+  sort: readonly SortKey[],
+  position: SearchPosition,
+): string {
   const payload = JSON.stringify({ s: sortSignature(sort), v: position.values, id: position.id });
-  return Buffer.from(`s1:${payload}`).toString('base64url');
+  return sealer.seal({ kind: 'search', ...scope }, `s1:${payload}`);
 }
 
-export function decodeSearchCursor(cursor: string, sort: readonly SortKey[]): SearchPosition {
-  const text = Buffer.from(cursor, 'base64url').toString('utf8');
+export function decodeSearchCursor(
+  sealer: CursorSealer,
+  scope: ListScope,
+  cursor: string,
+  sort: readonly SortKey[],
+): SearchPosition {
+  const text = sealer.open({ kind: 'search', ...scope }, cursor);
   if (!text.startsWith('s1:')) throw new CursorError('invalid search cursor');
   let payload: { s?: unknown; v?: unknown; id?: unknown };
   try {

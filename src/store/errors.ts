@@ -29,6 +29,19 @@ export class UnknownTenantError extends StoreError {
   }
 }
 
+/**
+ * An argument of a Store call that is not of the port's id grammar (validate-ids.ts): wrong
+ * characters, too long, or not a string at all (an operator object such as `{ $ne: '' }`).
+ * The message names the field and the grammar, never the value.
+ */
+export class InvalidIdError extends StoreError {
+  readonly field: string;
+  constructor(field: string, rule: string) {
+    super('invalid-id', `invalid ${field}: ${rule}`);
+    this.field = field;
+  }
+}
+
 export class ResourceNotFoundError extends StoreError {
   readonly type: string;
   readonly id: string;

@@ -1,5 +1,6 @@
 import { hkdfSync } from 'node:crypto';
 import type { Config } from '../config/load-config.ts';
+import { deriveCursorKey } from './cursor-sealer.ts';
 import { openMongoStore } from './mongo/open-mongo-store.ts';
 import type { Store } from './port.ts';
 import { createSecretBox, type Keyring } from './secret-box.ts';
@@ -21,6 +22,8 @@ export async function openStore(
       Buffer.from(hkdfSync('sha256', key, '', 'fhir-gateway change-log cursors', 32)),
     ),
     ...extra,
+    // From the current key: cursors are short-lived, a rotation only makes clients start over.
+    cursorKey: deriveCursorKey(keys.current),
   };
   if (config.STORE === 'mongo') {
     if (!config.MONGODB_URL) throw new Error('MONGODB_URL: required when STORE=mongo');

@@ -243,7 +243,10 @@ export type ConnectionStore = {
   get(tenant: string, id: string): Promise<Connection | undefined>;
   /** Decrypts the secrets; SecretDecryptionError when the key is wrong or the data corrupted. */
   secrets(tenant: string, id: string): Promise<Record<string, string>>;
-  list(tenant?: string): Promise<Connection[]>;
+  /** One tenant's connections, ordered by id. */
+  list(tenant: string): Promise<Connection[]>;
+  /** Every tenant's connections, ordered by tenant then id: for the sync engine only, never for a caller acting for a tenant. */
+  listAllTenants(): Promise<Connection[]>;
   remove(tenant: string, id: string): Promise<boolean>;
   /**
    * Key rotation: re-seals the secrets under the current data-encryption key when an older key

@@ -6,6 +6,12 @@ export type StoreOptions = {
   /** Largest resource accepted, in bytes of JSON. */
   maxResourceBytes: number;
   secretBox: SecretBox;
+  /**
+   * 32-byte key sealing list and search cursors (`deriveCursorKey(dataEncryptionKey)`, cursor-sealer.ts).
+   * Every instance of a deployment needs the same one; without it a random per-process key is
+   * used and cursors do not survive a restart.
+   */
+  cursorKey?: Buffer;
   /** Milliseconds since the epoch; injectable for lease/retention tests. */
   now?: () => number;
   /**

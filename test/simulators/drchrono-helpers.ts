@@ -36,12 +36,12 @@ export async function startTestDrChrono(options: DrChronoSimulatorOptions = {}):
   return { sim, api, token };
 }
 
-/** The vendor OpenAPI, read from the shared reference folder at test time (never copied). */
+/** The vendor OpenAPI (test fixture copy, see test/fixtures/vendor/README.md). */
 export function loadDrChronoOpenApi(): {
   paths: Record<string, Record<string, unknown>>;
   components: { schemas: Record<string, unknown> };
 } {
-  const file = new URL('../../../shared/reference/drchrono-v4-openapi.yml', import.meta.url);
+  const file = new URL('../fixtures/vendor/drchrono-v4-openapi.yml', import.meta.url);
   return parse(readFileSync(file, 'utf8'));
 }
 

@@ -15,7 +15,7 @@ export type OpenApiDoc = {
 };
 
 export const JANE_OPENAPI_PATH = fileURLToPath(
-  new URL('../../../shared/reference/jane-jdp-openapi.yml', import.meta.url),
+  new URL('../fixtures/vendor/jane-jdp-openapi.yml', import.meta.url),
 );
 
 export function loadOpenApi(path = JANE_OPENAPI_PATH): OpenApiDoc {

@@ -18,6 +18,8 @@ import {
 import type { Change, Store } from '../../src/store/port.ts';
 import { apiKeyContract } from './api-key-contract.ts';
 import type { StoreHarness } from './harness.ts';
+import { isolationContract } from './isolation-contract.ts';
+import { listCursorContract } from './list-cursor-contract.ts';
 import { secretsContract } from './secrets-contract.ts';
 
 const patient = (id: string, family = 'Doe', extra: Partial<Patient> = {}): Resource =>
@@ -241,6 +243,12 @@ export function storeContract(makeHarness: () => Promise<StoreHarness>): void {
       expect((await drain(store, b)).changes).toEqual([]);
     });
   });
+
+  isolationContract(() => store);
+  listCursorContract(
+    () => store,
+    () => h,
+  );
 
   describe('bad input', () => {
     it('refuses an unknown tenant and writes nothing', async () => {

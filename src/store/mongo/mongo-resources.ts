@@ -1,6 +1,7 @@
 import type { Resource } from 'fhir/r4';
 import { changeTags } from '../change-tags.ts';
 import { decodeListCursor, encodeListCursor } from '../cursor.ts';
+import { storeCursorSealer } from '../cursor-sealer.ts';
 import { ConcurrentWriteError, ResourceGoneError, ResourceNotFoundError } from '../errors.ts';
 import type { PutOptions, PutResult, ResourceStore, StoredResource } from '../port.ts';
 import { checkId, checkResourceInput, checkTypeName } from '../resource-input.ts';
@@ -15,15 +16,16 @@ import {
   type VersionDoc,
   WITHOUT_SEARCH_FIELDS,
 } from './collections.ts';
+import { docKey, filterString, findOwn } from './doc-key.ts';
 import { appendChanges, type NewChange } from './mongo-change-log.ts';
 import { createMongoSearch } from './mongo-search.ts';
 import { NO_SEARCH_FIELDS, type SearchFields, searchFields } from './search-fields.ts';
 
 const MAX_WRITE_ATTEMPTS = 50;
 const PROJECTION_CHUNK = 50;
-const keyOf = (tenant: string, type: string, id: string) => `${tenant}/${type}/${id}`;
+const keyOf = (tenant: string, type: string, id: string) => docKey(tenant, type, id);
 const versionKeyOf = (tenant: string, type: string, id: string, versionId: number) =>
-  `${keyOf(tenant, type, id)}/${versionId}`;
+  docKey(tenant, type, id, versionId);
 
 /**
  * Resources on MongoDB without relying on transactions (FerretDB has none). A write is:
@@ -35,6 +37,7 @@ const versionKeyOf = (tenant: string, type: string, id: string, versionId: numbe
 export function createMongoResources(c: Collections, options: StoreOptions, tenants: TenantGuard) {
   const now = () => new Date((options.now ?? Date.now)()).toISOString();
   const { indexer } = options;
+  const cursors = storeCursorSealer(options.cursorKey);
   /** Search fields computed while planning a version, before anything is written (an indexer error fails the put cleanly). */
   const planned = new WeakMap<VersionDoc, SearchFields>();
   const prepare = (v: VersionDoc, resource: Resource): VersionDoc => {
@@ -84,9 +87,13 @@ export function createMongoResources(c: Collections, options: StoreOptions, tena
   const project = async (v: VersionDoc): Promise<void> => {
     const current = currentOf(v);
     try {
-      await c.resources.replaceOne({ _id: current._id, versionId: { $lt: v.versionId } }, current, {
-        upsert: true,
-      });
+      await c.resources.replaceOne(
+        { _id: current._id, tenant: v.tenant, versionId: { $lt: v.versionId } },
+        current,
+        {
+          upsert: true,
+        },
+      );
     } catch (err) {
       if (!isDuplicateKey(err)) throw err; // a newer version is already current
     }
@@ -111,8 +118,8 @@ export function createMongoResources(c: Collections, options: StoreOptions, tena
    * conditional replace is not atomic, so two projections racing can leave an older version
    * current, and this is where the next writer repairs it (docs/ferretdb.md).
    */
-  const settle = async (versionKey: string): Promise<void> => {
-    const existing = await c.versions.findOne({ _id: versionKey });
+  const settle = async (version: VersionDoc): Promise<void> => {
+    const existing = await findOwn(c.versions, version._id, version.tenant);
     if (!existing) return;
     if (existing.logged) await project(existing);
     else await finish(existing);
@@ -128,14 +135,14 @@ export function createMongoResources(c: Collections, options: StoreOptions, tena
   > => {
     const key = keyOf(tenant, type, id);
     for (let attempt = 0; attempt < MAX_WRITE_ATTEMPTS; attempt++) {
-      const current = await c.resources.findOne({ _id: key }, WITHOUT_SEARCH_FIELDS);
+      const current = await findOwn(c.resources, key, tenant, WITHOUT_SEARCH_FIELDS);
       const version = decide(current);
       if (version === 'unchanged' || version === 'absent') return { current, kind: version };
       try {
         await c.versions.insertOne(version);
       } catch (err) {
         if (!isDuplicateKey(err)) throw err;
-        await settle(version._id); // someone else wrote this version number: finish it, re-read, retry
+        await settle(version); // someone else wrote this version number: finish it, re-read, retry
         continue;
       }
       return { version, seq: await finish(version) };
@@ -179,9 +186,9 @@ export function createMongoResources(c: Collections, options: StoreOptions, tena
     const keys = resources.map((r) => keyOf(tenant, r.resourceType, r.id as string));
     const repeated = new Set(keys.filter((k, i) => keys.indexOf(k) !== i));
     const currentDocs = new Map(
-      (await c.resources.find({ _id: { $in: [...new Set(keys)] } }, WITHOUT_SEARCH_FIELDS).toArray()).map(
-        (d) => [d._id, d],
-      ),
+      (
+        await c.resources.find({ _id: { $in: [...new Set(keys)] }, tenant }, WITHOUT_SEARCH_FIELDS).toArray()
+      ).map((d) => [d._id, d]),
     );
     const at = now();
     const toWrite: Array<{ index: number; version: VersionDoc; action: 'created' | 'updated' }> = [];
@@ -234,7 +241,7 @@ export function createMongoResources(c: Collections, options: StoreOptions, tena
                 ? { insertOne: { document: current } }
                 : {
                     replaceOne: {
-                      filter: { _id: current._id, versionId: { $lt: current.versionId } },
+                      filter: { _id: current._id, tenant, versionId: { $lt: current.versionId } },
                       replacement: current,
                     },
                   };
@@ -252,7 +259,7 @@ export function createMongoResources(c: Collections, options: StoreOptions, tena
           });
       }
       await c.versions.updateMany(
-        { _id: { $in: written.map((p) => p.version._id) } },
+        { _id: { $in: written.map((p) => p.version._id) }, tenant },
         { $set: { logged: true } },
       );
       written.forEach((p, k) => {
@@ -281,12 +288,12 @@ export function createMongoResources(c: Collections, options: StoreOptions, tena
       return putBatch(tenant, checked, opts);
     },
     async read(tenant, type, id) {
-      const doc = await c.resources.findOne({ _id: keyOf(tenant, type, id) }, WITHOUT_SEARCH_FIELDS);
+      const doc = await findOwn(c.resources, keyOf(tenant, type, id), tenant, WITHOUT_SEARCH_FIELDS);
       return doc ? toStored(doc) : undefined;
     },
     async readMany(tenant, keys) {
       const docs = await c.resources
-        .find({ _id: { $in: keys.map((k) => keyOf(tenant, k.type, k.id)) } }, WITHOUT_SEARCH_FIELDS)
+        .find({ _id: { $in: keys.map((k) => keyOf(tenant, k.type, k.id)) }, tenant }, WITHOUT_SEARCH_FIELDS)
         .toArray();
       const byKey = new Map(docs.map((d) => [d._id, d]));
       return keys.map((k) => {
@@ -297,11 +304,14 @@ export function createMongoResources(c: Collections, options: StoreOptions, tena
       });
     },
     async readVersion(tenant, type, id, versionId) {
-      const doc = await c.versions.findOne({ _id: versionKeyOf(tenant, type, id, versionId), logged: true });
-      return doc ? toStored(doc) : undefined;
+      const doc = await findOwn(c.versions, versionKeyOf(tenant, type, id, versionId), tenant);
+      return doc?.logged ? toStored(doc) : undefined;
     },
     async history(tenant, type, id) {
-      const docs = await c.versions.find({ tenant, type, id, logged: true }).sort({ versionId: 1 }).toArray();
+      const docs = await c.versions
+        .find({ tenant: filterString(tenant), type: filterString(type), id: filterString(id), logged: true })
+        .sort({ versionId: 1 })
+        .toArray();
       return docs.map(toStored);
     },
     async delete(tenant, type, id, opts) {
@@ -332,17 +342,24 @@ export function createMongoResources(c: Collections, options: StoreOptions, tena
       return 'kind' in result ? { deleted: false, seq: undefined } : { deleted: true, seq: result.seq };
     },
     async list(tenant, type, page) {
-      const after = page.after === undefined ? '' : decodeListCursor(page.after);
+      const scope = { tenant, type };
+      const after = page.after === undefined ? '' : decodeListCursor(cursors, scope, page.after);
       const docs = await c.resources
-        .find({ tenant, type, deleted: false, id: { $gt: after } }, WITHOUT_SEARCH_FIELDS)
+        .find(
+          { tenant: filterString(tenant), type: filterString(type), deleted: false, id: { $gt: after } },
+          WITHOUT_SEARCH_FIELDS,
+        )
         .sort({ id: 1 })
         .limit(page.limit + 1)
         .toArray();
       const items = docs.slice(0, page.limit).map(toStored);
       const last = items.at(-1);
-      return { items, next: docs.length > page.limit && last ? encodeListCursor(last.id) : undefined };
+      return {
+        items,
+        next: docs.length > page.limit && last ? encodeListCursor(cursors, scope, last.id) : undefined,
+      };
     },
-    search: createMongoSearch(c, indexer !== undefined, toStored),
+    search: createMongoSearch(c, indexer !== undefined, toStored, cursors),
     /**
      * Completes the versions of changes a reader is about to answer whose writer has not: paused
      * between its steps, or failed after appending. Then every change a reader sees is readable
@@ -363,7 +380,7 @@ export function createMongoResources(c: Collections, options: StoreOptions, tena
       let finished = 0;
       for (const { _id } of orphans) {
         // Re-read: while this runs, a writer may finish a listed version and a prune drop its change.
-        const v = await c.versions.findOne({ _id, logged: false });
+        const v = await c.versions.findOne({ _id: filterString(_id), logged: false });
         if (!v) continue;
         await finish(v);
         finished++;

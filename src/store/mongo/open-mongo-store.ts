@@ -1,4 +1,5 @@
 import { MongoClient } from 'mongodb';
+import { checkedStore } from '../checked-store.ts';
 import { createChangeCursors } from '../cursor.ts';
 import type { Store } from '../port.ts';
 import type { StoreOptions } from '../store-options.ts';
@@ -7,7 +8,7 @@ import { collections, ensureIndexes } from './collections.ts';
 import { createMongoApiKeys } from './mongo-api-keys.ts';
 import { createMongoChangeLog } from './mongo-change-log.ts';
 import { createMongoCoordination } from './mongo-coordination.ts';
-import { createMongoRecords } from './mongo-records.ts';
+import { createMongoRecords, MONGO_QUARANTINE_ID } from './mongo-records.ts';
 import { createMongoResources } from './mongo-resources.ts';
 import { createMongoSealedValues } from './mongo-sealed-values.ts';
 import { createMongoTenantSecrets } from './mongo-tenant-secrets.ts';
@@ -37,7 +38,7 @@ export async function openMongoStore(
     const sealedValues = createMongoSealedValues(c, { now, secretBox: options.secretBox });
     const records = createMongoRecords(c, { now, secretBox: options.secretBox, tenantGuard, sealedValues });
     const coordination = createMongoCoordination(c, now);
-    return {
+    const store: Store = {
       kind: 'mongo',
       tenants: records.tenants,
       resources,
@@ -59,6 +60,7 @@ export async function openMongoStore(
         await client.close();
       },
     };
+    return checkedStore(store, { quarantineId: MONGO_QUARANTINE_ID });
   } catch (err) {
     await client.close();
     throw err;

@@ -2,6 +2,7 @@ import type { DatabaseSync } from 'node:sqlite';
 import type { Resource } from 'fhir/r4';
 import { changeTags } from '../change-tags.ts';
 import { decodeListCursor, encodeListCursor } from '../cursor.ts';
+import { storeCursorSealer } from '../cursor-sealer.ts';
 import { ResourceGoneError, ResourceNotFoundError } from '../errors.ts';
 import type { ChangeAction, PutOptions, PutResult, ResourceKey, ResourceStore } from '../port.ts';
 import { checkId, checkResourceInput, checkTypeName } from '../resource-input.ts';
@@ -35,6 +36,7 @@ export function createSqliteResources(
 ): SqliteResources {
   const now = () => new Date((options.now ?? Date.now)()).toISOString();
   const { indexer } = options;
+  const cursors = storeCursorSealer(options.cursorKey);
   const searchParams = createSearchParamIds(db);
   const dateShapes = createDateShapes(db);
   const searchIndex = createSearchIndexWriter(db, searchParams, dateShapes, (pending) =>
@@ -228,14 +230,22 @@ export function createSqliteResources(
       return result;
     },
     async list(tenant, type, page) {
-      const after = page.after === undefined ? '' : decodeListCursor(page.after);
+      const scope = { tenant, type };
+      const after = page.after === undefined ? '' : decodeListCursor(cursors, scope, page.after);
       const rows = stmt.list.all(tenant, type, after, page.limit + 1) as Row[];
       const items = rows.slice(0, page.limit).map(toStored);
       const last = items.at(-1);
-      return { items, next: rows.length > page.limit && last ? encodeListCursor(last.id) : undefined };
+      return {
+        items,
+        next: rows.length > page.limit && last ? encodeListCursor(cursors, scope, last.id) : undefined,
+      };
     },
-    search: createSqliteSearch(db, indexer !== undefined, { params: searchParams, dateShapes, drainIndex })
-      .search,
+    search: createSqliteSearch(db, indexer !== undefined, {
+      params: searchParams,
+      dateShapes,
+      drainIndex,
+      cursors,
+    }).search,
     drainIndex,
   };
 }

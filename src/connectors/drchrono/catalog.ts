@@ -1,0 +1,285 @@
+import type { CatalogRow, Operation } from '../connector.ts';
+
+/**
+ * DrChrono API v4: one row per native resource under `<base URL>/api/`. Lists page with
+ * `{previous, results, next}` (absolute `next` URLs). Incremental polls use `since` (a DATE:
+ * re-read from the day before the last record seen, deduped by the store's content hash) or,
+ * on messages only, `updated_since` (a timestamp). Reference data with no change filter is read
+ * whole. Adding an endpoint is a row here plus a mapping in mappings/drchrono/.
+ */
+export type DrChronoCatalogRow = CatalogRow & {
+  /** Extra query parameters every list request of this row sends. */
+  readonly listParams?: Readonly<Record<string, string>>;
+  /** The list refuses to answer without a date filter (appointments, audit log): a backfill sends `since` anyway. */
+  readonly requiresSince?: boolean;
+  /**
+   * DrChrono's bulk `*_list` endpoint for this row: a backfill reads it (one job, pages of 1,000)
+   * instead of the paged list (pages of 250): 4× fewer requests from the 500-an-hour budget.
+   */
+  readonly bulkPath?: string;
+};
+
+type RowInput = {
+  key: string;
+  entity?: string;
+  fhirTypes: string[];
+  cursor?: CatalogRow['cursor'];
+  operations: Operation[];
+  scopes: string[];
+  /** The seed's thing names whose "New or Updated …" trigger this row's records fire. */
+  triggerThings?: string[];
+  polledBy?: string;
+  dependsOn?: string[];
+  listParams?: Record<string, string>;
+  requiresSince?: boolean;
+  bulk?: boolean;
+};
+
+const OPERATION_ACTION: Record<Operation, string | undefined> = {
+  read: 'read',
+  search: undefined,
+  create: 'create',
+  update: 'update',
+  patch: undefined,
+  delete: 'delete',
+};
+
+const row = (r: RowInput): DrChronoCatalogRow => ({
+  key: r.key,
+  source: 'drchrono',
+  path: `/api/${r.key}`,
+  idField: 'id',
+  entity: r.entity ?? r.key,
+  fhirTypes: r.fhirTypes,
+  paging: 'next-url',
+  cursor: r.cursor ?? 'since-date-overlap',
+  operations: r.operations,
+  scopes: r.scopes,
+  triggers: (r.triggerThings ?? []).map((t) => `drchrono.${t}.new_or_updated`),
+  // Actions named by operation; the mutation layer maps the seed's 174 action names onto them.
+  actions: r.operations.flatMap((op) => {
+    const verb = OPERATION_ACTION[op];
+    return verb ? [`drchrono.${r.key}.${verb}`] : [];
+  }),
+  ...(r.polledBy ? { polledBy: r.polledBy } : {}),
+  ...(r.dependsOn ? { dependsOn: r.dependsOn } : {}),
+  ...(r.listParams ? { listParams: r.listParams } : {}),
+  ...(r.requiresSince ? { requiresSince: true } : {}),
+  ...(r.bulk ? { bulkPath: `/api/${r.key}_list` } : {}),
+});
+
+const RW: Operation[] = ['read', 'search', 'create', 'update', 'patch'];
+const RWD: Operation[] = [...RW, 'delete'];
+const RO: Operation[] = ['read', 'search'];
+
+export const DRCHRONO_CATALOG: readonly DrChronoCatalogRow[] = [
+  // Reference data first: appointments and tasks point at doctors, offices, users.
+  row({
+    key: 'doctors',
+    fhirTypes: ['Practitioner', 'PractitionerRole'],
+    cursor: 'full-scan',
+    operations: RO,
+    scopes: ['user:read'],
+  }),
+  row({
+    key: 'offices',
+    fhirTypes: ['Location'],
+    cursor: 'full-scan',
+    operations: ['read', 'search', 'update', 'patch'],
+    scopes: ['user:read'],
+  }),
+  row({ key: 'staff', fhirTypes: ['Practitioner'], cursor: 'full-scan', operations: RO, scopes: [] }),
+  row({ key: 'users', fhirTypes: ['PractitionerRole'], cursor: 'full-scan', operations: RO, scopes: [] }),
+  row({
+    key: 'patients',
+    bulk: true,
+    fhirTypes: ['Patient'],
+    operations: RWD,
+    scopes: ['patients:read'],
+    triggerThings: ['patient', 'patient_summary'],
+  }),
+  row({
+    key: 'patients_summary',
+    entity: 'patients',
+    fhirTypes: ['Patient'],
+    operations: RWD,
+    scopes: ['patients:summary:read'],
+    polledBy: 'patients',
+  }),
+  row({
+    key: 'patient_messages',
+    fhirTypes: ['Communication'],
+    operations: ['read', 'search', 'create', 'update', 'patch'],
+    scopes: ['messages:read'],
+    triggerThings: ['patient_message'],
+    dependsOn: ['patients'],
+  }),
+  row({
+    key: 'patient_payments',
+    fhirTypes: ['PaymentReconciliation'],
+    operations: ['read', 'search', 'create'],
+    scopes: ['billing:patient-payment:read'],
+    triggerThings: ['patient_payment'],
+    dependsOn: ['patients'],
+  }),
+  row({
+    key: 'appointments',
+    fhirTypes: ['Appointment', 'Encounter', 'Observation'],
+    // Vitals (the Observations) are verbose-only fields; verbose pages hold 25 appointments.
+    listParams: { verbose: 'true' },
+    requiresSince: true,
+    operations: RWD,
+    scopes: ['calendar:read'],
+    triggerThings: ['appointment', 'appointments_list'],
+    dependsOn: ['patients'],
+  }),
+  row({
+    key: 'appointments_list',
+    entity: 'appointments',
+    fhirTypes: ['Appointment', 'Encounter', 'Observation'],
+    operations: RO,
+    scopes: ['calendar:read'],
+    polledBy: 'appointments',
+  }),
+  row({
+    key: 'lab_orders',
+    fhirTypes: ['ServiceRequest'],
+    operations: RWD,
+    scopes: ['labs:read'],
+    triggerThings: ['lab_order'],
+    dependsOn: ['patients'],
+  }),
+  row({
+    key: 'lab_documents',
+    fhirTypes: ['DocumentReference'],
+    operations: RWD,
+    scopes: ['labs:read'],
+    triggerThings: ['lab_document'],
+    dependsOn: ['lab_orders'],
+  }),
+  row({
+    key: 'documents',
+    fhirTypes: ['DocumentReference'],
+    operations: RWD,
+    scopes: ['patients:read'],
+    triggerThings: ['document'],
+    dependsOn: ['patients'],
+  }),
+  row({
+    key: 'fee_schedules',
+    fhirTypes: ['ChargeItemDefinition'],
+    operations: RO,
+    scopes: ['billing:read'],
+    triggerThings: ['fee_schedule'],
+  }),
+  row({
+    key: 'line_items',
+    bulk: true,
+    fhirTypes: ['ChargeItem'],
+    operations: RWD,
+    scopes: ['billing:read'],
+    triggerThings: ['line_item'],
+    dependsOn: ['appointments'],
+  }),
+  row({
+    key: 'transactions',
+    bulk: true,
+    fhirTypes: ['PaymentReconciliation'],
+    operations: RO,
+    scopes: ['billing:read'],
+    triggerThings: ['transaction'],
+    dependsOn: ['line_items'],
+  }),
+  row({
+    key: 'prescription_messages',
+    bulk: true,
+    fhirTypes: ['Communication'],
+    operations: RO,
+    scopes: ['clinical:read'],
+    triggerThings: ['prescription_message'],
+    dependsOn: ['patients'],
+  }),
+  row({
+    key: 'comm_logs',
+    fhirTypes: ['Communication'],
+    operations: RW,
+    scopes: ['calendar:read'],
+    triggerThings: ['comm_log'],
+    dependsOn: ['patients'],
+  }),
+  row({
+    key: 'messages',
+    fhirTypes: ['Communication'],
+    cursor: 'updated-since',
+    operations: RWD,
+    scopes: ['messages:read'],
+    triggerThings: ['message'],
+    dependsOn: ['patients'],
+  }),
+  row({
+    key: 'task_categories',
+    fhirTypes: ['Basic'],
+    operations: RW,
+    scopes: ['tasks:read'],
+    triggerThings: ['task_category'],
+  }),
+  row({
+    key: 'task_statuses',
+    fhirTypes: ['Basic'],
+    operations: RW,
+    scopes: ['tasks:read'],
+    triggerThings: ['task_status'],
+  }),
+  row({
+    key: 'task_templates',
+    fhirTypes: ['ActivityDefinition'],
+    operations: RW,
+    scopes: ['tasks:read'],
+    triggerThings: ['task_template'],
+    dependsOn: ['task_categories', 'task_statuses'],
+  }),
+  row({
+    key: 'tasks',
+    fhirTypes: ['Task'],
+    operations: RW,
+    scopes: ['tasks:read'],
+    triggerThings: ['task'],
+    dependsOn: ['task_categories', 'task_statuses'],
+  }),
+  row({
+    key: 'task_notes',
+    fhirTypes: ['Communication'],
+    operations: RW,
+    scopes: ['tasks:read'],
+    triggerThings: ['task_note'],
+    dependsOn: ['tasks'],
+  }),
+  row({
+    key: 'inventory_categories',
+    fhirTypes: ['Basic'],
+    operations: RO,
+    scopes: ['clinical:read'],
+    triggerThings: ['inventory_category'],
+  }),
+  row({
+    key: 'inventory_vaccines',
+    fhirTypes: ['Medication'],
+    operations: ['read', 'search', 'create'],
+    scopes: ['clinical:read'],
+    triggerThings: ['inventory_vaccine'],
+    dependsOn: ['inventory_categories'],
+  }),
+  row({
+    key: 'audit_log',
+    fhirTypes: ['AuditEvent'],
+    requiresSince: true,
+    operations: RO,
+    scopes: ['billing:read'],
+    triggerThings: ['audit_log'],
+  }),
+];
+
+/** Scopes a DrChrono connection asks for (read and write of every area the catalog touches). */
+export const DRCHRONO_SCOPES: readonly string[] = [
+  ...new Set(DRCHRONO_CATALOG.flatMap((r) => r.scopes.flatMap((s) => [s, s.replace(/:read$/, ':write')]))),
+];

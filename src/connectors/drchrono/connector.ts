@@ -1,0 +1,14 @@
+import type { ConnectorDeps } from '../common/connector-deps.ts';
+import type { Connector } from '../connector.ts';
+import { DRCHRONO_CATALOG } from './catalog.ts';
+import { openDrChronoSession } from './session.ts';
+import { DRCHRONO_TRIGGERS } from './triggers.ts';
+
+export function createDrChronoConnector(deps: ConnectorDeps): Connector {
+  return {
+    source: 'drchrono',
+    catalog: DRCHRONO_CATALOG,
+    triggers: DRCHRONO_TRIGGERS,
+    open: async (connection) => openDrChronoSession(deps, connection),
+  };
+}

@@ -1,0 +1,89 @@
+import { randomUUID } from 'node:crypto';
+import { importJWK, SignJWT } from 'jose';
+import type { Connection } from '../../store/port.ts';
+import type { ConnectorDeps } from '../common/connector-deps.ts';
+import { SourceError } from '../connector.ts';
+import { EPIC_REFRESH_AHEAD_MS, type EpicConfig } from './config.ts';
+import { EPIC_ASSERTION_ALG, privateKeysOf, signingKid } from './key-ring.ts';
+
+/**
+ * SMART Backend Services: `client_credentials` with a signed RS384 client assertion
+ * (iss = sub = client id, aud = token URL, unique jti, exp 4 minutes ahead). No refresh token:
+ * a new assertion gets a new token. One token request at a time per connection.
+ */
+export function createEpicTokenSource(deps: ConnectorDeps, connection: Connection, config: EpicConfig) {
+  const key = `epic:${connection.tenant}/${connection.id}`;
+  // A new signing key gets a new token (the cached one was issued under the old key: still valid, but
+  // re-asking proves the new key works while the old one is still published).
+  let tokenKid: string | undefined;
+
+  async function fetchToken(): Promise<string> {
+    // Re-read: a rotation may have happened since the session opened.
+    const current = (await deps.store.connections.get(connection.tenant, connection.id)) ?? connection;
+    const secrets = await deps.store.connections.secrets(connection.tenant, connection.id);
+    const kid = signingKid(current, deps.now());
+    const jwk = kid ? privateKeysOf(secrets)[kid] : undefined;
+    if (!jwk) throw new SourceError('needs_reauth', 'epic connection has no signing key');
+    const privateKey = await importJWK(jwk, EPIC_ASSERTION_ALG);
+    const nowSeconds = Math.floor(deps.now() / 1000);
+    const assertion = await new SignJWT({ jti: randomUUID() })
+      .setProtectedHeader({ alg: EPIC_ASSERTION_ALG, kid: kid ?? '', typ: 'JWT' })
+      .setIssuer(config.clientId)
+      .setSubject(config.clientId)
+      .setAudience(config.tokenUrl)
+      // No `nbf`: a clock a little ahead of Epic's would make a fresh assertion "not yet valid".
+      .setIssuedAt(nowSeconds)
+      .setExpirationTime(nowSeconds + 240)
+      .sign(privateKey);
+    let res: Response;
+    let body: { access_token?: unknown; expires_in?: unknown; error?: unknown } | undefined;
+    try {
+      res = await deps.fetch(config.tokenUrl, {
+        method: 'POST',
+        headers: { 'content-type': 'application/x-www-form-urlencoded', accept: 'application/json' },
+        body: new URLSearchParams({
+          grant_type: 'client_credentials',
+          client_assertion_type: 'urn:ietf:params:oauth:client-assertion-type:jwt-bearer',
+          client_assertion: assertion,
+        }),
+        signal: AbortSignal.timeout(30_000),
+      });
+      body = (await res.json().catch(() => undefined)) as typeof body;
+    } catch {
+      throw new SourceError('unavailable', 'epic token endpoint unreachable');
+    }
+    if (res.status === 400 || res.status === 401) {
+      // The key is not (or no longer) trusted: an operator must register the JWKS URL again.
+      const code =
+        typeof body?.error === 'string' && /^[a-z_]{1,40}$/.test(body.error) ? body.error : 'rejected';
+      throw new SourceError('needs_reauth', `epic token endpoint refused the client assertion (${code})`, {
+        status: res.status,
+      });
+    }
+    if (res.status !== 200 || typeof body?.access_token !== 'string')
+      throw new SourceError('unavailable', `epic token endpoint answered ${res.status}`, {
+        status: res.status,
+      });
+    const expiresIn = typeof body.expires_in === 'number' ? body.expires_in : 3600;
+    deps.shared.tokens.set(key, { token: body.access_token, expiresAt: deps.now() + expiresIn * 1000 });
+    tokenKid = kid;
+    return body.access_token;
+  }
+
+  return {
+    async accessToken(fresh = false): Promise<string> {
+      const cached = deps.shared.tokens.get(key);
+      const sameKey = tokenKid === undefined || tokenKid === signingKid(connection, deps.now());
+      if (!fresh && sameKey && cached && cached.expiresAt - EPIC_REFRESH_AHEAD_MS > deps.now())
+        return cached.token;
+      if (fresh) deps.shared.tokens.delete(key);
+      const running = deps.shared.refreshes.get(key);
+      if (running) return running;
+      const promise = fetchToken().finally(() => deps.shared.refreshes.delete(key));
+      deps.shared.refreshes.set(key, promise);
+      return promise;
+    },
+  };
+}
+
+export type EpicTokenSource = ReturnType<typeof createEpicTokenSource>;

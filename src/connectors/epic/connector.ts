@@ -1,0 +1,14 @@
+import type { ConnectorDeps } from '../common/connector-deps.ts';
+import type { Connector } from '../connector.ts';
+import { EPIC_CATALOG } from './catalog.ts';
+import { openEpicSession } from './session.ts';
+import { EPIC_TRIGGERS } from './triggers.ts';
+
+export function createEpicConnector(deps: ConnectorDeps): Connector {
+  return {
+    source: 'epic',
+    catalog: EPIC_CATALOG,
+    triggers: EPIC_TRIGGERS,
+    open: async (connection) => openEpicSession(deps, connection),
+  };
+}
