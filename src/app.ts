@@ -44,7 +44,7 @@ export function createApp(deps: AppDeps): App {
         return;
       }
       Promise.resolve(route(req, res)).catch((err: unknown) => {
-        deps.log.error({ err: { message: (err as Error).message } }, 'request failed');
+        deps.log.error({ err }, 'request failed');
         if (!res.headersSent) res.writeHead(500, { 'content-type': 'application/json' });
         res.end(JSON.stringify({ error: 'internal error' }));
       });

@@ -1,7 +1,7 @@
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createApp } from './app.ts';
-import { resolveEncryptionKey } from './config/encryption-key.ts';
+import { resolveKeyring } from './config/encryption-key.ts';
 import { ConfigError, loadConfig } from './config/load-config.ts';
 import {
   applyDeclaredConnections,
@@ -26,10 +26,10 @@ async function main(): Promise<void> {
     throw err;
   }
   const log = createLogger({ level: config.LOG_LEVEL });
-  const key = resolveEncryptionKey(config, log);
+  const keys = resolveKeyring(config, log);
   let store: Awaited<ReturnType<typeof openStore>>;
   try {
-    store = await openStore(config, key);
+    store = await openStore(config, keys);
   } catch (err) {
     process.stderr.write(`${storeUnavailableLine(config, err)}\n`);
     process.exit(1);
@@ -55,7 +55,7 @@ async function main(): Promise<void> {
       : [];
   for (const sim of demo)
     log.info({ source: sim.source, url: sim.url }, 'demo mode: simulated clinic running');
-  const app = createApp({ store, log, demo, connectKey: key });
+  const app = createApp({ store, log, demo, connectKey: keys.current });
   const server = createServer(app.handle);
   await new Promise<void>((resolve) => server.listen(config.PORT, config.HOST, resolve));
   const { port } = server.address() as AddressInfo;

@@ -19,6 +19,11 @@ export const configSchema = z.object({
     .optional(),
   /** 32 bytes, base64 or hex: the AES-256-GCM key for secrets at rest. */
   DATA_ENCRYPTION_KEY: z.string().optional(),
+  /**
+   * Earlier data-encryption keys, comma-separated (same encodings): they still open secrets
+   * sealed before a rotation; `npm run rotate-key` re-seals those under DATA_ENCRYPTION_KEY.
+   */
+  DATA_ENCRYPTION_KEYS_PREVIOUS: z.string().optional(),
   /** Start simulated clinics in-process: `auto` = yes unless NODE_ENV=production. */
   DEMO: z.enum(['auto', 'on', 'off']).default('auto'),
   DEMO_TICK_MS: z.coerce.number().int().min(100).default(15_000),
@@ -48,10 +53,27 @@ export function crossFieldProblems(raw: Record<string, unknown>): string[] {
   if (raw.DATA_ENCRYPTION_KEY !== undefined && decodeKey(String(raw.DATA_ENCRYPTION_KEY)) === undefined) {
     problems.push('DATA_ENCRYPTION_KEY: must be 32 bytes encoded as base64 (44 chars) or hex (64 chars)');
   }
+  if (raw.DATA_ENCRYPTION_KEYS_PREVIOUS !== undefined) {
+    const bad = splitKeyList(String(raw.DATA_ENCRYPTION_KEYS_PREVIOUS))
+      .map((text, i) => (decodeKey(text) === undefined ? i + 1 : 0))
+      .filter((position) => position > 0);
+    // Positions only: the values are keys.
+    if (bad.length > 0)
+      problems.push(
+        `DATA_ENCRYPTION_KEYS_PREVIOUS: entries ${bad.join(', ')} are not 32-byte keys in base64 or hex (comma-separated list)`,
+      );
+  }
   return problems;
 }
 
 export type RawConfig = z.infer<typeof configSchema>;
+
+/** The entries of a comma-separated key list, blanks dropped. */
+export const splitKeyList = (text: string): string[] =>
+  text
+    .split(',')
+    .map((k) => k.trim())
+    .filter(Boolean);
 
 /** Decodes a 32-byte key from hex or base64; undefined when it is neither. */
 export function decodeKey(text: string): Buffer | undefined {

@@ -2,7 +2,7 @@ import { existsSync, mkdtempSync, readFileSync, statSync, writeFileSync } from '
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { resolveEncryptionKey } from './encryption-key.ts';
+import { resolveEncryptionKey, resolveKeyring } from './encryption-key.ts';
 
 const silent = () => {
   const warnings: string[] = [];
@@ -44,5 +44,34 @@ describe('resolveEncryptionKey', () => {
       /not a 32-byte/,
     );
     expect(readFileSync(join(dir, 'data-encryption.key'), 'utf8')).toBe('garbage');
+  });
+
+  it('builds a keyring from DATA_ENCRYPTION_KEYS_PREVIOUS (any encoding, blanks and the current key dropped)', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'key-'));
+    const current = Buffer.alloc(32, 4);
+    const old1 = Buffer.alloc(32, 5);
+    const old2 = Buffer.alloc(32, 6);
+    const ring = resolveKeyring(
+      {
+        DATA_DIR: dir,
+        NODE_ENV: 'production',
+        DATA_ENCRYPTION_KEY: current.toString('base64'),
+        DATA_ENCRYPTION_KEYS_PREVIOUS: ` ${old1.toString('hex')},,${old2.toString('base64url')},${current.toString('hex')},${old1.toString('base64')}`,
+      },
+      silent().log,
+    );
+    expect(ring.current.equals(current)).toBe(true);
+    expect(ring.previous?.map((k) => k[0])).toEqual([5, 6]);
+    expect(() =>
+      resolveKeyring(
+        {
+          DATA_DIR: dir,
+          NODE_ENV: 'production',
+          DATA_ENCRYPTION_KEY: current.toString('hex'),
+          DATA_ENCRYPTION_KEYS_PREVIOUS: 'nope',
+        },
+        silent().log,
+      ),
+    ).toThrow(/entry 1 is not a 32-byte key/);
   });
 });

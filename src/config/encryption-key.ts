@@ -2,7 +2,8 @@ import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Logger } from 'pino';
-import { decodeKey } from './config-schema.ts';
+import type { Keyring } from '../store/secret-box.ts';
+import { decodeKey, splitKeyList } from './config-schema.ts';
 
 const KEY_FILE = 'data-encryption.key';
 
@@ -38,4 +39,27 @@ export function resolveEncryptionKey(
     'generated a data-encryption key for secrets at rest; back it up, and set DATA_ENCRYPTION_KEY explicitly in production',
   );
   return key;
+}
+
+/**
+ * The keyring: the current key (as resolveEncryptionKey) plus DATA_ENCRYPTION_KEYS_PREVIOUS,
+ * which only open secrets sealed before a rotation. The current key is never listed twice.
+ */
+export function resolveKeyring(
+  config: {
+    DATA_ENCRYPTION_KEY?: string | undefined;
+    DATA_ENCRYPTION_KEYS_PREVIOUS?: string | undefined;
+    DATA_DIR: string;
+    NODE_ENV: string;
+  },
+  log: Pick<Logger, 'warn'>,
+): Keyring {
+  const current = resolveEncryptionKey(config, log);
+  const previous: Buffer[] = [];
+  for (const [i, text] of splitKeyList(config.DATA_ENCRYPTION_KEYS_PREVIOUS ?? '').entries()) {
+    const key = decodeKey(text);
+    if (!key) throw new Error(`DATA_ENCRYPTION_KEYS_PREVIOUS: entry ${i + 1} is not a 32-byte key`);
+    if (!key.equals(current) && !previous.some((k) => k.equals(key))) previous.push(key);
+  }
+  return { current, previous };
 }

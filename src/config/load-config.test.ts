@@ -60,4 +60,20 @@ describe('loadConfig', () => {
     expect(() => loadConfig({ CONFIG_FILE: file })).toThrow(/CONFIG_FILE: .* is not a JSON object/);
     expect(() => loadConfig({ CONFIG_FILE: join(dir, 'missing.json') })).toThrow(/CONFIG_FILE: cannot read/);
   });
+
+  it('checks every entry of DATA_ENCRYPTION_KEYS_PREVIOUS and reports positions, never the values', () => {
+    const good = Buffer.alloc(32, 1).toString('hex');
+    expect(
+      loadConfig({ DATA_ENCRYPTION_KEYS_PREVIOUS: `${good}, ${good}` }).DATA_ENCRYPTION_KEYS_PREVIOUS,
+    ).toBe(`${good}, ${good}`);
+    const err = (() => {
+      try {
+        loadConfig({ DATA_ENCRYPTION_KEYS_PREVIOUS: `${good},leaky-value,${good},x` });
+      } catch (e) {
+        return e as Error;
+      }
+    })();
+    expect(err?.message).toContain('DATA_ENCRYPTION_KEYS_PREVIOUS: entries 2, 4 are not 32-byte keys');
+    expect(err?.message).not.toContain('leaky-value');
+  });
 });

@@ -88,6 +88,15 @@ export class SecretDecryptionError extends StoreError {
   }
 }
 
+export class InvalidSecretNameError extends StoreError {
+  constructor(name: unknown) {
+    super(
+      'invalid-secret-name',
+      `secret name ${typeof name === 'string' ? `"${name.slice(0, 80)}"` : `of type ${typeof name}`} must match ^[A-Za-z0-9._~-]{1,64}$`,
+    );
+  }
+}
+
 export class ConcurrentWriteError extends StoreError {
   constructor(type: string, id: string) {
     super('concurrent-write', `${type}/${id}: too many concurrent writers, gave up`);

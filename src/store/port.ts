@@ -17,6 +17,7 @@ export type Store = {
   quarantine: QuarantineStore;
   idempotency: IdempotencyStore;
   connections: ConnectionStore;
+  tenantSecrets: TenantSecretStore;
   /** Cheap round-trip used by /readyz. */
   ping(): Promise<void>;
   close(): Promise<void>;
@@ -212,4 +213,30 @@ export type ConnectionStore = {
   secrets(tenant: string, id: string): Promise<Record<string, string>>;
   list(tenant?: string): Promise<Connection[]>;
   remove(tenant: string, id: string): Promise<boolean>;
+  /**
+   * Key rotation: re-seals the secrets under the current data-encryption key when an older key
+   * of the ring sealed them. Compare-and-set, so a concurrent `put` is never overwritten; safe to
+   * repeat. SecretDecryptionError when no key of the ring opens them.
+   */
+  resealSecrets(tenant: string, id: string): Promise<ResealOutcome>;
+};
+
+/** `resealed`: now under the current key; `current`: it already was; `missing`: no such entry. */
+export type ResealOutcome = 'resealed' | 'current' | 'missing';
+
+/**
+ * Named secrets of a tenant that are not a connection's (e.g. `epic-signing-key`, a private
+ * key PEM), sealed like connection secrets and re-sealed by the same key rotation. Names follow
+ * the connection id grammar `^[A-Za-z0-9._~-]{1,64}$` (InvalidSecretNameError otherwise).
+ */
+export type TenantSecretStore = {
+  /** Seals and stores the value, replacing any earlier one. */
+  put(tenant: string, name: string, value: string): Promise<void>;
+  /** The opened value, undefined when absent; SecretDecryptionError when no key opens it. */
+  get(tenant: string, name: string): Promise<string | undefined>;
+  /** The names stored for the tenant, sorted. */
+  names(tenant: string): Promise<string[]>;
+  remove(tenant: string, name: string): Promise<boolean>;
+  /** Key rotation, as ConnectionStore.resealSecrets. */
+  reseal(tenant: string, name: string): Promise<ResealOutcome>;
 };

@@ -18,8 +18,9 @@ export function checkResourceInput(
     throw new InvalidResourceError('resource has no resourceType');
   }
   if (!RESOURCE_TYPE.test(r.resourceType)) {
+    // Not echoed: an invalid value is not known to be a type name and may be a person's data.
     throw new InvalidResourceError(
-      `resourceType "${r.resourceType.slice(0, 64)}" is not a FHIR resource type name`,
+      `resourceType (${r.resourceType.length} characters) is not a FHIR resource type name: ^[A-Z][A-Za-z]{1,63}$`,
     );
   }
   checkId(r.resourceType, r.id);
@@ -39,5 +40,7 @@ export function checkId(type: string, id: unknown): asserts id is string {
 
 export function checkTypeName(type: string): void {
   if (!RESOURCE_TYPE.test(type))
-    throw new InvalidResourceError(`"${type.slice(0, 64)}" is not a FHIR resource type name`);
+    throw new InvalidResourceError(
+      `resource type (${String(type).length} characters) is not a FHIR resource type name: ^[A-Z][A-Za-z]{1,63}$`,
+    );
 }

@@ -105,6 +105,89 @@ describe('DrChrono OAuth', () => {
     expect(new URL(badScope.headers.get('location') ?? '').searchParams.get('error')).toBe('invalid_scope');
   });
 
+  it('binds the consent POST to the page shown: no, forged, replayed or expired tokens get 403 and no redirect', async () => {
+    const clock = createManualClock();
+    sim = await startDrChronoSimulator({ patients: 5, clock });
+    const fields = {
+      client_id: sim.client.clientId,
+      redirect_uri: REDIRECT,
+      response_type: 'code',
+      scope: 'patients:read',
+      state: 'xyz',
+      decision: 'approve',
+    };
+    // What a cross-site form could post without ever showing the page: refused.
+    for (const extra of [{}, { csrfmiddlewaretoken: 'forged' }] as Record<string, string>[]) {
+      const res = await fetch(`${sim.url}/o/authorize/`, form({ ...fields, ...extra }));
+      expect(res.status).toBe(403);
+      expect(res.headers.get('location')).toBeNull();
+      expect(await res.text()).toContain('CSRF verification failed');
+    }
+    const consent = async () => {
+      const page = await fetch(
+        `${sim?.url}/o/authorize/?${new URLSearchParams({ ...fields, decision: '' })}`,
+      );
+      return /name="csrfmiddlewaretoken" value="([^"]+)"/.exec(await page.text())?.[1] ?? '';
+    };
+    // The request is the server's: a redirect or scope swapped into the POST is ignored.
+    const token = await consent();
+    const approved = await fetch(
+      `${sim.url}/o/authorize/`,
+      form({
+        csrfmiddlewaretoken: token,
+        decision: 'approve',
+        redirect_uri: 'https://evil.example/cb',
+        scope: 'clinical:write',
+      }),
+    );
+    const back = new URL(approved.headers.get('location') ?? '');
+    expect(`${back.origin}${back.pathname}`).toBe(REDIRECT);
+    expect(back.searchParams.get('state')).toBe('xyz');
+    const granted = await (
+      await exchange(sim, {
+        grant_type: 'authorization_code',
+        code: back.searchParams.get('code') ?? '',
+        redirect_uri: REDIRECT,
+      })
+    ).json();
+    expect(granted.scope).toBe('patients:read');
+    // Single use, even after a Deny.
+    expect(
+      (await fetch(`${sim.url}/o/authorize/`, form({ csrfmiddlewaretoken: token, decision: 'approve' })))
+        .status,
+    ).toBe(403);
+    const denied = await consent();
+    await fetch(`${sim.url}/o/authorize/`, form({ csrfmiddlewaretoken: denied, decision: 'deny' }));
+    expect(
+      (await fetch(`${sim.url}/o/authorize/`, form({ csrfmiddlewaretoken: denied, decision: 'approve' })))
+        .status,
+    ).toBe(403);
+    // A page left open past ten minutes no longer approves.
+    const stale = await consent();
+    clock.advance(10 * 60_000 + 1);
+    expect(
+      (await fetch(`${sim.url}/o/authorize/`, form({ csrfmiddlewaretoken: stale, decision: 'approve' })))
+        .status,
+    ).toBe(403);
+  });
+
+  it('requires the code’s redirect_uri at the token endpoint: missing or different is invalid_request', async () => {
+    sim = await startDrChronoSimulator({ patients: 5 });
+    for (const redirect of [undefined, 'http://127.0.0.1:4000/connect/other', `${REDIRECT}/`]) {
+      const code = (await authorize(sim, 'approve')).searchParams.get('code') ?? '';
+      const res = await exchange(sim, {
+        grant_type: 'authorization_code',
+        code,
+        ...(redirect === undefined ? {} : { redirect_uri: redirect }),
+      });
+      expect(res.status).toBe(400);
+      expect(await res.json()).toEqual({
+        error: 'invalid_request',
+        error_description: 'Mismatching redirect URI.',
+      });
+    }
+  });
+
   it('asks for every scope when scope is left out', async () => {
     sim = await startDrChronoSimulator({ patients: 5 });
     const page = await (

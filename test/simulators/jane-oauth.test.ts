@@ -129,6 +129,10 @@ describe('Jane simulator OAuth (Keycloak, authorization code + PKCE)', () => {
     expect(redirectParams(location)).toMatchObject({ error: 'access_denied', state: 's1' });
     const replay = await decide(sim, requestId ?? '', 'approve');
     expect(replay.res.status).toBe(400);
+    // A consent POST that no consent page issued approves nothing and redirects nowhere.
+    const forged = await decide(sim, 'forged-request-id', 'approve');
+    expect(forged.res.status).toBe(400);
+    expect(forged.location).toBe('');
   });
 
   it('refuses bad token requests with invalid_client / invalid_grant', async () => {
@@ -153,6 +157,19 @@ describe('Jane simulator OAuth (Keycloak, authorization code + PKCE)', () => {
     );
     await expectError(
       await exchange(await codeFor(), { redirect_uri: 'http://127.0.0.1:9/other' }),
+      400,
+      'invalid_grant',
+      /redirect_uri/,
+    );
+    // redirect_uri is required, not only checked when present.
+    await expectError(
+      await tokenRequest(sim, {
+        grant_type: 'authorization_code',
+        code: await codeFor(),
+        code_verifier: verifier,
+        client_id: sim.oauth.clientId,
+        client_secret: sim.oauth.clientSecret,
+      }),
       400,
       'invalid_grant',
       /redirect_uri/,

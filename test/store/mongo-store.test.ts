@@ -13,6 +13,14 @@ describe('mongo store contract', () => {
     const dbName = `gw_test_${randomUUID().slice(0, 8)}`;
     const client = new MongoClient(server.url);
     await client.connect();
+    const sealedSecrets = () =>
+      client
+        .db(dbName)
+        .collection<{ kind: string; tenant: string; name: string; rev: number; sealed: string }>(
+          'sealed_secrets',
+        );
+    const latestSealed = async (kind: string, tenant: string, name: string) =>
+      (await sealedSecrets().find({ kind, tenant, name }).sort({ rev: -1 }).limit(1).toArray())[0];
     return {
       name: 'mongo',
       async open(o) {
@@ -24,13 +32,22 @@ describe('mongo store contract', () => {
         });
       },
       async rawSecrets(tenant, id) {
-        const doc = await client
+        return (await latestSealed('connection', tenant, id))?.sealed ?? '';
+      },
+      async writeRawSecrets(tenant, id, sealed) {
+        const doc = await latestSealed('connection', tenant, id);
+        await sealedSecrets().updateOne({ _id: doc?._id }, { $set: { sealed } });
+      },
+      async writeLegacySecrets(tenant, id, sealed) {
+        // The old layout: secrets on the connection document, no sealed revisions.
+        await client
           .db(dbName)
-          .collection<{ _id: string; secrets: string }>('connections')
-          .findOne({
-            _id: `${tenant}/${id}`,
-          });
-        return doc?.secrets ?? '';
+          .collection('connections')
+          .updateOne({ tenant, id }, { $set: { secrets: sealed } });
+        await sealedSecrets().deleteMany({ kind: 'connection', tenant, name: id });
+      },
+      async rawTenantSecret(tenant, name) {
+        return (await latestSealed('tenant-secret', tenant, name))?.sealed ?? '';
       },
       workerTarget: { kind: 'mongo', url: server.url, dbName },
       async cleanup() {

@@ -12,6 +12,22 @@ describe('sqlite store contract', () => {
   storeContract(async () => {
     const dir = mkdtempSync(join(tmpdir(), 'store-sqlite-'));
     const path = join(dir, 'gateway.db');
+    const writeRawSecrets = async (tenant: string, id: string, sealed: string) => {
+      const db = new DatabaseSync(path);
+      try {
+        db.prepare('UPDATE connections SET secrets = ? WHERE tenant = ? AND id = ?').run(sealed, tenant, id);
+      } finally {
+        db.close();
+      }
+    };
+    const readRaw = (sql: string, ...params: string[]) => {
+      const db = new DatabaseSync(path, { readOnly: true });
+      try {
+        return (db.prepare(sql).get(...params) as { v: string } | undefined)?.v ?? '';
+      } finally {
+        db.close();
+      }
+    };
     return {
       name: 'sqlite',
       async open(o) {
@@ -22,16 +38,13 @@ describe('sqlite store contract', () => {
         });
       },
       async rawSecrets(tenant, id) {
-        const db = new DatabaseSync(path, { readOnly: true });
-        try {
-          return (
-            db.prepare('SELECT secrets FROM connections WHERE tenant = ? AND id = ?').get(tenant, id) as {
-              secrets: string;
-            }
-          ).secrets;
-        } finally {
-          db.close();
-        }
+        return readRaw('SELECT secrets AS v FROM connections WHERE tenant = ? AND id = ?', tenant, id);
+      },
+      writeRawSecrets,
+      // The v1 text sat in the same column.
+      writeLegacySecrets: writeRawSecrets,
+      async rawTenantSecret(tenant, name) {
+        return readRaw('SELECT sealed AS v FROM tenant_secrets WHERE tenant = ? AND name = ?', tenant, name);
       },
       workerTarget: { kind: 'sqlite', path },
       async cleanup() {

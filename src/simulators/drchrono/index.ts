@@ -104,7 +104,7 @@ export async function startDrChronoSimulator(
 
   const router = createRouter();
   addAdminRoutes(router, { counters, faults, tick });
-  addOAuthRoutes(router, { store: oauth, client, knownScopes });
+  addOAuthRoutes(router, { store: oauth, client, knownScopes, clock });
   addSubactionRoutes(router, { catalog, stores: storeOf, clock, gate });
   addBulkListRoutes(router, { catalog, stores: storeOf, clock, gate });
   addLookupRoutes(router, { catalog, stores: storeOf, gate, clock });

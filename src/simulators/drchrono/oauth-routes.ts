@@ -1,3 +1,5 @@
+import { randomBytes } from 'node:crypto';
+import type { Clock } from '../common/clock.ts';
 import { json, type Router, type SimRequest, type SimResponse } from '../common/http-server.ts';
 import { consentPage, type IssuedToken, type OAuthStore } from '../common/oauth.ts';
 
@@ -14,16 +16,26 @@ export type DrChronoClient = {
 /** Access tokens live 48 hours. */
 export const ACCESS_TOKEN_SECONDS = 172_800;
 
+/** How long a consent page may wait for its Approve/Deny (Django's session would outlive it). */
+const PENDING_TTL_MS = 10 * 60_000;
+
+/** An authorize request whose consent page was shown and not yet answered. */
+type PendingRequest = { redirectUri: string; state: string; scope: string; expiresAt: number };
+
 /**
  * `/o/authorize/` (consent page, then a redirect with `code` and `state`), `/o/token/`
  * (authorization_code and refresh_token grants, form-encoded client credentials) and
- * `/o/revoke_token/`, answering as django-oauth-toolkit does.
+ * `/o/revoke_token/`, answering as django-oauth-toolkit does. As the vendor does, the consent
+ * POST is bound to the page that was shown (a single-use `csrfmiddlewaretoken`, like Django's
+ * CSRF token; the request's redirect URI, scope and state are taken from the server side), and
+ * the code exchange requires the `redirect_uri` the code was issued for.
  */
 export function addOAuthRoutes(
   router: Router,
-  deps: { store: OAuthStore; client: DrChronoClient; knownScopes: readonly string[] },
+  deps: { store: OAuthStore; client: DrChronoClient; knownScopes: readonly string[]; clock: Clock },
 ): void {
-  const { store, client, knownScopes } = deps;
+  const { store, client, knownScopes, clock } = deps;
+  const pending = new Map<string, PendingRequest>();
   const redirectAllowed = (uri: string) =>
     client.redirectUris.includes(uri) ||
     (client.allowLoopbackRedirects && /^http:\/\/(127\.0\.0\.1|localhost)(:\d+)?\//.test(uri));
@@ -58,6 +70,10 @@ export function addOAuthRoutes(
   router.add('GET', '/o/authorize/', (req) => {
     const checked = authorizeRequest(Object.fromEntries(req.url.searchParams));
     if ('error' in checked) return checked.error;
+    const now = clock();
+    for (const [id, p] of pending) if (p.expiresAt < now) pending.delete(id);
+    const token = randomBytes(24).toString('base64url');
+    pending.set(token, { ...checked, expiresAt: now + PENDING_TTL_MS });
     return {
       status: 200,
       headers: { 'content-type': 'text/html; charset=utf-8' },
@@ -66,29 +82,26 @@ export function addOAuthRoutes(
         clientName: client.name,
         scopes: checked.scope.split(' '),
         action: '/o/authorize/',
-        hidden: {
-          client_id: client.clientId,
-          redirect_uri: checked.redirectUri,
-          response_type: 'code',
-          scope: checked.scope,
-          state: checked.state,
-        },
+        hidden: { csrfmiddlewaretoken: token },
       }),
     };
   });
 
   router.add('POST', '/o/authorize/', (req) => {
     const form = formOf(req);
-    const checked = authorizeRequest(form);
-    if ('error' in checked) return checked.error;
+    const token = form.csrfmiddlewaretoken ?? '';
+    const request = pending.get(token);
+    pending.delete(token); // single use, whatever the decision
+    // No pending request: Django answers its CSRF failure page, and nothing redirects anywhere.
+    if (!request || request.expiresAt < clock()) return csrfFailure();
     if (form.decision !== 'approve')
-      return redirect(checked.redirectUri, { error: 'access_denied', state: checked.state });
+      return redirect(request.redirectUri, { error: 'access_denied', state: request.state });
     const code = store.issueCode({
       clientId: client.clientId,
-      redirectUri: checked.redirectUri,
-      scope: checked.scope,
+      redirectUri: request.redirectUri,
+      scope: request.scope,
     });
-    return redirect(checked.redirectUri, { code, state: checked.state });
+    return redirect(request.redirectUri, { code, state: request.state });
   });
 
   router.add('POST', '/o/token/', (req) => {
@@ -99,8 +112,9 @@ export function addOAuthRoutes(
     if (form.grant_type === 'authorization_code') {
       const code = form.code ? store.redeemCode(form.code, client.clientId) : undefined;
       if (!code) return json(400, { error: 'invalid_grant' });
-      if (form.redirect_uri !== undefined && form.redirect_uri !== code.redirectUri)
-        return json(400, { error: 'invalid_grant', error_description: 'Mismatching redirect URI.' });
+      // oauthlib's MismatchingRedirectURIError: required, and exactly the authorize request's.
+      if (form.redirect_uri !== code.redirectUri)
+        return json(400, { error: 'invalid_request', error_description: 'Mismatching redirect URI.' });
       return tokenResponse(store.issueToken(client.clientId, code.scope));
     }
     if (form.grant_type === 'refresh_token') {
@@ -119,6 +133,14 @@ export function addOAuthRoutes(
     // RFC 7009: unknown tokens are not an error.
     return { status: 200 };
   });
+}
+
+function csrfFailure(): SimResponse {
+  return {
+    status: 403,
+    headers: { 'content-type': 'text/html; charset=utf-8' },
+    body: '<!doctype html><html lang="en"><head><meta charset="utf-8"><title>403 Forbidden</title></head><body><h1>Forbidden (403)</h1><p>CSRF verification failed. Request aborted.</p></body></html>',
+  };
 }
 
 function tokenResponse(t: IssuedToken): SimResponse {

@@ -60,9 +60,17 @@ export type Collections = {
     id: string;
     source: string;
     config: string;
-    secrets: string;
     createdAt: string;
     updatedAt: string;
+  }>;
+  /** Revisions of sealed secrets (mongo-sealed-values.ts); `_id` is the driver's ObjectId. */
+  sealedSecrets: Collection<{
+    kind: 'connection' | 'tenant-secret';
+    tenant: string;
+    name: string;
+    rev: number;
+    sealed: string;
+    at: string;
   }>;
 };
 
@@ -78,6 +86,7 @@ export function collections(db: Db): Collections {
     quarantine: db.collection('quarantine'),
     idempotency: db.collection('idempotency'),
     connections: db.collection('connections'),
+    sealedSecrets: db.collection('sealed_secrets'),
   };
 }
 
@@ -94,6 +103,7 @@ export async function ensureIndexes(c: Collections): Promise<void> {
     c.changes.createIndex({ at: 1 }),
     c.quarantine.createIndex({ tenant: 1, connection: 1, _id: 1 }),
     c.connections.createIndex({ tenant: 1, id: 1 }),
+    c.sealedSecrets.createIndex({ kind: 1, tenant: 1, name: 1, rev: 1 }, { unique: true }),
   ]);
 }
 

@@ -1,14 +1,21 @@
 import { randomUUID } from 'node:crypto';
-import { IdempotencyConflictError } from '../errors.ts';
+import { IdempotencyConflictError, SecretDecryptionError } from '../errors.ts';
 import type { Connection, ConnectionStore, IdempotencyStore, QuarantineStore, TenantStore } from '../port.ts';
 import type { SecretBox } from '../secret-box.ts';
+import { connectionSecretContext } from '../secret-contexts.ts';
 import type { TenantGuard } from '../tenant-guard.ts';
 import { type Collections, isDuplicateKey } from './collections.ts';
+import type { MongoSealedValues } from './mongo-sealed-values.ts';
 
 /** Tenants, quarantine, idempotency records and connections on MongoDB. */
 export function createMongoRecords(
   c: Collections,
-  deps: { now: () => number; secretBox: SecretBox; tenantGuard: TenantGuard },
+  deps: {
+    now: () => number;
+    secretBox: SecretBox;
+    tenantGuard: TenantGuard;
+    sealedValues: MongoSealedValues;
+  },
 ): {
   tenants: TenantStore;
   quarantine: QuarantineStore;
@@ -16,7 +23,7 @@ export function createMongoRecords(
   connections: ConnectionStore;
 } {
   const iso = () => new Date(deps.now()).toISOString();
-  const aad = (tenant: string, id: string) => `connection:${tenant}/${id}`;
+  const aad = connectionSecretContext;
   const toConnection = (d: {
     tenant: string;
     id: string;
@@ -125,6 +132,14 @@ export function createMongoRecords(
       await deps.tenantGuard.require(connection.tenant);
       const at = iso();
       const _id = `${connection.tenant}/${connection.id}`;
+      // Secrets first: a crash in between leaves unreachable secrets, never a connection with
+      // an earlier connection's secrets.
+      await deps.sealedValues.put(
+        'connection',
+        connection.tenant,
+        connection.id,
+        deps.secretBox.seal(JSON.stringify(secrets), aad(connection.tenant, connection.id)),
+      );
       await c.connections.updateOne(
         { _id },
         {
@@ -133,7 +148,6 @@ export function createMongoRecords(
             id: connection.id,
             source: connection.source,
             config: JSON.stringify(connection.config),
-            secrets: deps.secretBox.seal(JSON.stringify(secrets), aad(connection.tenant, connection.id)),
             updatedAt: at,
           },
           $setOnInsert: { createdAt: at },
@@ -150,10 +164,16 @@ export function createMongoRecords(
     },
     async secrets(tenant, id) {
       const doc = await c.connections.findOne({ _id: `${tenant}/${id}` });
-      if (!doc) return {};
-      return JSON.parse(
-        deps.secretBox.open(doc.secrets, aad(tenant, id), `connection ${tenant}/${id}`),
-      ) as Record<string, string>;
+      const sealed = doc ? await deps.sealedValues.get('connection', tenant, id) : undefined;
+      // A connection written before sealed revisions kept its secrets on the document (v1
+      // format, not readable any more): a clear error, not an empty set of secrets.
+      if (sealed === undefined && doc && 'secrets' in doc)
+        throw new SecretDecryptionError(`connection ${tenant}/${id}`);
+      if (sealed === undefined) return {};
+      return JSON.parse(deps.secretBox.open(sealed, aad(tenant, id), `connection ${tenant}/${id}`)) as Record<
+        string,
+        string
+      >;
     },
     async list(tenant) {
       const docs = await c.connections
@@ -163,7 +183,22 @@ export function createMongoRecords(
       return docs.map(toConnection);
     },
     async remove(tenant, id) {
-      return (await c.connections.deleteOne({ _id: `${tenant}/${id}` })).deletedCount === 1;
+      const removed = (await c.connections.deleteOne({ _id: `${tenant}/${id}` })).deletedCount === 1;
+      await deps.sealedValues.remove('connection', tenant, id);
+      return removed;
+    },
+    async resealSecrets(tenant, id) {
+      const doc = await c.connections.findOne({ _id: `${tenant}/${id}` });
+      if (!doc) return 'missing';
+      if ('secrets' in doc && (await deps.sealedValues.get('connection', tenant, id)) === undefined)
+        throw new SecretDecryptionError(`connection ${tenant}/${id}`); // pre-rotation layout, see secrets()
+      return deps.sealedValues.reseal(
+        'connection',
+        tenant,
+        id,
+        aad(tenant, id),
+        `connection ${tenant}/${id}`,
+      );
     },
   };
 

@@ -7,6 +7,8 @@ import { createMongoChangeLog } from './mongo-change-log.ts';
 import { createMongoCoordination } from './mongo-coordination.ts';
 import { createMongoRecords } from './mongo-records.ts';
 import { createMongoResources } from './mongo-resources.ts';
+import { createMongoSealedValues } from './mongo-sealed-values.ts';
+import { createMongoTenantSecrets } from './mongo-tenant-secrets.ts';
 import { serverClock } from './server-clock.ts';
 
 /**
@@ -30,7 +32,8 @@ export async function openMongoStore(
     );
     const resources = createMongoResources(c, { ...options, now }, tenantGuard);
     await resources.recoverUnlogged();
-    const records = createMongoRecords(c, { now, secretBox: options.secretBox, tenantGuard });
+    const sealedValues = createMongoSealedValues(c, { now, secretBox: options.secretBox });
+    const records = createMongoRecords(c, { now, secretBox: options.secretBox, tenantGuard, sealedValues });
     const coordination = createMongoCoordination(c, now);
     return {
       kind: 'mongo',
@@ -42,6 +45,7 @@ export async function openMongoStore(
       quarantine: records.quarantine,
       idempotency: records.idempotency,
       connections: records.connections,
+      tenantSecrets: createMongoTenantSecrets(sealedValues, { secretBox: options.secretBox, tenantGuard }),
       async ping() {
         await db.command({ ping: 1 });
       },

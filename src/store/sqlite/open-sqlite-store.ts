@@ -9,6 +9,7 @@ import { createSqliteChanges } from './sqlite-changes.ts';
 import { createSqliteCoordination } from './sqlite-coordination.ts';
 import { createSqliteRecords } from './sqlite-records.ts';
 import { createSqliteResources } from './sqlite-resources.ts';
+import { createSqliteTenantSecrets } from './sqlite-tenant-secrets.ts';
 
 /** Opens (creating if needed) the embedded store at `path` (':memory:' for a private one). */
 export function openSqliteStore(path: string, options: StoreOptions): Store {
@@ -31,6 +32,7 @@ export function openSqliteStore(path: string, options: StoreOptions): Store {
     quarantine: records.quarantine,
     idempotency: records.idempotency,
     connections: records.connections,
+    tenantSecrets: createSqliteTenantSecrets(db, { now, secretBox: options.secretBox, tenantGuard }),
     async ping() {
       db.prepare('SELECT 1').get();
     },

@@ -76,6 +76,11 @@ export function applySchema(db: DatabaseSync): void {
       secrets TEXT NOT NULL, created_at TEXT NOT NULL, updated_at TEXT NOT NULL,
       PRIMARY KEY (tenant, id)
     ) WITHOUT ROWID;
+
+    CREATE TABLE IF NOT EXISTS tenant_secrets (
+      tenant TEXT NOT NULL, name TEXT NOT NULL, sealed TEXT NOT NULL, updated_at TEXT NOT NULL,
+      PRIMARY KEY (tenant, name)
+    ) WITHOUT ROWID;
   `);
   db.exec(searchIndexSchema());
   addDateShapeColumns(db);

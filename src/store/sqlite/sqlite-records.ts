@@ -10,6 +10,7 @@ import type {
   TenantStore,
 } from '../port.ts';
 import type { SecretBox } from '../secret-box.ts';
+import { connectionSecretContext } from '../secret-contexts.ts';
 import type { TenantGuard } from '../tenant-guard.ts';
 import { inWriteTransaction } from './transaction.ts';
 
@@ -52,6 +53,9 @@ export function createSqliteRecords(
       VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (tenant, id) DO UPDATE SET source = excluded.source,
       config = excluded.config, secrets = excluded.secrets, updated_at = excluded.updated_at`),
     removeConnection: db.prepare('DELETE FROM connections WHERE tenant = ? AND id = ?'),
+    resealConnection: db.prepare(
+      'UPDATE connections SET secrets = ? WHERE tenant = ? AND id = ? AND secrets = ?',
+    ),
   };
 
   type TenantRow = { id: string; name: string; created_at: string };
@@ -163,7 +167,7 @@ export function createSqliteRecords(
     },
   };
 
-  const aad = (tenant: string, id: string) => `connection:${tenant}/${id}`;
+  const aad = connectionSecretContext;
   const connections: ConnectionStore = {
     async put(connection, secrets) {
       await deps.tenantGuard.require(connection.tenant);
@@ -196,6 +200,16 @@ export function createSqliteRecords(
     },
     async remove(tenant, id) {
       return Number(stmt.removeConnection.run(tenant, id).changes) > 0;
+    },
+    async resealSecrets(tenant, id) {
+      // Synchronous read-then-update: nothing else runs on this connection in between, and the
+      // compare-and-set keeps a put from another process (sealed with the current key) intact.
+      const row = stmt.connection.get(tenant, id) as ConnectionRow | undefined;
+      if (!row) return 'missing';
+      const fresh = deps.secretBox.reseal(row.secrets, aad(tenant, id), `connection ${tenant}/${id}`);
+      if (fresh === undefined) return 'current';
+      const changed = Number(stmt.resealConnection.run(fresh, tenant, id, row.secrets).changes) > 0;
+      return changed ? 'resealed' : connections.resealSecrets(tenant, id);
     },
   };
 
