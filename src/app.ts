@@ -4,6 +4,7 @@ import { createConnectRoutes } from './server/connect/connect-routes.ts';
 import { createConnectSeal } from './server/connect/connect-seal.ts';
 import { createJwksRoute } from './server/connect/jwks-route.ts';
 import { createFrontDoor } from './server/front-door.ts';
+import type { GraphQLServer } from './server/graphql-server.ts';
 import { createHealthRoutes } from './server/health-routes.ts';
 import type { RunningSimulator } from './simulators/types.ts';
 import type { Store } from './store/port.ts';
@@ -14,6 +15,8 @@ export type AppDeps = {
   demo?: readonly RunningSimulator[];
   /** The data-encryption key: the connect flow derives its sealing key from it (no flow without it). */
   connectKey?: Buffer;
+  /** Serves `/graphql`, `/$graphql` and `/[Type]/[id]/$graphql` (server/graphql-server.ts). */
+  graphql?: GraphQLServer;
 };
 
 export type App = {
@@ -32,11 +35,20 @@ export function createApp(deps: AppDeps): App {
     ...(deps.connectKey
       ? createConnectRoutes({ store: deps.store, log: deps.log, seal: createConnectSeal(deps.connectKey) })
       : {}),
-    'GET /': createFrontDoor({ store: deps.store, demo: deps.demo ?? [], routes: () => Object.keys(routes) }),
+    'GET /': createFrontDoor({
+      store: deps.store,
+      demo: deps.demo ?? [],
+      // GraphQL is served beside the table (server/graphql-server.ts): listed when it is there.
+      routes: () => [...Object.keys(routes), ...(deps.graphql ? ['GET /graphql'] : [])],
+    }),
   };
   return {
     handle(req, res) {
       const path = new URL(req.url ?? '/', 'http://gateway').pathname;
+      if (deps.graphql?.matches(path)) {
+        deps.graphql.handle(req, res);
+        return;
+      }
       const route = routes[`${req.method ?? 'GET'} ${path}`];
       if (!route) {
         res.writeHead(404, { 'content-type': 'application/json' });

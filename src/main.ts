@@ -1,6 +1,7 @@
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createApp } from './app.ts';
+import { createApiKeyService } from './auth/api-keys.ts';
 import { resolveKeyring } from './config/encryption-key.ts';
 import { ConfigError, loadConfig } from './config/load-config.ts';
 import {
@@ -8,8 +9,13 @@ import {
   DeclaredConnectionsError,
   loadDeclaredConnections,
 } from './connectors/declared-connections.ts';
+import { ensureDemoApiKey, loadGraphiQLExamples } from './demo/demo-api-key.ts';
 import { startDemoClinics } from './demo/start-demo-clinics.ts';
+import { loadFhirDefinitions } from './fhir/definitions.ts';
+import { searchIndexer } from './fhir/search-indexer.ts';
 import { createLogger } from './log/create-logger.ts';
+import { createGatewayGraphQL } from './server/gateway-graphql.ts';
+import { GRAPHQL_PATH } from './server/graphql-server.ts';
 import { openStore } from './store/open-store.ts';
 import { storeUnavailableLine } from './store/store-unavailable.ts';
 
@@ -26,14 +32,16 @@ async function main(): Promise<void> {
     throw err;
   }
   const log = createLogger({ level: config.LOG_LEVEL });
-  const keys = resolveKeyring(config, log);
+  const keyring = resolveKeyring(config, log);
+  const definitions = loadFhirDefinitions();
   let store: Awaited<ReturnType<typeof openStore>>;
   try {
-    store = await openStore(config, keys);
+    store = await openStore(config, keyring, { indexer: searchIndexer(definitions) });
   } catch (err) {
     process.stderr.write(`${storeUnavailableLine(config, err)}\n`);
     process.exit(1);
   }
+  const keys = createApiKeyService({ store });
   if (config.CONNECTIONS_FILE) {
     try {
       const applied = await applyDeclaredConnections(
@@ -55,7 +63,16 @@ async function main(): Promise<void> {
       : [];
   for (const sim of demo)
     log.info({ source: sim.source, url: sim.url }, 'demo mode: simulated clinic running');
-  const app = createApp({ store, log, demo, connectKey: keys.current });
+  const demoKey =
+    demo.length > 0 ? await ensureDemoApiKey({ store, keys, dataDir: config.DATA_DIR }) : undefined;
+  const graphql = createGatewayGraphQL({
+    store,
+    definitions,
+    keys,
+    log,
+    demo: demoKey && { apiKey: demoKey.token, examples: loadGraphiQLExamples() },
+  });
+  const app = createApp({ store, log, demo, graphql, connectKey: keyring.current });
   const server = createServer(app.handle);
   await new Promise<void>((resolve) => server.listen(config.PORT, config.HOST, resolve));
   const { port } = server.address() as AddressInfo;
@@ -65,6 +82,13 @@ async function main(): Promise<void> {
       ? 'gateway listening in DEMO MODE (simulated clinics, synthetic data)'
       : 'gateway listening',
   );
+  if (demoKey) {
+    // The demo key opens synthetic data only; printing it is the point (GraphiQL has it too).
+    log.info(
+      { tenant: 'demo', file: demoKey.file, graphiql: `http://${config.HOST}:${port}${GRAPHQL_PATH}` },
+      `demo mode: API key ${demoKey.token} (GraphiQL at /graphql opens with it)`,
+    );
+  }
 
   const shutdown = async (signal: string) => {
     log.info({ signal }, 'shutting down');

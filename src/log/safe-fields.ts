@@ -42,6 +42,7 @@ export const SAFE_STRING_KEYS: ReadonlySet<string> = new Set([
   'code',
   'codes',
   'errorCode',
+  'errorType',
   'level',
   'event',
   'phase',

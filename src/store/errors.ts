@@ -114,3 +114,16 @@ export class InvalidSearchError extends StoreError {
     super('invalid-search', message);
   }
 }
+
+export class ApiKeyExistsError extends StoreError {
+  constructor(id: string) {
+    super('api-key-exists', `an API key with id "${id}" already exists`);
+  }
+}
+
+export class InvalidApiKeyIdError extends StoreError {
+  constructor() {
+    // The offending text is not echoed: it may be a pasted secret.
+    super('invalid-api-key-id', 'API key ids are 8 to 64 letters and digits');
+  }
+}

@@ -1,4 +1,5 @@
 import type { Resource } from 'fhir/r4';
+import type { Scope } from '../auth/scopes.ts';
 import type { SearchQuery } from '../fhir/search-query.ts';
 
 /**
@@ -18,6 +19,7 @@ export type Store = {
   idempotency: IdempotencyStore;
   connections: ConnectionStore;
   tenantSecrets: TenantSecretStore;
+  apiKeys: ApiKeyStore;
   /** Cheap round-trip used by /readyz. */
   ping(): Promise<void>;
   close(): Promise<void>;
@@ -239,4 +241,32 @@ export type TenantSecretStore = {
   remove(tenant: string, name: string): Promise<boolean>;
   /** Key rotation, as ConnectionStore.resealSecrets. */
   reseal(tenant: string, name: string): Promise<ResealOutcome>;
+};
+
+/** An API key as listed: never its secret, nor the secret's hash. */
+export type ApiKey = {
+  /** Public id, the `<id>` of `fgw_<id>_<secret>`; unique across tenants. */
+  id: string;
+  tenant: string;
+  scopes: Scope[];
+  label: string;
+  createdAt: string;
+  lastUsedAt: string | undefined;
+  revokedAt: string | undefined;
+};
+
+/** What verification needs: the key and the hash of its secret. */
+export type StoredApiKey = ApiKey & { secretHash: string };
+
+export type ApiKeyStore = {
+  /** Stores a new key whose secret is already hashed; ApiKeyExistsError when the id is taken. */
+  create(key: Pick<StoredApiKey, 'id' | 'tenant' | 'scopes' | 'label' | 'secretHash'>): Promise<ApiKey>;
+  /** The key by public id, revoked ones included (revokedAt set); undefined when unknown. */
+  find(id: string): Promise<StoredApiKey | undefined>;
+  /** Keys of one tenant, or of all, ordered by tenant then id. */
+  list(tenant?: string): Promise<ApiKey[]>;
+  /** Revokes the key from now on; false when unknown or already revoked. */
+  revoke(id: string): Promise<boolean>;
+  /** Records a use at `at` (ISO time) unless a later one is already recorded. */
+  touch(id: string, at: string): Promise<void>;
 };

@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -7,7 +7,11 @@ import { freePort } from '../support/ferretdb.ts';
 
 const main = join(import.meta.dirname, '../../src/main.ts');
 const dataDir = mkdtempSync(join(tmpdir(), 'gw-demo-'));
-afterAll(() => rmSync(dataDir, { recursive: true, force: true }));
+const offDir = mkdtempSync(join(tmpdir(), 'gw-nodemo-'));
+afterAll(() => {
+  rmSync(dataDir, { recursive: true, force: true });
+  rmSync(offDir, { recursive: true, force: true });
+});
 
 /** Starts `node src/main.ts` with only the given environment, as `npm start` does. */
 async function startGateway(env: Record<string, string>) {
@@ -24,7 +28,7 @@ async function startGateway(env: Record<string, string>) {
     logs += d.toString();
   });
   const exited = new Promise<number | null>((r) => child.once('exit', r));
-  const deadline = Date.now() + 20_000;
+  const deadline = Date.now() + 60_000; // start-up builds the FHIR schema: slow on a loaded machine
   while (!logs.includes('gateway listening') && child.exitCode === null && Date.now() < deadline) {
     await new Promise((r) => setTimeout(r, 50));
   }
@@ -46,11 +50,26 @@ describe('npm start', () => {
       }
       const ready = (await (await fetch(`${gw.base}/readyz`)).json()) as { store: { kind: string } };
       expect(ready.store.kind).toBe('sqlite');
+
+      // The demo key: printed at start, kept in $DATA_DIR/demo-api-key, and it opens /graphql.
+      const key = readFileSync(join(dataDir, 'demo-api-key'), 'utf8').trim();
+      expect(gw.logs()).toContain(`demo mode: API key ${key}`);
+      const graphql = await fetch(`${gw.base}/graphql`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' },
+        body: JSON.stringify({ query: '{ PatientConnection(_count: 1) { edges { resource { id } } } }' }),
+      });
+      expect(await graphql.json()).toMatchObject({
+        data: { PatientConnection: { edges: expect.any(Array) } },
+      });
+      const graphiql = await fetch(`${gw.base}/graphql`, { headers: { accept: 'text/html' } });
+      expect(graphiql.status).toBe(200);
+      expect(await graphiql.text()).toContain(key);
     } finally {
       gw.child.kill('SIGTERM');
       expect(await gw.exited).toBe(0);
     }
-  }, 40_000);
+  }, 90_000);
 
   it('refuses to start on bad configuration, naming every bad variable, with exit code 2', async () => {
     const gw = await startGateway({ STORE: 'mongo', PORT_EXTRA: 'x', DEMO: 'maybe' });
@@ -60,14 +79,18 @@ describe('npm start', () => {
   });
 
   it('starts without demo clinics when DEMO=off', async () => {
-    const gw = await startGateway({ DEMO: 'off' });
+    const gw = await startGateway({ DEMO: 'off', DATA_DIR: offDir });
     try {
       const index = (await (await fetch(`${gw.base}/`)).json()) as { demo: unknown[] };
       expect(index.demo).toEqual([]);
       expect(gw.logs()).not.toContain('DEMO MODE');
+      expect(gw.logs()).not.toContain('API key');
+      expect(existsSync(join(offDir, 'demo-api-key'))).toBe(false);
+      // Outside demo mode GraphiQL and every query need a key.
+      expect((await fetch(`${gw.base}/graphql`, { headers: { accept: 'text/html' } })).status).toBe(401);
     } finally {
       gw.child.kill('SIGTERM');
       await gw.exited;
     }
-  }, 40_000);
+  }, 90_000);
 });

@@ -15,6 +15,7 @@ import {
   UnknownTenantError,
 } from '../../src/store/errors.ts';
 import type { Change, Store } from '../../src/store/port.ts';
+import { apiKeyContract } from './api-key-contract.ts';
 import type { StoreHarness } from './harness.ts';
 import { secretsContract } from './secrets-contract.ts';
 
@@ -59,6 +60,7 @@ export function storeContract(makeHarness: () => Promise<StoreHarness>): void {
     await store.tenants.ensure(tenant, 'Test clinic');
     return tenant;
   };
+  apiKeyContract({ store: () => store, newTenant, reopen: () => h.open() });
 
   describe('resources', () => {
     it('answers created, then unchanged for identical content, then updated, bumping versionId', async () => {

@@ -76,6 +76,15 @@ describe('sqlite search query plans', () => {
     expect(details).toContain('SEARCH r USING INTEGER PRIMARY KEY (rowid=?)');
   });
 
+  it('many reference values (a batched reverse lookup): one index seek per id, not a scan of the parameter', () => {
+    const refs = Array.from({ length: 50 }, (_, i) => `Patient/pat-${String(i).padStart(3, '0')}`).join(',');
+    const details = plan('Observation', `subject=${refs}`);
+    expectNoScans(details);
+    expect(details).toContainEqual(
+      expect.stringMatching(/idx_reference USING (COVERING )?INDEX idx_reference_v0 \(pid=\? AND ref_id=\?/),
+    );
+  });
+
   it('birthdate range: a bounded range on the date low index', () => {
     const details = plan('Patient', 'birthdate=1980-03');
     expectNoScans(details);

@@ -1,4 +1,5 @@
 import type { Collection, Db } from 'mongodb';
+import type { ApiKeyDoc } from './mongo-api-keys.ts';
 import type { SearchFields } from './search-fields.ts';
 
 export type ResourceDoc = {
@@ -72,6 +73,7 @@ export type Collections = {
     sealed: string;
     at: string;
   }>;
+  apiKeys: Collection<ApiKeyDoc>;
 };
 
 export function collections(db: Db): Collections {
@@ -87,6 +89,7 @@ export function collections(db: Db): Collections {
     idempotency: db.collection('idempotency'),
     connections: db.collection('connections'),
     sealedSecrets: db.collection('sealed_secrets'),
+    apiKeys: db.collection('api_keys'),
   };
 }
 
@@ -104,6 +107,7 @@ export async function ensureIndexes(c: Collections): Promise<void> {
     c.quarantine.createIndex({ tenant: 1, connection: 1, _id: 1 }),
     c.connections.createIndex({ tenant: 1, id: 1 }),
     c.sealedSecrets.createIndex({ kind: 1, tenant: 1, name: 1, rev: 1 }, { unique: true }),
+    c.apiKeys.createIndex({ tenant: 1, _id: 1 }),
   ]);
 }
 

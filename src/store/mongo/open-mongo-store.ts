@@ -3,6 +3,7 @@ import type { Store } from '../port.ts';
 import type { StoreOptions } from '../store-options.ts';
 import { createTenantGuard } from '../tenant-guard.ts';
 import { collections, ensureIndexes } from './collections.ts';
+import { createMongoApiKeys } from './mongo-api-keys.ts';
 import { createMongoChangeLog } from './mongo-change-log.ts';
 import { createMongoCoordination } from './mongo-coordination.ts';
 import { createMongoRecords } from './mongo-records.ts';
@@ -46,6 +47,7 @@ export async function openMongoStore(
       idempotency: records.idempotency,
       connections: records.connections,
       tenantSecrets: createMongoTenantSecrets(sealedValues, { secretBox: options.secretBox, tenantGuard }),
+      apiKeys: createMongoApiKeys(c.apiKeys, { now, tenantGuard }),
       async ping() {
         await db.command({ ping: 1 });
       },

@@ -460,11 +460,40 @@ function probeSql(clause: PlannedClause, pidOf: ParamIdOf): Sql {
 }
 
 function valuesSql(clause: MatchClause): Sql {
+  if (clause.kind === 'reference' && clause.values.length > 1) return referenceValuesSql(clause.values);
   return join(
     clause.values.map((value) => {
       const condition = valueSql(clause, value);
       return { text: `(${condition.text})`, params: condition.params };
     }),
+    ' OR ',
+  );
+}
+
+/**
+ * Many reference values (a batched reverse lookup: `patient=Patient/a,Patient/b,…`) as `ref_id IN
+ * (…)` per target type, so the (pid, ref_id, ref_type) index seeks each id instead of SQLite
+ * scanning every entry of the parameter to test a long OR.
+ */
+function referenceValuesSql(values: readonly SearchValue[]): Sql {
+  const byType = new Map<string | null, string[]>();
+  const urls: string[] = [];
+  for (const value of values) {
+    if (value.kind !== 'reference') continue;
+    if (value.form === 'url') urls.push(value.url);
+    else {
+      const type = value.form === 'typed' ? value.type : null;
+      byType.set(type, [...(byType.get(type) ?? []), value.id]);
+    }
+  }
+  const parts: Sql[] = [];
+  for (const [type, ids] of byType) {
+    const list = sql(`ref_id IN (${ids.map(() => '?').join(', ')})`, ...ids);
+    parts.push(type === null ? list : join([list, sql('ref_type = ?', type)], ' AND '));
+  }
+  for (const url of urls) parts.push(sql('ref = ?', url));
+  return join(
+    parts.map((part) => ({ text: `(${part.text})`, params: part.params })),
     ' OR ',
   );
 }

@@ -5,6 +5,7 @@ import type { Store } from '../port.ts';
 import type { StoreOptions } from '../store-options.ts';
 import { createTenantGuard } from '../tenant-guard.ts';
 import { applySchema } from './schema.ts';
+import { createSqliteApiKeys } from './sqlite-api-keys.ts';
 import { createSqliteChanges } from './sqlite-changes.ts';
 import { createSqliteCoordination } from './sqlite-coordination.ts';
 import { createSqliteRecords } from './sqlite-records.ts';
@@ -33,6 +34,7 @@ export function openSqliteStore(path: string, options: StoreOptions): Store {
     idempotency: records.idempotency,
     connections: records.connections,
     tenantSecrets: createSqliteTenantSecrets(db, { now, secretBox: options.secretBox, tenantGuard }),
+    apiKeys: createSqliteApiKeys(db, { now, tenantGuard }),
     async ping() {
       db.prepare('SELECT 1').get();
     },

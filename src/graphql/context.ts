@@ -1,0 +1,31 @@
+import type { Resource } from 'fhir/r4';
+import type { Caller } from '../auth/scopes.ts';
+import type { FhirDefinitions } from '../fhir/definitions.ts';
+import type { Store } from '../store/port.ts';
+import { createLoaders, type Loaders } from './loaders.ts';
+
+/** Per-request state: who asks, and the request's own DataLoaders (never shared between requests). */
+export type GatewayContext = {
+  readonly caller: Caller;
+  readonly store: Store;
+  readonly definitions: FhirDefinitions;
+  readonly loaders: Loaders;
+  /** Resources read by id in this request, to resolve their contained (`#id`) references against. */
+  readonly roots: Resource[];
+};
+
+export type RequestContextDeps = {
+  readonly store: Store;
+  readonly caller: Caller;
+  readonly definitions: FhirDefinitions;
+};
+
+export function createRequestContext(deps: RequestContextDeps): GatewayContext {
+  return {
+    caller: deps.caller,
+    store: deps.store,
+    definitions: deps.definitions,
+    loaders: createLoaders(deps.store, deps.caller.tenant, deps.definitions),
+    roots: [],
+  };
+}

@@ -1,0 +1,42 @@
+import type { Logger } from 'pino';
+import type { ApiKeyService } from '../auth/api-keys.ts';
+import type { FhirDefinitions } from '../fhir/definitions.ts';
+import type { AdminOps } from '../graphql/admin/admin-ops.ts';
+import { ADMIN_ROOT_FIELDS } from '../graphql/admin/admin-schema.ts';
+import { withAdminFields } from '../graphql/admin/with-admin-fields.ts';
+import { createRequestContext } from '../graphql/context.ts';
+import { buildGatewaySchema } from '../graphql/schema.ts';
+import { useFhirGraphQL } from '../graphql/yoga-plugin.ts';
+import type { Store } from '../store/port.ts';
+import type { GraphQLLimits } from './graphql-limits.ts';
+import { createGraphQLServer, type ExampleQuery, type GraphQLServer } from './graphql-server.ts';
+
+/**
+ * The product's GraphQL server: the FHIR schema plus the admin fields, built once; each request's
+ * context from its caller.
+ */
+export function createGatewayGraphQL(deps: {
+  store: Store;
+  definitions: FhirDefinitions;
+  keys: ApiKeyService;
+  log: Logger;
+  demo?: { apiKey: string; examples: readonly ExampleQuery[] } | undefined;
+  limits?: Partial<GraphQLLimits>;
+  /** What admin operations this process offers beyond the store (sync state, replay, connect links). */
+  admin?: AdminOps;
+}): GraphQLServer {
+  const { store, definitions } = deps;
+  return createGraphQLServer({
+    schema: withAdminFields(buildGatewaySchema({ definitions })),
+    createContext: ({ caller }) => ({
+      ...createRequestContext({ store, caller, definitions }),
+      ...(deps.admin ? { admin: deps.admin } : {}),
+    }),
+    adminFields: ADMIN_ROOT_FIELDS,
+    authenticate: (authorization) => deps.keys.authenticate(authorization),
+    log: deps.log,
+    plugins: [useFhirGraphQL({ resourceTypes: definitions.resourceTypes })],
+    ...(deps.demo ? { demo: deps.demo } : {}),
+    ...(deps.limits ? { limits: deps.limits } : {}),
+  });
+}
