@@ -2,7 +2,15 @@
 import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 
-const benches = ['store.ts', 'mapping.ts', 'search.ts', 'graphql-hardening.ts', 'connectors.ts'];
+const benches = [
+  'store.ts',
+  'mapping.ts',
+  'search.ts',
+  'store-guards.ts',
+  'graphql-hardening.ts',
+  'connectors.ts',
+  'sync.ts',
+];
 for (const bench of benches) {
   console.log(`\n=== bench/${bench}`);
   const result = spawnSync(process.execPath, [join(import.meta.dirname, bench), ...process.argv.slice(2)], {

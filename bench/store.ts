@@ -136,7 +136,7 @@ async function benchStore(
   await time('changes.after tailing, pages of 1000', total, async () => {
     let cursor: string | undefined;
     for (;;) {
-      const page = await store.changes.after(cursor, 1000);
+      const page = await store.changes.after(cursor, 1000, { allTenants: true });
       if (page.cursor === cursor) break;
       cursor = page.cursor;
     }

@@ -1,7 +1,9 @@
 /**
- * Writes the Epic golden pairs (mappings/epic/fixtures) from the deterministic simulator dataset:
- * every shared record and a sample of one patient's records, so the set is closed under references.
- * The expected files are the engine's current output: review the diff before committing.
+ * Writes the Epic regression snapshots (mappings/epic/fixtures/<name>.input.json + .snapshot.json)
+ * from the deterministic simulator dataset: every shared record and a sample of one patient's
+ * records, so the set is closed under references. A snapshot is the engine's current output, not a
+ * proof that it is right: review the diff before committing. Hand-checked expectations live in
+ * src/mapping/epic-hand-checked.test.ts.
  * Usage: node scripts/write-epic-mapping-fixtures.ts
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
@@ -40,7 +42,7 @@ const write = (name: string, entity: string, record: unknown) => {
   const input = { entity, record: JSON.parse(JSON.stringify(record)) };
   writeFileSync(join(fixturesDir, `${name}.input.json`), `${JSON.stringify(input, null, 2)}\n`);
   const result = set.forward('epic', entity, input.record, goldenScope('epic'));
-  writeFileSync(join(fixturesDir, `${name}.expected.json`), `${JSON.stringify(result, null, 2)}\n`);
+  writeFileSync(join(fixturesDir, `${name}.snapshot.json`), `${JSON.stringify(result, null, 2)}\n`);
 };
 for (const record of records) {
   const n = (numbered.get(record.resourceType) ?? 0) + 1;

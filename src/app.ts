@@ -6,6 +6,7 @@ import { createJwksRoute } from './server/connect/jwks-route.ts';
 import { createFrontDoor } from './server/front-door.ts';
 import type { GraphQLServer } from './server/graphql-server.ts';
 import { createHealthRoutes } from './server/health-routes.ts';
+import { createMetricsRoute, type MetricsSource } from './server/metrics-route.ts';
 import type { RunningSimulator } from './simulators/types.ts';
 import type { Store } from './store/port.ts';
 
@@ -13,10 +14,12 @@ export type AppDeps = {
   store: Store;
   log: Logger;
   demo?: readonly RunningSimulator[];
-  /** The data-encryption key: the connect flow derives its sealing key from it (no flow without it). */
-  connectKey?: Buffer;
   /** Serves `/graphql`, `/$graphql` and `/[Type]/[id]/$graphql` (server/graphql-server.ts). */
   graphql?: GraphQLServer;
+  /** Prometheus metrics at /metrics (the sync's and the process's). */
+  metrics?: MetricsSource;
+  /** The data-encryption key: the connect flow derives its sealing key from it (no flow without it). */
+  connectKey?: Buffer;
 };
 
 export type App = {
@@ -31,6 +34,7 @@ export function createApp(deps: AppDeps): App {
   const routes: Record<string, (req: IncomingMessage, res: ServerResponse) => void | Promise<void>> = {
     'GET /healthz': health.healthz,
     'GET /readyz': health.readyz,
+    ...(deps.metrics ? { 'GET /metrics': createMetricsRoute(deps.metrics) } : {}),
     'GET /.well-known/jwks.json': createJwksRoute({ store: deps.store }),
     ...(deps.connectKey
       ? createConnectRoutes({ store: deps.store, log: deps.log, seal: createConnectSeal(deps.connectKey) })

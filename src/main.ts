@@ -1,5 +1,6 @@
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { join } from 'node:path';
 import { createApp } from './app.ts';
 import { createApiKeyService } from './auth/api-keys.ts';
 import { resolveKeyring } from './config/encryption-key.ts';
@@ -9,15 +10,21 @@ import {
   DeclaredConnectionsError,
   loadDeclaredConnections,
 } from './connectors/declared-connections.ts';
+import { createConnectors } from './connectors/registry.ts';
+import { connectDemoClinics } from './demo/connect-demo-clinics.ts';
 import { ensureDemoApiKey, loadGraphiQLExamples } from './demo/demo-api-key.ts';
 import { startDemoClinics } from './demo/start-demo-clinics.ts';
 import { loadFhirDefinitions } from './fhir/definitions.ts';
+import { createIdentityScheme } from './fhir/identity.ts';
 import { searchIndexer } from './fhir/search-indexer.ts';
 import { createLogger } from './log/create-logger.ts';
+import { loadMappingSet } from './mapping/load-mapping-set.ts';
+import { loadMappingDefinitions } from './mapping/mapping-definitions.ts';
 import { createGatewayGraphQL } from './server/gateway-graphql.ts';
 import { GRAPHQL_PATH } from './server/graphql-server.ts';
 import { openStore } from './store/open-store.ts';
 import { storeUnavailableLine } from './store/store-unavailable.ts';
+import { createSyncService } from './sync/create-sync-service.ts';
 
 /** Wires the gateway from the environment and listens. */
 async function main(): Promise<void> {
@@ -72,7 +79,20 @@ async function main(): Promise<void> {
     log,
     demo: demoKey && { apiKey: demoKey.token, examples: loadGraphiQLExamples() },
   });
-  const app = createApp({ store, log, demo, graphql, connectKey: keyring.current });
+  const mappings = loadMappingSet({
+    dir: join(import.meta.dirname, '../mappings'),
+    defs: loadMappingDefinitions(),
+    scheme: createIdentityScheme(),
+  });
+  const connectors = Object.values(createConnectors({ store, log }));
+  const sync = createSyncService({
+    store,
+    log,
+    mappings,
+    connectors,
+    ...(config.SYNC_CADENCE ? { cadence: config.SYNC_CADENCE } : {}),
+  });
+  const app = createApp({ store, log, demo, graphql, connectKey: keyring.current, metrics: sync.metrics });
   const server = createServer(app.handle);
   await new Promise<void>((resolve) => server.listen(config.PORT, config.HOST, resolve));
   const { port } = server.address() as AddressInfo;
@@ -89,11 +109,23 @@ async function main(): Promise<void> {
       `demo mode: API key ${demoKey.token} (GraphiQL at /graphql opens with it)`,
     );
   }
+  if (demo.length > 0) {
+    try {
+      await connectDemoClinics({ store, log, gatewayUrl: `http://${config.HOST}:${port}`, simulators: demo });
+    } catch (err) {
+      log.error(
+        { err: { message: (err as Error).message } },
+        'demo mode: connecting the simulated clinics failed',
+      );
+    }
+  }
+  await sync.engine.start();
 
   const shutdown = async (signal: string) => {
     log.info({ signal }, 'shutting down');
     server.close();
     server.closeAllConnections();
+    await sync.engine.stop();
     await app.close();
     await Promise.all(demo.map((sim) => sim.close()));
     await store.close();

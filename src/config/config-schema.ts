@@ -1,3 +1,4 @@
+import cron from 'node-cron';
 import { z } from 'zod';
 
 /**
@@ -27,6 +28,11 @@ export const configSchema = z.object({
   /** Start simulated clinics in-process: `auto` = yes unless NODE_ENV=production. */
   DEMO: z.enum(['auto', 'on', 'off']).default('auto'),
   DEMO_TICK_MS: z.coerce.number().int().min(100).default(15_000),
+  /** node-cron expression (with seconds) every connection without its own `cadence` polls at; default per source (docs/sync.md). */
+  SYNC_CADENCE: z
+    .string()
+    .refine((text) => cron.validate(text), 'must be a node-cron expression, e.g. "*/30 * * * * *"')
+    .optional(),
   /** JSON file declaring connections for headless deployments (docs/connectors.md). */
   CONNECTIONS_FILE: z.string().min(1).optional(),
   MAX_RESOURCE_BYTES: z.coerce

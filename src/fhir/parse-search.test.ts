@@ -272,3 +272,88 @@ describe('parseSearch: errors', () => {
     expect(() => parse('Questionnaire', {})).toThrow(SearchError);
   });
 });
+
+describe('parseSearch: limits (SEARCH_LIMITS)', () => {
+  const values = (n: number, make = (k: number) => `MRN${k}`) =>
+    Array.from({ length: n }, (_, k) => make(k)).join(',');
+  const refusal = (type: string, params: Record<string, string | string[]>) => {
+    const issues = problemsOf(type, params);
+    expect(issues).toHaveLength(1);
+    return issues[0];
+  };
+
+  it('takes up to 100 OR-ed values in a parameter and refuses 101 or about 1,000', () => {
+    expect(parse('Patient', { identifier: values(100) }).clauses).toHaveLength(1);
+    expect(refusal('Patient', { identifier: values(101) })).toMatchObject({
+      code: 'too-costly',
+      diagnostics: 'identifier: at most 100 values (got 101)',
+    });
+    expect(refusal('Patient', { identifier: values(1000) })?.code).toBe('too-costly');
+  });
+
+  it('takes values of up to 256 characters, refuses longer ones without echoing them, whatever the kind', () => {
+    const long = 'x'.repeat(257);
+    expect(parse('Patient', { family: 'y'.repeat(256) }).clauses).toHaveLength(1);
+    for (const [name, value] of [
+      ['family', long],
+      ['identifier', `urn:sys|${long}`],
+      ['_profile', `http://example.org/${long}`],
+      ['general-practitioner', `Practitioner/${long}`],
+    ] as const) {
+      const issue = refusal('Patient', { [name]: value });
+      expect(issue?.code).toBe('too-costly');
+      expect(issue?.diagnostics).toContain('longer than 256 characters');
+      expect(issue?.diagnostics).not.toContain('xxxxxxxx');
+    }
+  });
+
+  it('refuses a 16,000-character _profile:above and caps :above by its prefixes over the search', () => {
+    expect(refusal('Patient', { '_profile:above': `http://example.org/${'a'.repeat(16_000)}` })?.code).toBe(
+      'too-costly',
+    );
+    const url = (k: number) => `http://example.org/${String(k).padStart(236, 'p')}`; // 255 characters
+    expect(parse('Patient', { '_profile:above': values(8, url) }).clauses).toHaveLength(1);
+    expect(refusal('Patient', { '_profile:above': values(9, url) })).toMatchObject({
+      code: 'too-costly',
+      diagnostics: '_profile:above: :above values may total at most 2047 characters over a search',
+    });
+  });
+
+  it('takes up to 50 filter parameters and 500 values in a search', () => {
+    const fifty = { identifier: Array.from({ length: 50 }, (_, k) => values(10, (n) => `M${k}-${n}`)) };
+    expect(parse('Patient', { ...fifty, _sort: 'family', _count: '5' }).clauses).toHaveLength(50);
+    expect(refusal('Patient', { gender: Array.from({ length: 51 }, () => 'male') })).toMatchObject({
+      code: 'too-costly',
+      diagnostics: 'a search takes at most 50 filter parameters (got 51)',
+    });
+    const over = { identifier: [...fifty.identifier.slice(0, 49), values(11)] };
+    expect(refusal('Patient', over)?.diagnostics).toBe(
+      'identifier: a search takes at most 500 values over all parameters',
+    );
+  });
+
+  it('refuses a string or :text value that is empty once normalized, instead of matching everything', () => {
+    for (const [name, value] of [
+      ['family', '   '],
+      ['family', '\u0301\u0308'],
+      ['name:contains', ' \u0301 '],
+      ['identifier:text', '\t'],
+    ] as const) {
+      expect(refusal('Patient', { [name]: value })).toMatchObject({
+        code: 'value',
+        diagnostics: `${name}: empty value once spaces and accents are removed`,
+      });
+    }
+    // :exact compares the text as given: spaces are a value there.
+    expect(parse('Patient', { 'family:exact': ' ' }).clauses).toHaveLength(1);
+  });
+
+  it('refuses more than 8 _sort keys, and an overlong parameter name without echoing it', () => {
+    expect(refusal('Patient', { _sort: Array.from({ length: 9 }, () => 'family').join(',') })?.code).toBe(
+      'too-costly',
+    );
+    const name = `z${'q'.repeat(200)}`;
+    const issue = refusal('Patient', { [name]: 'x' });
+    expect(issue?.diagnostics).toBe('a parameter name is longer than 128 characters');
+  });
+});

@@ -19,7 +19,29 @@ import {
 import { normalizeSearchText } from './search-text.ts';
 import { splitUnescaped, unescapeValue } from './search-values.ts';
 
-export const SEARCH_LIMITS = { defaultCount: 20, maxCount: 1000 } as const;
+/**
+ * What one search may ask (docs/search.md). Over a limit is a SearchError (`too-costly`), never a
+ * silent truncation: these keep every query the parser accepts within what both stores run
+ * quickly (SQLite's expression depth and bound-parameter limits, the event loop).
+ */
+export const SEARCH_LIMITS = {
+  defaultCount: 20,
+  maxCount: 1000,
+  /** Filter parameters in one search (each an AND-ed clause; repeats count). */
+  maxParameters: 50,
+  /** OR-ed values in one parameter (`a,b,c`). */
+  maxValuesPerParameter: 100,
+  /** Values over all the filter parameters of one search. */
+  maxValuesPerSearch: 500,
+  /** Characters of one value as sent (URL-decoded, escapes included), for every parameter kind. */
+  maxValueLength: 256,
+  /** `:above` matches every prefix of its value: prefixes (value length + 1) over the whole search. */
+  maxAbovePrefixes: 2048,
+  /** `_sort` keys. */
+  maxSortKeys: 8,
+  /** Characters of a parameter name with its modifier (never echoed when over). */
+  maxNameLength: 128,
+} as const;
 
 export type ParseSearchOptions = {
   /** "Now" for `ap` date tolerance, in epoch ms; defaults to the current time. */
@@ -46,6 +68,9 @@ const MODIFIERS: Readonly<Record<SearchParamKind, readonly string[]>> = {
 /** Thrown inside value parsing and collected per parameter. */
 class ValueProblem extends Error {}
 
+/** A value problem that is a limit (SEARCH_LIMITS): reported as `too-costly`. */
+class LimitProblem extends ValueProblem {}
+
 /**
  * Parses a FHIR search request for one resource type into a SearchQuery. Rejects anything it does
  * not understand with a SearchError listing every problem; messages name parameters, never values.
@@ -66,8 +91,11 @@ export function parseSearch(
   const problems: SearchProblem[] = [];
   const clauses: SearchClause[] = [];
   const result = new Map<string, string>();
+  const pairs = toPairs(params);
+  checkSize(pairs);
+  const budget = { values: 0, abovePrefixes: 0 };
 
-  for (const [rawName, rawValue] of toPairs(params)) {
+  for (const [rawName, rawValue] of pairs) {
     if ((RESULT_PARAMETERS as readonly string[]).includes(rawName)) {
       if (result.has(rawName))
         problems.push({ param: rawName, code: 'invalid', message: `${rawName} may be given only once` });
@@ -99,10 +127,11 @@ export function parseSearch(
       );
     } else {
       try {
-        clauses.push(parseClause(parameter, modifier, rawValue, now));
+        clauses.push(parseClause(parameter, modifier, rawValue, now, budget));
       } catch (error) {
         if (!(error instanceof ValueProblem)) throw error;
-        problems.push({ param: rawName, code: 'value', message: `${rawName}: ${error.message}` });
+        const code = error instanceof LimitProblem ? 'too-costly' : 'value';
+        problems.push({ param: rawName, code, message: `${rawName}: ${error.message}` });
       }
     }
   }
@@ -123,15 +152,46 @@ function toPairs(params: SearchParams): [string, string][] {
   );
 }
 
+/**
+ * Refuses, before parsing anything, a search over the parameter count or with an overlong
+ * name: one problem, not one per parameter, and names are not echoed.
+ */
+function checkSize(pairs: readonly [string, string][]): void {
+  const filters = pairs.filter(([name]) => !(RESULT_PARAMETERS as readonly string[]).includes(name));
+  const tooLong = pairs.find(([name]) => name.length > SEARCH_LIMITS.maxNameLength);
+  if (tooLong) {
+    throw new SearchError([
+      {
+        param: tooLong[0].slice(0, 32),
+        code: 'too-costly',
+        message: `a parameter name is longer than ${SEARCH_LIMITS.maxNameLength} characters`,
+      },
+    ]);
+  }
+  if (filters.length > SEARCH_LIMITS.maxParameters) {
+    throw new SearchError([
+      {
+        param: '(search)',
+        code: 'too-costly',
+        message: `a search takes at most ${SEARCH_LIMITS.maxParameters} filter parameters (got ${filters.length})`,
+      },
+    ]);
+  }
+}
+
 function validNames(names: Iterable<string>): string {
   return [...names, ...RESULT_PARAMETERS].sort().join(', ');
 }
+
+/** Values and `:above` prefixes counted so far over the whole search. */
+type Budget = { values: number; abovePrefixes: number };
 
 function parseClause(
   parameter: CompiledSearchParameter,
   modifier: string,
   raw: string,
   now: number,
+  budget: Budget,
 ): SearchClause {
   const { code: param, kind } = parameter;
   if (modifier === 'missing') {
@@ -143,8 +203,28 @@ function parseClause(
   if (referenceType === undefined && !MODIFIERS[kind].includes(modifier)) {
     throw new ValueProblem(`modifier :${modifier} is not supported for ${kind} parameters`);
   }
+  const { maxValuesPerParameter, maxValueLength } = SEARCH_LIMITS;
+  // Checked before splitting, so a megabyte of value costs no more than this comparison.
+  if (raw.length > maxValuesPerParameter * (maxValueLength + 1))
+    throw new LimitProblem(`at most ${maxValuesPerParameter} values of ${maxValueLength} characters each`);
   const parts = splitUnescaped(raw, ',');
   if (parts.some((part) => part.length === 0)) throw new ValueProblem('empty value');
+  if (parts.length > maxValuesPerParameter)
+    throw new LimitProblem(`at most ${maxValuesPerParameter} values (got ${parts.length})`);
+  if (parts.some((part) => part.length > maxValueLength))
+    throw new LimitProblem(`a value is longer than ${maxValueLength} characters`);
+  budget.values += parts.length;
+  if (budget.values > SEARCH_LIMITS.maxValuesPerSearch)
+    throw new LimitProblem(
+      `a search takes at most ${SEARCH_LIMITS.maxValuesPerSearch} values over all parameters`,
+    );
+  if (modifier === 'above') {
+    budget.abovePrefixes += parts.reduce((sum, part) => sum + part.length + 1, 0);
+    if (budget.abovePrefixes > SEARCH_LIMITS.maxAbovePrefixes)
+      throw new LimitProblem(
+        `:above values may total at most ${SEARCH_LIMITS.maxAbovePrefixes - 1} characters over a search`,
+      );
+  }
   const values = parts.map((part) => parseValue(parameter, modifier, referenceType, part, now));
   const clause: MatchClause = { op: 'match', param, kind, negate: modifier === 'not', values };
   if (parameter.source.from !== 'own') return { ...clause, source: parameter.source };
@@ -180,12 +260,12 @@ function parseValue(
       return {
         kind: 'string',
         match: modifier === 'contains' ? 'contains' : 'prefix',
-        value: normalizeSearchText(text),
+        value: normalizedText(text),
       };
     }
     case 'token':
       return modifier === 'text'
-        ? { kind: 'token-text', text: normalizeSearchText(unescapeValue(raw)) }
+        ? { kind: 'token-text', text: normalizedText(unescapeValue(raw)) }
         : parseToken(raw);
     case 'date':
       return parseDateValue(raw, now);
@@ -204,6 +284,13 @@ function parseValue(
         value: unescapeValue(raw),
       };
   }
+}
+
+/** Text compared in normal form; a value with nothing left (spaces, combining marks) would match everything. */
+function normalizedText(text: string): string {
+  const normal = normalizeSearchText(text);
+  if (normal === '') throw new ValueProblem('empty value once spaces and accents are removed');
+  return normal;
 }
 
 function parseToken(raw: string): SearchValue {
@@ -296,7 +383,19 @@ function parseSort(
 ): SortKey[] {
   if (raw === undefined) return [];
   const keys: SortKey[] = [];
-  for (const item of raw.split(',')) {
+  const items = raw.split(',');
+  if (
+    items.length > SEARCH_LIMITS.maxSortKeys ||
+    raw.length > SEARCH_LIMITS.maxSortKeys * SEARCH_LIMITS.maxNameLength
+  ) {
+    problems.push({
+      param: '_sort',
+      code: 'too-costly',
+      message: `_sort takes at most ${SEARCH_LIMITS.maxSortKeys} keys`,
+    });
+    return keys;
+  }
+  for (const item of items) {
     const descending = item.startsWith('-');
     const code = descending ? item.slice(1) : item;
     const parameter = byCode.get(code);

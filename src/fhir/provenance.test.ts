@@ -41,6 +41,21 @@ describe('applyProvenance', () => {
     ]);
   });
 
+  it('gives each qualified resource of one record its own identifier value', () => {
+    const vital = (qualifier: string) =>
+      applyProvenance(scheme, { resourceType: 'Patient' } as Patient, {
+        ...key,
+        sourceType: 'appointments',
+        nativeId: '7',
+        qualifier,
+      }).identifier?.[0]?.value;
+    expect(vital('pulse')).toBe('7#pulse');
+    expect(vital('weight')).toBe('7#weight');
+    expect(applyProvenance(scheme, { resourceType: 'Patient' } as Patient, key).identifier?.[0]?.value).toBe(
+      'eXyz.1',
+    );
+  });
+
   it('is idempotent and does not modify its input', () => {
     expect(applyProvenance(scheme, stamped, key)).toEqual(stamped);
     expect(mapped.id).toBeUndefined();

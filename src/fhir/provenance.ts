@@ -48,7 +48,10 @@ export function applyProvenance<T extends Resource>(
   };
   if (hasIdentifierElement(resource.resourceType)) {
     const system = nativeIdentifierSystem(scheme, key);
-    const native: Identifier = { use: 'secondary', system, value: key.nativeId };
+    // Several resources of one type from one record (a vital per Observation) each get their own
+    // value, so an identifier search finds exactly one: `<native id>#<qualifier>`.
+    const value = key.qualifier === undefined ? key.nativeId : `${key.nativeId}#${key.qualifier}`;
+    const native: Identifier = { use: 'secondary', system, value };
     const holder = stamped as Resource & { identifier?: Identifier | Identifier[] };
     if (isRepeating(`${resource.resourceType}.identifier`)) {
       const existing = Array.isArray(holder.identifier) ? holder.identifier : [];

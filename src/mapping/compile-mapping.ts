@@ -2,6 +2,7 @@ import type { Resource } from 'fhir/r4';
 import type { IdentityScheme, SourceSystem } from '../fhir/identity.ts';
 import { applyProvenance } from '../fhir/provenance.ts';
 import { rewriteFhirReferences } from '../fhir/references.ts';
+import { resolveBatchReferences } from './batch-references.ts';
 import { isBlank } from './blank.ts';
 import type { CompiledExpression } from './compile-expression.ts';
 import { run, type TemplateNode } from './compile-template.ts';
@@ -78,7 +79,10 @@ export function assembleMapping(parts: CompiledMappingParts): CompiledMapping {
     let resource = fields as unknown as Resource;
     const scope = state.scope;
     if (!scope) throw new MappingFailure('a forward run needs a connection scope', target);
-    if (parts.rewriteReferences) resource = rewriteFhirReferences(scope, resource, fhirBaseUrl);
+    if (parts.rewriteReferences) {
+      resource = resolveBatchReferences(resource, target, state.resolveReference) as Resource;
+      resource = rewriteFhirReferences(scope, resource, fhirBaseUrl);
+    }
     try {
       return applyProvenance(scheme, resource, {
         ...scope,

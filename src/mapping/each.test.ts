@@ -53,7 +53,7 @@ describe('top-level each', () => {
       {
         use: 'secondary',
         system: 'https://fhir-gateway.example/sid/drchrono/dc-1/appointments',
-        value: '7',
+        value: '7#pulse',
       },
     ]);
   });

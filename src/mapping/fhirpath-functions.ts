@@ -14,6 +14,8 @@ export const MAPPING_FUNCTION_NAMES = [
   'translateReverse',
   'ref',
   'gatewayId',
+  'connectionSystem',
+  'currency',
   'dateOnly',
   'instant',
   'nativeId',
@@ -97,6 +99,25 @@ export function createMappingFunctions(deps: MappingFunctionDependencies): Recor
           );
         }),
     },
+    connectionSystem: {
+      // A per-connection identifier system for a source's own identifiers (DrChrono chart ids, Jane
+      // patient numbers): unique within one practice / clinic only, like the native ids.
+      arity: { 1: ['String'] },
+      body: (state, name) => {
+        const scope = scopeOf(state, 'connectionSystem');
+        if (typeof name !== 'string' || !/^[a-z0-9-]{1,64}$/.test(name)) {
+          throw new MappingFailure(
+            'connectionSystem: the name must be lowercase letters, digits and -',
+            state.path,
+          );
+        }
+        return [`urn:fhir-gateway:sid:${scope.source}:${scope.connectionId}:${name}`];
+      },
+    },
+    currency: {
+      arity: { 0: [] },
+      body: (state) => (state.currency ? [state.currency] : []),
+    },
     dateOnly: {
       arity: { 1: ['Any'] },
       body: (state, texts) => each(texts, (text) => dates.dateOnly(text, state.path)),
@@ -104,7 +125,10 @@ export function createMappingFunctions(deps: MappingFunctionDependencies): Recor
     instant: {
       arity: { 1: ['Any'], 2: ['Any', 'String'] },
       body: (state, texts, zone) =>
-        each(texts, (text) => dates.instant(text, zone as string | undefined, state.path)),
+        // No zone argument: the connection's zone (ForwardOptions.timeZone), else UTC.
+        each(texts, (text) =>
+          dates.instant(text, (zone as string | undefined) ?? state.timeZone, state.path),
+        ),
     },
     entries: {
       arity: { 1: ['Any'] },

@@ -29,6 +29,24 @@ export type ReverseOptions = {
 export type ForwardOptions = {
   /** The FHIR base URL of a FHIR source, so absolute references to it are rewritten too. */
   readonly fhirBaseUrl?: string;
+  /**
+   * The connection's IANA time zone (e.g. `America/Chicago`): native date-times without an offset
+   * (DrChrono, Jane wall-clock fields) are read in it by `instant(x)`. Default UTC. Connectors and the
+   * sync pass the office's / clinic's zone.
+   */
+  readonly timeZone?: string;
+  /**
+   * ISO 4217 code of the connection's money amounts when records carry none (Jane: the clinic's
+   * country decides, CAD or USD). `currency()` in a mapping gives it; without it, no currency.
+   */
+  readonly currency?: string;
+  /**
+   * FHIR sources (Epic Bundles, Bulk Data): answers `Type/<native id>` for a `urn:uuid:` fullUrl or a
+   * conditional reference (`Practitioner?identifier=system|value`), from the batch being mapped
+   * (batchReferenceResolver) or the store. Without it, or unanswered, such a reference fails the
+   * record with a reason that says so.
+   */
+  readonly resolveReference?: (reference: string) => string | undefined;
 };
 
 /** The loaded mappings (docs/mapping-format.md, "Engine API"). */
@@ -80,7 +98,14 @@ export function createMappingSet(mappings: readonly CompiledMapping[], defs: Fhi
       const resources: Resource[] = [];
       const warnings: OperationOutcomeIssue[] = [];
       for (const mapping of found) {
-        const state: RunState = { scope, warnings, path: mapping.target };
+        const state: RunState = {
+          scope,
+          warnings,
+          path: mapping.target,
+          ...(options.timeZone ? { timeZone: options.timeZone } : {}),
+          ...(options.currency ? { currency: options.currency } : {}),
+          ...(options.resolveReference ? { resolveReference: options.resolveReference } : {}),
+        };
         let produced: Resource[];
         try {
           produced = mapping.forward(record, state, options.fhirBaseUrl);

@@ -78,6 +78,9 @@ const LOSSY: Record<string, string> = {
   'drchrono:line_items.diagnosis_pointers': 'claim pointers into the appointment codes, not mapped',
   'drchrono:task_categories.practice_group': "the connection's practice, added by the connector",
   'drchrono:task_statuses.practice_group': "the connection's practice, added by the connector",
+  'drchrono:medications.order_status':
+    "DrChrono's eRx workflow state; the request's status and intent carry its meaning, the connector keeps the state",
+  'drchrono:problems.date_changed': 'DrChrono stamps it on every change; the store keeps lastUpdated',
   'drchrono:patients.pronouns': 'not mapped',
   'drchrono:patients.offices': 'not mapped',
   'drchrono:patients.disable_sms_messages': 'a portal setting, not mapped',
@@ -87,7 +90,8 @@ const LOSSY: Record<string, string> = {
   'drchrono:patients.patient_payment_profile': 'billing setting, not mapped',
   'drchrono:patients.date_of_first_appointment': 'derived from appointments',
   'drchrono:patients.date_of_last_appointment': 'derived from appointments',
-  'drchrono:patients.primary_insurance': 'Coverage is not mapped yet',
+  'drchrono:patients.primary_insurance':
+    'Coverage is its own resource (coverage-*.yaml), not part of the patient write',
   'drchrono:patients.race="declined"': 'a declined answer is no race extension (US Core has no code for it)',
   'drchrono:patients.ethnicity="blank"': 'DrChrono\'s "no answer" code',
   'jane:observations.values.id':

@@ -15,6 +15,15 @@ export type RunState = {
   path: string;
   /** Answers `nativeId(reference)` in reverse runs; absent when the caller gave no resolver. */
   readonly resolveNativeId?: NativeIdResolver;
+  /**
+   * IANA zone of the connection's wall-clock times (DrChrono office, Jane clinic): `instant(x)` without
+   * a zone argument reads offset-less text in it. UTC when absent.
+   */
+  readonly timeZone?: string;
+  /** ISO 4217 currency of the connection's amounts where the source does not say (Jane). */
+  readonly currency?: string;
+  /** FHIR sources: `Type/id` behind a fullUrl (urn:uuid) or conditional reference (batch-references.ts). */
+  readonly resolveReference?: (reference: string) => string | undefined;
 };
 
 /**

@@ -29,6 +29,19 @@ export class UnknownTenantError extends StoreError {
   }
 }
 
+/**
+ * An argument of a Store call that is not of the port's id grammar (validate-ids.ts): wrong
+ * characters, too long, or not a string at all (an operator object such as `{ $ne: '' }`).
+ * The message names the field and the grammar, never the value.
+ */
+export class InvalidIdError extends StoreError {
+  readonly field: string;
+  constructor(field: string, rule: string) {
+    super('invalid-id', `invalid ${field}: ${rule}`);
+    this.field = field;
+  }
+}
+
 export class ResourceNotFoundError extends StoreError {
   readonly type: string;
   readonly id: string;
@@ -125,5 +138,11 @@ export class InvalidApiKeyIdError extends StoreError {
   constructor() {
     // The offending text is not echoed: it may be a pasted secret.
     super('invalid-api-key-id', 'API key ids are 8 to 64 letters and digits');
+  }
+}
+
+export class InvalidChangeFilterError extends StoreError {
+  constructor(message: string) {
+    super('invalid-change-filter', message);
   }
 }

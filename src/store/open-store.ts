@@ -1,4 +1,6 @@
+import { hkdfSync } from 'node:crypto';
 import type { Config } from '../config/load-config.ts';
+import { deriveCursorKey } from './cursor-sealer.ts';
 import { openMongoStore } from './mongo/open-mongo-store.ts';
 import type { Store } from './port.ts';
 import { createSecretBox, type Keyring } from './secret-box.ts';
@@ -15,6 +17,10 @@ export async function openStore(
     maxResourceBytes: config.MAX_RESOURCE_BYTES,
     secretBox: createSecretBox(keys),
     ...extra,
+    // A separate key for a separate purpose, the same in every process that shares the key.
+    changeCursorKey: Buffer.from(hkdfSync('sha256', keys.current, '', 'fhir-gateway change-log cursors', 32)),
+    // From the current key: cursors are short-lived, a rotation only makes clients start over.
+    cursorKey: deriveCursorKey(keys.current),
   };
   if (config.STORE === 'mongo') {
     if (!config.MONGODB_URL) throw new Error('MONGODB_URL: required when STORE=mongo');

@@ -63,6 +63,14 @@ export type PutResult = {
 export type PutOptions = {
   /** The connection the resource came from (provenance, `_connection` search). */
   connection?: string;
+  /**
+   * Trigger ids to record on the change a write appends (not stored on the resource). Called
+   * once per appended change with the written version (for a delete: the version it deleted);
+   * never for an unchanged put.
+   */
+  triggers?: (type: string, action: ChangeAction, resource: Resource) => readonly string[];
+  /** True when the write comes from a first-run backfill rather than a live poll or a mutation. */
+  backfill?: boolean;
 };
 
 export type ListPage = { items: StoredResource[]; next: string | undefined };
@@ -96,7 +104,12 @@ export type ResourceStore = {
   /** Every version, oldest first. */
   history(tenant: string, type: string, id: string): Promise<StoredResource[]>;
   /** Writes a tombstone version; undefined seq when it was already deleted or never existed. */
-  delete(tenant: string, type: string, id: string): Promise<{ deleted: boolean; seq: number | undefined }>;
+  delete(
+    tenant: string,
+    type: string,
+    id: string,
+    options?: PutOptions,
+  ): Promise<{ deleted: boolean; seq: number | undefined }>;
   /** Current, non-deleted resources of a type ordered by id, with an opaque keyset cursor. */
   list(tenant: string, type: string, page: { limit: number; after?: string }): Promise<ListPage>;
   /**
@@ -116,9 +129,26 @@ export type Change = {
   action: ChangeAction;
   at: string;
   connection: string | undefined;
+  /** The version this change replaced; undefined for a create. */
+  previousVersionId: number | undefined;
+  /** Seed trigger ids this change satisfies, e.g. `jane.patient.created` (empty when none). */
+  triggers: readonly string[];
+  /** True when the write came from a first-run backfill rather than a live poll or a mutation. */
+  backfill: boolean;
 };
 
-export type ChangeFilter = { tenant?: string; types?: readonly string[]; actions?: readonly ChangeAction[] };
+/**
+ * Which changes a reader wants. The tenant scope is explicit: one tenant, or `allTenants: true`
+ * for the process-wide tailer — a caller that forgets the tenant gets a type error, not every
+ * tenant. The list fields narrow further (a change passes when it matches one value of each
+ * list given; `triggers` matches a change carrying any of the ids).
+ */
+export type ChangeFilter = ({ tenant: string } | { allTenants: true }) & {
+  types?: readonly string[];
+  actions?: readonly ChangeAction[];
+  connections?: readonly string[];
+  triggers?: readonly string[];
+};
 
 export type ChangePage = {
   changes: Change[];
@@ -131,7 +161,7 @@ export type ChangeLog = {
    * Changes committed after `cursor` (undefined = from the beginning of what is retained),
    * in seq order. Throws CursorExpiredError when the cursor points before the retention floor.
    */
-  after(cursor: string | undefined, limit: number, filter?: ChangeFilter): Promise<ChangePage>;
+  after(cursor: string | undefined, limit: number, filter: ChangeFilter): Promise<ChangePage>;
   /** The highest committed seq (0 when empty). */
   highWaterMark(): Promise<number>;
   /** The cursor that means "after everything committed so far". */
@@ -213,7 +243,10 @@ export type ConnectionStore = {
   get(tenant: string, id: string): Promise<Connection | undefined>;
   /** Decrypts the secrets; SecretDecryptionError when the key is wrong or the data corrupted. */
   secrets(tenant: string, id: string): Promise<Record<string, string>>;
-  list(tenant?: string): Promise<Connection[]>;
+  /** One tenant's connections, ordered by id. */
+  list(tenant: string): Promise<Connection[]>;
+  /** Every tenant's connections, ordered by tenant then id: for the sync engine only, never for a caller acting for a tenant. */
+  listAllTenants(): Promise<Connection[]>;
   remove(tenant: string, id: string): Promise<boolean>;
   /**
    * Key rotation: re-seals the secrets under the current data-encryption key when an older key

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { IndexEntry } from '../fhir/index-entry.ts';
 import { decodeSearchCursor, encodeSearchCursor } from './cursor.ts';
+import { createCursorSealer } from './cursor-sealer.ts';
 import { CursorError } from './errors.ts';
 import { compareCodePoints, compareSortValues, sortValueOf } from './search-sort.ts';
 
@@ -28,20 +29,27 @@ describe('sort values', () => {
 });
 
 describe('search cursors', () => {
+  const sealer = createCursorSealer(Buffer.alloc(32, 3));
+  const scope = { tenant: 't1', type: 'Patient' };
   const sort = [
     { param: 'birthdate', kind: 'date' as const, descending: false },
     { param: 'family', kind: 'string' as const, descending: true },
   ];
   it('round-trip the position', () => {
     const position = { values: [-8.64e15, null], id: 'pat-1' };
-    expect(decodeSearchCursor(encodeSearchCursor(sort, position), sort)).toEqual(position);
+    expect(
+      decodeSearchCursor(sealer, scope, encodeSearchCursor(sealer, scope, sort, position), sort),
+    ).toEqual(position);
   });
-  it('refuse a cursor made for another _sort, or a tampered one', () => {
-    const cursor = encodeSearchCursor(sort, { values: [1, 'x'], id: 'a' });
-    expect(() => decodeSearchCursor(cursor, sort.slice(0, 1))).toThrow(CursorError);
-    expect(() => decodeSearchCursor(cursor, [sort[1], sort[0]] as typeof sort)).toThrow(/different _sort/);
-    const tampered = Buffer.from('s1:{"s":"birthdate,-family","v":[1,{}],"id":"a"}').toString('base64url');
-    expect(() => decodeSearchCursor(tampered, sort)).toThrow(CursorError);
-    expect(() => decodeSearchCursor('bm9wZQ', sort)).toThrow(CursorError);
+  it('refuse a cursor made for another _sort, or one that is not a sealed cursor', () => {
+    const cursor = encodeSearchCursor(sealer, scope, sort, { values: [1, 'x'], id: 'a' });
+    expect(() => decodeSearchCursor(sealer, scope, cursor, sort.slice(0, 1))).toThrow(CursorError);
+    expect(() => decodeSearchCursor(sealer, scope, cursor, [sort[1], sort[0]] as typeof sort)).toThrow(
+      /different _sort/,
+    );
+    // The unsealed form of the earlier format is no longer accepted.
+    const unsealed = Buffer.from('s1:{"s":"birthdate,-family","v":[1,"x"],"id":"a"}').toString('base64url');
+    expect(() => decodeSearchCursor(sealer, scope, unsealed, sort)).toThrow(CursorError);
+    expect(() => decodeSearchCursor(sealer, scope, 'bm9wZQ', sort)).toThrow(CursorError);
   });
 });

@@ -47,3 +47,8 @@ export function tombstone(type: string, id: string, versionId: number, now: stri
 }
 
 export const TOMBSTONE_HASH = 'deleted';
+
+/** Versions count up by one per resource, so a change replaced the version just below it — unless it created the resource. */
+export function previousVersion(action: ChangeAction, versionId: number): number | undefined {
+  return action === 'created' ? undefined : versionId - 1;
+}

@@ -7,6 +7,7 @@ import {
   CursorExpiredError,
   FencedOutError,
   IdempotencyConflictError,
+  InvalidChangeFilterError,
   InvalidResourceError,
   ResourceGoneError,
   ResourceNotFoundError,
@@ -17,6 +18,8 @@ import {
 import type { Change, Store } from '../../src/store/port.ts';
 import { apiKeyContract } from './api-key-contract.ts';
 import type { StoreHarness } from './harness.ts';
+import { isolationContract } from './isolation-contract.ts';
+import { listCursorContract } from './list-cursor-contract.ts';
 import { secretsContract } from './secrets-contract.ts';
 
 const patient = (id: string, family = 'Doe', extra: Partial<Patient> = {}): Resource =>
@@ -241,6 +244,12 @@ export function storeContract(makeHarness: () => Promise<StoreHarness>): void {
     });
   });
 
+  isolationContract(() => store);
+  listCursorContract(
+    () => store,
+    () => h,
+  );
+
   describe('bad input', () => {
     it('refuses an unknown tenant and writes nothing', async () => {
       const before = await store.changes.highWaterMark();
@@ -436,8 +445,123 @@ export function storeContract(makeHarness: () => Promise<StoreHarness>): void {
       expect((await store.changes.after(filtered.cursor, 100, { tenant })).changes).toEqual([]);
     });
 
-    it('rejects a malformed cursor with a clear error', async () => {
-      await expect(store.changes.after('not-a-cursor', 10)).rejects.toBeInstanceOf(CursorError);
+    it('records triggers, backfill, connection and the previous version on each change', async () => {
+      await newTenant();
+      const cursor = store.changes.cursorAt(await store.changes.highWaterMark());
+      const calls: string[] = [];
+      const triggers = (type: string, action: string, resource: Resource) => {
+        calls.push(`${type}.${action}:${(resource as Patient).name?.[0]?.family}`);
+        return [`jane.${type.toLowerCase()}.${action}`];
+      };
+      await store.resources.put(tenant, patient('p1', 'A'), {
+        connection: 'jane-1',
+        triggers,
+        backfill: true,
+      });
+      // Unchanged: nothing appended, the trigger function is not even asked.
+      await store.resources.put(tenant, patient('p1', 'A'), { connection: 'jane-1', triggers });
+      await store.resources.putMany(tenant, [patient('p1', 'B'), patient('p2', 'C')], {
+        connection: 'jane-1',
+        triggers,
+      });
+      await store.resources.put(tenant, patient('p3', 'D'));
+      await store.resources.delete(tenant, 'Patient', 'p1', { connection: 'jane-1', triggers });
+      expect(calls).toEqual([
+        'Patient.created:A',
+        'Patient.updated:B',
+        'Patient.created:C',
+        'Patient.deleted:B',
+      ]);
+      const { changes } = await drain(store, tenant, cursor);
+      expect(
+        changes.map((c) => [c.id, c.action, c.previousVersionId, c.triggers, c.backfill, c.connection]),
+      ).toEqual([
+        ['p1', 'created', undefined, ['jane.patient.created'], true, 'jane-1'],
+        ['p1', 'updated', 1, ['jane.patient.updated'], false, 'jane-1'],
+        ['p2', 'created', undefined, ['jane.patient.created'], false, 'jane-1'],
+        ['p3', 'created', undefined, [], false, undefined],
+        ['p1', 'deleted', 2, ['jane.patient.deleted'], false, 'jane-1'],
+      ]);
+      // Triggers live on the change only, never on the stored resource.
+      const p2 = await store.resources.read(tenant, 'Patient', 'p2');
+      expect(JSON.stringify(p2)).not.toContain('jane.patient');
+      // A create after a tombstone is a create: it replaced no live version.
+      await store.resources.put(tenant, patient('p1', 'E'));
+      const recreated = (await drain(store, tenant, cursor)).changes.at(-1);
+      expect([recreated?.action, recreated?.versionId, recreated?.previousVersionId]).toEqual([
+        'created',
+        4,
+        undefined,
+      ]);
+    });
+
+    it('fails a write whose trigger function throws or answers an invalid id, writing nothing', async () => {
+      await newTenant();
+      await store.resources.put(tenant, patient('keep', 'A'));
+      const before = await store.changes.highWaterMark();
+      const throwing = () => {
+        throw new Error('trigger table broken');
+      };
+      const invalid = () => ['ok.id', 'no spaces allowed'];
+      for (const triggers of [throwing, invalid]) {
+        await expect(store.resources.put(tenant, patient('p1'), { triggers })).rejects.toThrow();
+        await expect(
+          store.resources.putMany(tenant, [patient('p2'), patient('p3')], { triggers }),
+        ).rejects.toThrow();
+        await expect(store.resources.put(tenant, patient('keep', 'B'), { triggers })).rejects.toThrow();
+        await expect(store.resources.delete(tenant, 'Patient', 'keep', { triggers })).rejects.toThrow();
+      }
+      expect(await store.changes.highWaterMark()).toBe(before);
+      for (const id of ['p1', 'p2', 'p3'])
+        expect(await store.resources.read(tenant, 'Patient', id)).toBeUndefined();
+      const kept = await store.resources.read(tenant, 'Patient', 'keep');
+      expect([kept?.versionId, kept?.deleted]).toEqual([1, false]);
+      expect((await store.resources.history(tenant, 'Patient', 'keep')).length).toBe(1);
+    });
+
+    it('filters by connection and trigger; a filter without a tenant scope is refused, allTenants is explicit', async () => {
+      const other = await newTenant();
+      await store.resources.put(other, patient('x1'), { connection: 'epic-1' });
+      await newTenant();
+      const cursor = store.changes.cursorAt((await store.changes.highWaterMark()) - 1);
+      const triggers = (type: string, action: string) => [`drchrono.${type.toLowerCase()}.${action}`];
+      await store.resources.put(tenant, patient('p1'), { connection: 'drc-1', triggers });
+      await store.resources.put(tenant, patient('p2'), { connection: 'jane-1' });
+      await store.resources.put(tenant, patient('p3'));
+      await store.resources.put(tenant, patient('p1', 'Other'), { connection: 'drc-1', triggers });
+      const ids = async (filter: Parameters<Store['changes']['after']>[2]) =>
+        (await store.changes.after(cursor, 100, filter)).changes.map(
+          (c) => `${c.tenant === tenant ? '' : 'other:'}${c.id}`,
+        );
+      expect(await ids({ tenant, connections: ['drc-1', 'jane-1'] })).toEqual(['p1', 'p2', 'p1']);
+      expect(await ids({ tenant, triggers: ['drchrono.patient.updated', 'unknown.trigger'] })).toEqual([
+        'p1',
+      ]);
+      expect(await ids({ tenant, triggers: [] })).toEqual([]);
+      expect(await ids({ allTenants: true })).toEqual(['other:x1', 'p1', 'p2', 'p3', 'p1']);
+      expect(await ids({ tenant: other })).toEqual(['other:x1']);
+      for (const bad of [
+        undefined,
+        {},
+        { types: ['Patient'] },
+        { tenant, allTenants: true },
+        { allTenants: false },
+      ]) {
+        await expect(store.changes.after(cursor, 10, bad as never)).rejects.toBeInstanceOf(
+          InvalidChangeFilterError,
+        );
+      }
+    });
+
+    it('rejects a malformed, tampered or earlier-format cursor with a clear error', async () => {
+      const good = store.changes.cursorAt(1);
+      const tampered = `${good.slice(0, -2)}${good.endsWith('AA') ? 'BB' : 'AA'}`;
+      const forged = Buffer.from('c1:1').toString('base64url');
+      for (const bad of ['not-a-cursor', tampered, forged, good.slice(1)]) {
+        await expect(store.changes.after(bad, 10, { allTenants: true }), bad).rejects.toBeInstanceOf(
+          CursorError,
+        );
+      }
     });
 
     it('prunes by age, never the newest, and expires cursors before the floor instead of skipping', async () => {
@@ -448,7 +572,7 @@ export function storeContract(makeHarness: () => Promise<StoreHarness>): void {
       const removed = await store.changes.prune(new Date(Date.now() + 60_000));
       expect(removed).toBeGreaterThan(0);
       expect(await store.changes.highWaterMark()).toBeGreaterThan(0);
-      await expect(store.changes.after(before, 10)).rejects.toBeInstanceOf(CursorExpiredError);
+      await expect(store.changes.after(before, 10, { tenant })).rejects.toBeInstanceOf(CursorExpiredError);
       const fresh = await store.resources.put(tenant, patient('new1'));
       const { changes } = await drain(store, tenant);
       expect(changes.map((c) => c.seq)).toContain(fresh.seq);
@@ -465,7 +589,7 @@ export function storeContract(makeHarness: () => Promise<StoreHarness>): void {
       let done = false;
       const tail = (async () => {
         while (!done) {
-          const page = await store.changes.after(cursor, 25);
+          const page = await store.changes.after(cursor, 25, { allTenants: true });
           seen.push(...page.changes.map((c) => c.seq));
           cursor = page.cursor;
           if (page.changes.length === 0) await new Promise((r) => setTimeout(r, 5));
@@ -477,7 +601,7 @@ export function storeContract(makeHarness: () => Promise<StoreHarness>): void {
       done = true;
       await tail;
       for (;;) {
-        const page = await store.changes.after(cursor, 100);
+        const page = await store.changes.after(cursor, 100, { allTenants: true });
         if (page.changes.length === 0) break;
         seen.push(...page.changes.map((c) => c.seq));
         cursor = page.cursor;

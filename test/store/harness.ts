@@ -21,3 +21,6 @@ export type StoreHarness = {
 export type WorkerTarget = { kind: 'sqlite'; path: string } | { kind: 'mongo'; url: string; dbName: string };
 
 export const TEST_KEY = Buffer.alloc(32, 7);
+
+/** The key a harness derives the cursor key from: the ring's current one. */
+export const currentKey = (key: Buffer | Keyring): Buffer => (Buffer.isBuffer(key) ? key : key.current);

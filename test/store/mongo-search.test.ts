@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { MongoClient } from 'mongodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { deriveCursorKey } from '../../src/store/cursor-sealer.ts';
 import { openMongoStore } from '../../src/store/mongo/open-mongo-store.ts';
 import { createSecretBox } from '../../src/store/secret-box.ts';
 import { mongoForTests, type TestMongo } from '../support/mongo-for-tests.ts';
@@ -26,6 +27,7 @@ describe('mongo search contract', () => {
           dbName,
           maxResourceBytes: 1024 * 1024,
           secretBox: createSecretBox(TEST_KEY),
+          cursorKey: deriveCursorKey(TEST_KEY),
           ...options,
         });
       },

@@ -1,11 +1,12 @@
 import { randomUUID } from 'node:crypto';
 import { MongoClient } from 'mongodb';
 import { describe } from 'vitest';
+import { deriveCursorKey } from '../../src/store/cursor-sealer.ts';
 import { openMongoStore } from '../../src/store/mongo/open-mongo-store.ts';
 import { createSecretBox } from '../../src/store/secret-box.ts';
 import { mongoForTests } from '../support/mongo-for-tests.ts';
 import { storeContract } from './contract.ts';
-import { TEST_KEY } from './harness.ts';
+import { currentKey, TEST_KEY } from './harness.ts';
 
 describe('mongo store contract', () => {
   storeContract(async () => {
@@ -28,6 +29,7 @@ describe('mongo store contract', () => {
           dbName,
           maxResourceBytes: o?.maxResourceBytes ?? 1024 * 1024,
           secretBox: createSecretBox(o?.key ?? TEST_KEY),
+          cursorKey: deriveCursorKey(currentKey(o?.key ?? TEST_KEY)),
           ...(o?.now ? { now: o.now } : {}),
         });
       },

@@ -8,16 +8,18 @@ import { matchesQuery } from '../../src/fhir/match-search.ts';
 import { parseSearch } from '../../src/fhir/parse-search.ts';
 import { SearchError } from '../../src/fhir/search-error.ts';
 import { searchIndexer } from '../../src/fhir/search-indexer.ts';
-import type { SearchQuery } from '../../src/fhir/search-query.ts';
+import type { MatchClause, SearchQuery } from '../../src/fhir/search-query.ts';
 import { CursorError, InvalidSearchError, SearchUnavailableError } from '../../src/store/errors.ts';
 import type { SearchPage, Store } from '../../src/store/port.ts';
 import { compareCodePoints, compareSortValues, sortValueOf } from '../../src/store/search-sort.ts';
 import type { StoreOptions } from '../../src/store/store-options.ts';
 import { searchFixtures } from '../support/search-fixtures.ts';
+import { leakedValues } from '../support/value-encodings.ts';
 
 /** How the search suite reaches one adapter; every `open` sees the same database. */
 export type SearchHarness = {
-  open(options: Pick<StoreOptions, 'indexer' | 'now'>): Promise<Store>;
+  /** Opens with the suite's cursor key unless `cursorKey` says otherwise. */
+  open(options: Pick<StoreOptions, 'indexer' | 'now' | 'cursorKey'>): Promise<Store>;
   cleanup(): Promise<void>;
 };
 
@@ -457,6 +459,89 @@ export function searchContract(makeHarness: () => Promise<SearchHarness>): void 
     });
   });
 
+  describe('input limits (SEARCH_LIMITS): refused by the parser, and what they allow runs', () => {
+    const list = (n: number, make: (k: number) => string) =>
+      Array.from({ length: n }, (_, k) => make(k)).join(',');
+    const tooCostly = (type: string, params: URLSearchParams) => {
+      const error = (() => {
+        try {
+          parseSearch(defs, type, params, { now: NOW });
+        } catch (e) {
+          return e;
+        }
+      })() as SearchError;
+      expect(error).toBeInstanceOf(SearchError);
+      expect(error.outcome.issue.map((i) => i.code)).toEqual(['too-costly']);
+    };
+    /** Runs a query on the store and checks it against the reference (the limits must not break a store). */
+    const runs = async (type: string, params: URLSearchParams, expectHits: boolean) => {
+      const query = parseSearch(defs, type, params, { now: NOW });
+      const expected = expectedIds(stored, query);
+      expect(expected.length > 0).toBe(expectHits);
+      expect((await searchAll(store, fixtureTenant, query)).ids).toEqual(expected);
+    };
+
+    it('about 1,000 OR-ed token values are a SearchError; 100, the most allowed, run', async () => {
+      const mrn = (k: number) => `MRN${1000 + k}`;
+      tooCostly('Patient', new URLSearchParams({ identifier: list(1000, mrn) }));
+      await runs('Patient', new URLSearchParams({ identifier: list(100, mrn), _count: '40' }), true);
+    });
+
+    it('a 16,000-character _profile:above is a SearchError; the longest :above allowed runs', async () => {
+      tooCostly(
+        'Patient',
+        new URLSearchParams({ '_profile:above': `http://hl7.org/fhir/${'a'.repeat(16_000)}` }),
+      );
+      const base = 'http://hl7.org/fhir/us/core/StructureDefinition/us-core-patient';
+      const url = (k: number) => `${base}/${String(k).padStart(255 - base.length - 1, 'v')}`;
+      await runs('Patient', new URLSearchParams({ '_profile:above': list(8, url) }), true);
+    });
+
+    it('a search at every limit at once (50 parameters, 500 values, 256 characters) runs', async () => {
+      const params = new URLSearchParams({ _sort: 'family,-birthdate', _count: '40' });
+      for (let p = 0; p < 45; p++)
+        params.append(
+          'identifier',
+          list(10, (k) => `MRN${1000 + p * 10 + k}`.padEnd(256, 'x')),
+        );
+      for (let p = 0; p < 4; p++)
+        params.append(
+          'family',
+          list(12, (k) => (k === 0 ? 's' : `${'q'.repeat(250)}${k}`)),
+        );
+      params.append(
+        'identifier',
+        list(2, (k) => `MRN${1000 + k}`),
+      );
+      expect(params.getAll('identifier').length + params.getAll('family').length).toBe(50);
+      await runs('Patient', params, false);
+    });
+
+    it('a query built by hand over the limits is refused by the store too', async () => {
+      const hundred = parse('Patient', `identifier=${list(100, (k) => `MRN${1000 + k}`)}`);
+      const clause = hundred.clauses[0] as MatchClause;
+      const wide = { ...clause, values: [...clause.values, ...clause.values] };
+      const refused = (query: SearchQuery) =>
+        expect(store.resources.search(fixtureTenant, 'Patient', query)).rejects.toBeInstanceOf(
+          InvalidSearchError,
+        );
+      await refused({ ...hundred, clauses: [wide] });
+      await refused({ ...hundred, clauses: Array.from({ length: 6 }, () => clause) });
+      const above = parse('Patient', `_profile:above=http://hl7.org/fhir/${'a'.repeat(200)}`);
+      await refused({ ...above, clauses: Array.from({ length: 11 }, () => above.clauses[0] as MatchClause) });
+      await expect(
+        store.resources.search(fixtureTenant, 'Patient', { ...hundred, count: 1001 }),
+      ).rejects.toThrow(/_count/);
+    });
+
+    it('a value empty once normalized is a SearchError, not a match on everything', () => {
+      for (const text of ['family=%20%20', 'family=%CC%81', 'name:contains=%20', 'code:text=%09']) {
+        const type = text.startsWith('code') ? 'Observation' : 'Patient';
+        expect(() => parse(type, text)).toThrow(/empty value once spaces and accents are removed/);
+      }
+    });
+  });
+
   describe('bad input', () => {
     it('an unknown parameter is a SearchError naming it and listing the valid ones', () => {
       const error = (() => {
@@ -492,6 +577,44 @@ export function searchContract(makeHarness: () => Promise<SearchHarness>): void 
           cursor: next ?? null,
         }),
       ).rejects.toThrow(/different _sort/);
+    });
+    it('a page cursor holds no family name or birth date in any encoding', async () => {
+      const tenant = await newTenant();
+      await store.resources.putMany(tenant, [
+        patient('phi-0000001', { name: [{ family: 'Vandermeer' }], birthDate: '1975-06-15' }),
+        patient('phi-0000002', { name: [{ family: 'Wexley' }], birthDate: '1980-01-02' }),
+      ]);
+      const query = parse('Patient', '_sort=family,birthdate&_count=1');
+      const first = await store.resources.search(tenant, 'Patient', query);
+      expect(first.items.map((i) => i.id)).toEqual(['phi-0000001']);
+      const next = first.next as string;
+      expect(
+        leakedValues(next, ['Vandermeer', '1975-06-15', String(Date.parse('1975-06-15')), 'phi-0000001']),
+      ).toEqual([]);
+      const second = await store.resources.search(tenant, 'Patient', { ...query, cursor: next });
+      expect(second.items.map((i) => i.id)).toEqual(['phi-0000002']);
+    });
+    it('a cursor is bound to its tenant, type and key: elsewhere, or altered, it is a CursorError', async () => {
+      const tenant = await newTenant();
+      await store.resources.putMany(tenant, [patient('c1'), patient('c2')]);
+      const query = parse('Patient', '_count=1');
+      const next = (await store.resources.search(tenant, 'Patient', query)).next as string;
+      const refused = (t: string, q: SearchQuery, cursor: string, s = store) =>
+        expect(s.resources.search(t, q.resourceType, { ...q, cursor })).rejects.toThrow(CursorError);
+      await refused(fixtureTenant, query, next);
+      await refused(tenant, parse('Observation', '_count=1'), next);
+      await refused(tenant, query, next.slice(0, -3));
+      await refused(tenant, query, `${next}A`);
+      const same = await h.open({ indexer: searchIndexer(defs) });
+      const rotated = await h.open({ indexer: searchIndexer(defs), cursorKey: Buffer.alloc(32, 9) });
+      try {
+        const continued = await same.resources.search(tenant, 'Patient', { ...query, cursor: next });
+        expect(continued.items.map((i) => i.id)).toEqual(['c2']);
+        await refused(tenant, query, next, rotated);
+      } finally {
+        await same.close();
+        await rotated.close();
+      }
     });
     it('a query parsed for another type is refused', async () => {
       await expect(

@@ -7,6 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadFhirDefinitions } from '../../src/fhir/definitions.ts';
 import { parseSearch } from '../../src/fhir/parse-search.ts';
 import { searchIndexer } from '../../src/fhir/search-indexer.ts';
+import { createCursorSealer, deriveCursorKey } from '../../src/store/cursor-sealer.ts';
 import type { Store } from '../../src/store/port.ts';
 import { createSecretBox } from '../../src/store/secret-box.ts';
 import { openSqliteStore } from '../../src/store/sqlite/open-sqlite-store.ts';
@@ -35,6 +36,7 @@ describe('sqlite search query plans', () => {
     store = openSqliteStore(path, {
       maxResourceBytes: 1 << 20,
       secretBox: createSecretBox(TEST_KEY),
+      cursorKey: deriveCursorKey(TEST_KEY),
       indexer: searchIndexer(defs),
     });
     await store.tenants.ensure(TENANT);
@@ -42,7 +44,9 @@ describe('sqlite search query plans', () => {
     // A search writes the rows of a small batch, deferred until then (search-index.ts).
     await store.resources.search(TENANT, 'Patient', parseSearch(defs, 'Patient', new URLSearchParams('')));
     db = new DatabaseSync(path, { readOnly: true });
-    const { pageStatement } = createSqliteSearch(db, true);
+    const { pageStatement } = createSqliteSearch(db, true, {
+      cursors: createCursorSealer(deriveCursorKey(TEST_KEY)),
+    });
     plan = (type, text, cursor, tenant = TENANT) => {
       const query = { ...parseSearch(defs, type, new URLSearchParams(text)), cursor: cursor ?? null };
       const statement = pageStatement(tenant, type, query);

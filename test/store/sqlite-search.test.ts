@@ -7,6 +7,7 @@ import { describe, expect, it } from 'vitest';
 import { loadFhirDefinitions } from '../../src/fhir/definitions.ts';
 import { parseSearch } from '../../src/fhir/parse-search.ts';
 import { searchIndexer } from '../../src/fhir/search-indexer.ts';
+import { deriveCursorKey } from '../../src/store/cursor-sealer.ts';
 import type { Store } from '../../src/store/port.ts';
 import { createSecretBox } from '../../src/store/secret-box.ts';
 import { openSqliteStore } from '../../src/store/sqlite/open-sqlite-store.ts';
@@ -22,6 +23,7 @@ describe('sqlite search contract', () => {
         return openSqliteStore(path, {
           maxResourceBytes: 1024 * 1024,
           secretBox: createSecretBox(TEST_KEY),
+          cursorKey: deriveCursorKey(TEST_KEY),
           ...options,
         });
       },

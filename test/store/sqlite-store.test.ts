@@ -3,10 +3,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DatabaseSync } from 'node:sqlite';
 import { describe } from 'vitest';
+import { deriveCursorKey } from '../../src/store/cursor-sealer.ts';
 import { createSecretBox } from '../../src/store/secret-box.ts';
 import { openSqliteStore } from '../../src/store/sqlite/open-sqlite-store.ts';
 import { storeContract } from './contract.ts';
-import { TEST_KEY } from './harness.ts';
+import { currentKey, TEST_KEY } from './harness.ts';
 
 describe('sqlite store contract', () => {
   storeContract(async () => {
@@ -34,6 +35,7 @@ describe('sqlite store contract', () => {
         return openSqliteStore(path, {
           maxResourceBytes: o?.maxResourceBytes ?? 1024 * 1024,
           secretBox: createSecretBox(o?.key ?? TEST_KEY),
+          cursorKey: deriveCursorKey(currentKey(o?.key ?? TEST_KEY)),
           ...(o?.now ? { now: o.now } : {}),
         });
       },

@@ -125,6 +125,8 @@ export const DRCHRONO_CATALOG: readonly DrChronoCatalogRow[] = [
   row({
     key: 'appointments',
     fhirTypes: ['Appointment', 'Encounter', 'Observation'],
+    // Vitals (the Observations) are verbose-only fields; verbose pages hold 25 appointments.
+    listParams: { verbose: 'true' },
     requiresSince: true,
     operations: RWD,
     scopes: ['calendar:read'],

@@ -17,10 +17,7 @@ export function createJwksRoute(deps: { store: Store; now?: () => number }) {
   };
 }
 
-/** Every tenant's connections (the store port names this `listAllTenants` once split). */
-async function listAllConnections(store: Store) {
-  const connections = store.connections as Store['connections'] & {
-    listAllTenants?: () => ReturnType<Store['connections']['list']>;
-  };
-  return connections.listAllTenants ? connections.listAllTenants() : connections.list();
+/** Every tenant's connections: the JWKS serves every Epic connection's public keys. */
+function listAllConnections(store: Store) {
+  return store.connections.listAllTenants();
 }

@@ -51,9 +51,11 @@ describe('generateEpicDataset', () => {
     const loincs = new Set(
       records
         .filter((r) => r.resourceType === 'Observation')
-        .map((r: Loose) => r.code.coding.find((c: Loose) => c.system === 'http://loinc.org').code),
+        .flatMap((r: Loose) =>
+          r.code.coding.filter((c: Loose) => c.system === 'http://loinc.org').map((c: Loose) => c.code),
+        ),
     );
-    for (const code of ['85354-6', '8867-4', '29463-7', '2345-7']) expect(loincs).toContain(code);
+    for (const code of ['85354-9', '2708-6', '8867-4', '29463-7', '2345-7']) expect(loincs).toContain(code);
     const appt = records.find((r) => r.resourceType === 'Appointment') as Loose;
     expect(appt.identifier[0].system).toBe(epicSystems.csn);
     // Every relative reference points at a record of the dataset (Binary content aside).

@@ -400,6 +400,11 @@ function buildVitals(
       {
         coding: [
           { system: LOINC, code: vital.loinc, display: vital.display },
+          // The vital-signs profile's own code next to the more specific one (SpO2: 2708-6).
+          ...(('alsoLoinc' in vital ? vital.alsoLoinc : undefined) ?? []).map((also) => ({
+            system: LOINC,
+            ...also,
+          })),
           { system: epicSystems.flowsheetRow, code: vital.flowsheetRow, display: vital.display },
         ],
         text: vital.display,

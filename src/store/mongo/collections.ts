@@ -28,13 +28,24 @@ export type ChangeDoc = {
   action: string;
   at: string;
   connection: string | null;
+  /** Absent on entries written before triggers were recorded. */
+  triggers?: string[];
+  backfill?: boolean;
+};
+
+/** A stored version; `triggers` and `backfill` are kept for its change, so recovery logs it the same. */
+export type VersionDoc = ResourceDoc & {
+  logged: boolean;
+  action: string;
+  triggers?: string[];
+  backfill?: boolean;
 };
 
 export type Collections = {
   meta: Collection<{ _id: string; value: number | string }>;
   tenants: Collection<{ _id: string; name: string; createdAt: string }>;
   resources: Collection<ResourceDoc>;
-  versions: Collection<ResourceDoc & { logged: boolean; action: string }>;
+  versions: Collection<VersionDoc>;
   changes: Collection<ChangeDoc>;
   watermarks: Collection<{ _id: string; value: string; fence: number; updatedAt: string }>;
   leases: Collection<{ _id: string; holder: string; fence: number; expiresAt: number }>;

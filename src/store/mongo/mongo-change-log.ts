@@ -1,14 +1,16 @@
-import { matchesChangeFilter } from '../change-filter.ts';
-import { decodeChangeCursor, encodeChangeCursor } from '../cursor.ts';
-import { CursorExpiredError } from '../errors.ts';
+import { checkChangeFilter, matchesChangeFilter } from '../change-filter.ts';
+import { scanWithoutGaps } from '../change-page.ts';
+import type { ChangeCursors } from '../cursor.ts';
 import type { Change, ChangeAction, ChangeLog } from '../port.ts';
+import { previousVersion } from '../versioning.ts';
 import { type ChangeDoc, type Collections, isDuplicateKey } from './collections.ts';
 
 const FLOOR_KEY = 'changes.floor';
 const MAX_APPEND_ATTEMPTS = 10_000;
 const SEQ_HINT_KEY = 'changes.seq';
 
-export type NewChange = Omit<ChangeDoc, '_id'>;
+/** A change to append; `at` is stamped when it is appended (never a version's older time). */
+export type NewChange = Omit<ChangeDoc, '_id' | 'at'>;
 
 /**
  * Appends changes with seq = highest committed + 1, inserted under the unique `_id`. A
@@ -17,14 +19,19 @@ export type NewChange = Omit<ChangeDoc, '_id'>;
  * lower seq committed late. A change already logged for the same version (a concurrent
  * writer adopted it) is answered with its existing seq instead of a second entry.
  */
-export async function appendChanges(c: Collections, entries: NewChange[]): Promise<number[]> {
+export async function appendChanges(
+  c: Collections,
+  entries: NewChange[],
+  now: () => string,
+): Promise<number[]> {
   const seqs: number[] = [];
   let pending = entries;
   let start = (await seqHint(c)) + 1;
   let collisions = 0;
   for (let attempt = 0; pending.length > 0; attempt++) {
     if (attempt > MAX_APPEND_ATTEMPTS) throw new Error('change log append: too much contention');
-    const docs = pending.map((e, k) => ({ _id: start + k, ...e }));
+    const at = now();
+    const docs = pending.map((e, k) => ({ _id: start + k, ...e, at }));
     try {
       await c.changes.insertMany(docs, { ordered: true });
       seqs.push(...docs.map((d) => d._id));
@@ -71,11 +78,16 @@ async function seqHint(c: Collections): Promise<number> {
 }
 
 async function raiseHint(c: Collections, seq: number): Promise<void> {
+  await raiseMeta(c, SEQ_HINT_KEY, seq);
+}
+
+/** Raises a numeric meta value, never lowers it; two first upserts racing are both fine. */
+async function raiseMeta(c: Collections, key: string, value: number): Promise<void> {
   try {
-    await c.meta.updateOne({ _id: SEQ_HINT_KEY }, { $max: { value: seq } }, { upsert: true });
+    await c.meta.updateOne({ _id: key }, { $max: { value } }, { upsert: true });
   } catch (err) {
     if (!isDuplicateKey(err)) throw err;
-    await c.meta.updateOne({ _id: SEQ_HINT_KEY }, { $max: { value: seq } });
+    await c.meta.updateOne({ _id: key }, { $max: { value } });
   }
 }
 
@@ -88,24 +100,40 @@ async function highest(c: Collections): Promise<number> {
   return last?._id ?? 0;
 }
 
-export function createMongoChangeLog(c: Collections): ChangeLog {
+/**
+ * The change log's reading side. `adopt` finishes the versions of changes whose writer has not
+ * (yet) projected and marked them, so every change a reader gets is readable at its version;
+ * `finishUnlogged` marks every unfinished version before a prune removes its change, so
+ * recovery can never log it a second time (docs/store.md, "the write state machine").
+ */
+export function createMongoChangeLog(
+  c: Collections,
+  cursors: ChangeCursors,
+  versions: { adopt(changes: ChangeDoc[]): Promise<void>; finishUnlogged(): Promise<number> },
+): ChangeLog {
   const floor = async () => Number((await c.meta.findOne({ _id: FLOOR_KEY }))?.value ?? 0);
-  return {
-    async after(cursor, limit, filter) {
-      const from = cursor === undefined ? await floor() : decodeChangeCursor(cursor);
-      const kept = await floor();
-      if (from < kept) throw new CursorExpiredError(from, kept);
-      const docs = await c.changes
+  const scan = {
+    floor,
+    scan: (from: number, limit: number) =>
+      c.changes
         .find({ _id: { $gt: from } })
         .sort({ _id: 1 })
         .limit(limit)
-        .toArray();
-      const changes = docs.map(toChange).filter((ch) => matchesChangeFilter(ch, filter));
-      const last = docs.at(-1);
-      return { changes, cursor: encodeChangeCursor(last ? last._id : from) };
+        .toArray(),
+    seqOf: (d: ChangeDoc) => d._id,
+  };
+  return {
+    async after(cursor, limit, filter) {
+      checkChangeFilter(filter);
+      const start = cursor === undefined ? undefined : cursors.decode(cursor);
+      const { rows, from } = await scanWithoutGaps(scan, start, limit);
+      await versions.adopt(rows);
+      const changes = rows.map(toChange).filter((ch) => matchesChangeFilter(ch, filter));
+      const last = rows.at(-1);
+      return { changes, cursor: cursors.encode(last ? last._id : from) };
     },
     highWaterMark: () => highest(c),
-    cursorAt: encodeChangeCursor,
+    cursorAt: (seq) => cursors.encode(seq),
     async prune(before) {
       const max = await highest(c);
       const last = await c.changes
@@ -114,8 +142,13 @@ export function createMongoChangeLog(c: Collections): ChangeLog {
         .limit(1)
         .next();
       if (!last || last._id <= (await floor())) return 0;
+      // A version whose change is about to go must say it is logged first, or recovery would log it again.
+      await versions.finishUnlogged();
       // Raise the floor first: a reader racing the delete then gets CursorExpired, not a silent gap.
-      await c.meta.updateOne({ _id: FLOOR_KEY }, { $set: { value: last._id } }, { upsert: true });
+      // $max: two prunes racing never lower it. The seq hint goes up with it, so no writer
+      // starts in the range being deleted (a hint left behind by a crashed writer could point there).
+      await raiseMeta(c, FLOOR_KEY, last._id);
+      await raiseHint(c, last._id);
       const result = await c.changes.deleteMany({ _id: { $lte: last._id } });
       return result.deletedCount;
     },
@@ -132,5 +165,8 @@ function toChange(d: ChangeDoc): Change {
     action: d.action as ChangeAction,
     at: d.at,
     connection: d.connection ?? undefined,
+    previousVersionId: previousVersion(d.action as ChangeAction, d.versionId),
+    triggers: d.triggers ?? [],
+    backfill: d.backfill ?? false,
   };
 }

@@ -5,7 +5,15 @@ import type { SecretBox } from '../secret-box.ts';
 import { connectionSecretContext } from '../secret-contexts.ts';
 import type { TenantGuard } from '../tenant-guard.ts';
 import { type Collections, isDuplicateKey } from './collections.ts';
+import { docKey, filterString, findOwn } from './doc-key.ts';
 import type { MongoSealedValues } from './mongo-sealed-values.ts';
+
+/** Quarantine ids this adapter issues: arrival time, then a random UUID (time-ordered). */
+export const MONGO_QUARANTINE_ID = {
+  pattern:
+    /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z-[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/,
+  text: 'a quarantine id this store issued',
+};
 
 /** Tenants, quarantine, idempotency records and connections on MongoDB. */
 export function createMongoRecords(
@@ -52,7 +60,7 @@ export function createMongoRecords(
       return { id, name: doc?.name ?? id, createdAt: doc?.createdAt ?? iso() };
     },
     async get(id) {
-      const doc = await c.tenants.findOne({ _id: id });
+      const doc = await c.tenants.findOne({ _id: filterString(id) });
       return doc ? { id, name: doc.name, createdAt: doc.createdAt } : undefined;
     },
     async list() {
@@ -71,7 +79,10 @@ export function createMongoRecords(
       return { ...entry, id, at };
     },
     async list(tenant, options) {
-      const filter = options?.connection ? { tenant, connection: options.connection } : { tenant };
+      const filter =
+        options?.connection === undefined
+          ? { tenant: filterString(tenant) }
+          : { tenant: filterString(tenant), connection: filterString(options.connection) };
       const docs = await c.quarantine
         .find(filter)
         .sort({ _id: 1 })
@@ -88,11 +99,14 @@ export function createMongoRecords(
       }));
     },
     async remove(tenant, id) {
-      return (await c.quarantine.deleteOne({ _id: id, tenant })).deletedCount === 1;
+      return (
+        (await c.quarantine.deleteOne({ _id: filterString(id), tenant: filterString(tenant) }))
+          .deletedCount === 1
+      );
     },
   };
 
-  const idKey = (tenant: string, key: string) => `${tenant}/${key}`;
+  const idKey = (tenant: string, key: string) => docKey(tenant, key);
   const idempotency: IdempotencyStore = {
     async begin(tenant, key, requestHash) {
       await deps.tenantGuard.require(tenant);
@@ -109,7 +123,7 @@ export function createMongoRecords(
       } catch (err) {
         if (!isDuplicateKey(err)) throw err;
       }
-      const doc = await c.idempotency.findOne({ _id: idKey(tenant, key) });
+      const doc = await findOwn(c.idempotency, idKey(tenant, key), tenant);
       if (!doc) return idempotency.begin(tenant, key, requestHash); // abandoned in between
       if (doc.requestHash !== requestHash) throw new IdempotencyConflictError(key);
       if (doc.state === 'completed')
@@ -118,12 +132,12 @@ export function createMongoRecords(
     },
     async complete(tenant, key, response) {
       await c.idempotency.updateOne(
-        { _id: idKey(tenant, key) },
+        { _id: idKey(tenant, key), tenant },
         { $set: { state: 'completed', response: JSON.stringify(response ?? null) } },
       );
     },
     async abandon(tenant, key) {
-      await c.idempotency.deleteOne({ _id: idKey(tenant, key), state: 'in-progress' });
+      await c.idempotency.deleteOne({ _id: idKey(tenant, key), tenant, state: 'in-progress' });
     },
   };
 
@@ -131,7 +145,7 @@ export function createMongoRecords(
     async put(connection, secrets) {
       await deps.tenantGuard.require(connection.tenant);
       const at = iso();
-      const _id = `${connection.tenant}/${connection.id}`;
+      const _id = docKey(connection.tenant, connection.id);
       // Secrets first: a crash in between leaves unreachable secrets, never a connection with
       // an earlier connection's secrets.
       await deps.sealedValues.put(
@@ -141,7 +155,7 @@ export function createMongoRecords(
         deps.secretBox.seal(JSON.stringify(secrets), aad(connection.tenant, connection.id)),
       );
       await c.connections.updateOne(
-        { _id },
+        { _id, tenant: connection.tenant },
         {
           $set: {
             tenant: connection.tenant,
@@ -154,16 +168,16 @@ export function createMongoRecords(
         },
         { upsert: true },
       );
-      const doc = await c.connections.findOne({ _id });
+      const doc = await findOwn(c.connections, _id, connection.tenant);
       if (!doc) throw new Error(`connection ${_id} vanished during put`);
       return toConnection(doc);
     },
     async get(tenant, id) {
-      const doc = await c.connections.findOne({ _id: `${tenant}/${id}` });
+      const doc = await findOwn(c.connections, docKey(tenant, id), tenant);
       return doc ? toConnection(doc) : undefined;
     },
     async secrets(tenant, id) {
-      const doc = await c.connections.findOne({ _id: `${tenant}/${id}` });
+      const doc = await findOwn(c.connections, docKey(tenant, id), tenant);
       const sealed = doc ? await deps.sealedValues.get('connection', tenant, id) : undefined;
       // A connection written before sealed revisions kept its secrets on the document (v1
       // format, not readable any more): a clear error, not an empty set of secrets.
@@ -177,18 +191,22 @@ export function createMongoRecords(
     },
     async list(tenant) {
       const docs = await c.connections
-        .find(tenant === undefined ? {} : { tenant })
-        .sort({ tenant: 1, id: 1 })
+        .find({ tenant: filterString(tenant) })
+        .sort({ id: 1 })
         .toArray();
       return docs.map(toConnection);
     },
+    async listAllTenants() {
+      const docs = await c.connections.find({}).sort({ tenant: 1, id: 1 }).toArray();
+      return docs.map(toConnection);
+    },
     async remove(tenant, id) {
-      const removed = (await c.connections.deleteOne({ _id: `${tenant}/${id}` })).deletedCount === 1;
+      const removed = (await c.connections.deleteOne({ _id: docKey(tenant, id), tenant })).deletedCount === 1;
       await deps.sealedValues.remove('connection', tenant, id);
       return removed;
     },
     async resealSecrets(tenant, id) {
-      const doc = await c.connections.findOne({ _id: `${tenant}/${id}` });
+      const doc = await findOwn(c.connections, docKey(tenant, id), tenant);
       if (!doc) return 'missing';
       if ('secrets' in doc && (await deps.sealedValues.get('connection', tenant, id)) === undefined)
         throw new SecretDecryptionError(`connection ${tenant}/${id}`); // pre-rotation layout, see secrets()

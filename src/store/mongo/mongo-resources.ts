@@ -1,21 +1,31 @@
 import type { Resource } from 'fhir/r4';
+import { changeTags } from '../change-tags.ts';
 import { decodeListCursor, encodeListCursor } from '../cursor.ts';
+import { storeCursorSealer } from '../cursor-sealer.ts';
 import { ConcurrentWriteError, ResourceGoneError, ResourceNotFoundError } from '../errors.ts';
-import type { PutResult, ResourceStore, StoredResource } from '../port.ts';
+import type { PutOptions, PutResult, ResourceStore, StoredResource } from '../port.ts';
 import { checkId, checkResourceInput, checkTypeName } from '../resource-input.ts';
 import type { StoreOptions } from '../store-options.ts';
 import type { TenantGuard } from '../tenant-guard.ts';
 import { type PlannedWrite, planWrite, TOMBSTONE_HASH, tombstone } from '../versioning.ts';
-import { type Collections, isDuplicateKey, type ResourceDoc, WITHOUT_SEARCH_FIELDS } from './collections.ts';
-import { appendChanges } from './mongo-change-log.ts';
+import {
+  type ChangeDoc,
+  type Collections,
+  isDuplicateKey,
+  type ResourceDoc,
+  type VersionDoc,
+  WITHOUT_SEARCH_FIELDS,
+} from './collections.ts';
+import { docKey, filterString, findOwn } from './doc-key.ts';
+import { appendChanges, type NewChange } from './mongo-change-log.ts';
 import { createMongoSearch } from './mongo-search.ts';
 import { NO_SEARCH_FIELDS, type SearchFields, searchFields } from './search-fields.ts';
 
-type VersionDoc = ResourceDoc & { logged: boolean; action: string };
-
 const MAX_WRITE_ATTEMPTS = 50;
 const PROJECTION_CHUNK = 50;
-const keyOf = (tenant: string, type: string, id: string) => `${tenant}/${type}/${id}`;
+const keyOf = (tenant: string, type: string, id: string) => docKey(tenant, type, id);
+const versionKeyOf = (tenant: string, type: string, id: string, versionId: number) =>
+  docKey(tenant, type, id, versionId);
 
 /**
  * Resources on MongoDB without relying on transactions (FerretDB has none). A write is:
@@ -27,6 +37,7 @@ const keyOf = (tenant: string, type: string, id: string) => `${tenant}/${type}/$
 export function createMongoResources(c: Collections, options: StoreOptions, tenants: TenantGuard) {
   const now = () => new Date((options.now ?? Date.now)()).toISOString();
   const { indexer } = options;
+  const cursors = storeCursorSealer(options.cursorKey);
   /** Search fields computed while planning a version, before anything is written (an indexer error fails the put cleanly). */
   const planned = new WeakMap<VersionDoc, SearchFields>();
   const prepare = (v: VersionDoc, resource: Resource): VersionDoc => {
@@ -39,22 +50,25 @@ export function createMongoResources(c: Collections, options: StoreOptions, tena
     type: string,
     id: string,
     at: string,
-    connection: string | null,
+    opts: PutOptions | undefined,
     plan: Extract<PlannedWrite, { kind: 'write' }>,
   ): VersionDoc =>
     prepare(
-      versionDoc(
-        tenant,
-        type,
-        id,
-        plan.versionId,
-        at,
-        plan.hash,
-        false,
-        connection,
-        plan.resource,
-        plan.action,
-      ),
+      {
+        ...versionDoc(
+          tenant,
+          type,
+          id,
+          plan.versionId,
+          at,
+          plan.hash,
+          false,
+          opts?.connection ?? null,
+          plan.resource,
+          plan.action,
+        ),
+        ...changeTags(opts, type, plan.action, () => plan.resource),
+      },
       plan.resource,
     );
 
@@ -73,9 +87,13 @@ export function createMongoResources(c: Collections, options: StoreOptions, tena
   const project = async (v: VersionDoc): Promise<void> => {
     const current = currentOf(v);
     try {
-      await c.resources.replaceOne({ _id: current._id, versionId: { $lt: v.versionId } }, current, {
-        upsert: true,
-      });
+      await c.resources.replaceOne(
+        { _id: current._id, tenant: v.tenant, versionId: { $lt: v.versionId } },
+        current,
+        {
+          upsert: true,
+        },
+      );
     } catch (err) {
       if (!isDuplicateKey(err)) throw err; // a newer version is already current
     }
@@ -83,14 +101,19 @@ export function createMongoResources(c: Collections, options: StoreOptions, tena
 
   /** Logs, projects and marks a version; safe to run twice or concurrently for one version. */
   const finish = async (v: VersionDoc): Promise<number> => {
-    const [seq] = await appendChanges(c, [changeOf(v)]);
-    await project(v);
-    await c.versions.updateOne({ _id: v._id }, { $set: { logged: true } });
+    const [seq] = await appendChanges(c, [changeOf(v)], now);
+    await complete(v);
     return seq as number;
   };
 
-  const settle = async (versionKey: string): Promise<void> => {
-    const existing = await c.versions.findOne({ _id: versionKey });
+  /** The steps after the append: project as current, then mark the version logged. */
+  const complete = async (v: VersionDoc): Promise<void> => {
+    await project(v);
+    await c.versions.updateOne({ _id: v._id }, { $set: { logged: true } });
+  };
+
+  const settle = async (version: VersionDoc): Promise<void> => {
+    const existing = await findOwn(c.versions, version._id, version.tenant);
     if (existing) await finish(existing);
   };
 
@@ -104,14 +127,14 @@ export function createMongoResources(c: Collections, options: StoreOptions, tena
   > => {
     const key = keyOf(tenant, type, id);
     for (let attempt = 0; attempt < MAX_WRITE_ATTEMPTS; attempt++) {
-      const current = await c.resources.findOne({ _id: key }, WITHOUT_SEARCH_FIELDS);
+      const current = await findOwn(c.resources, key, tenant, WITHOUT_SEARCH_FIELDS);
       const version = decide(current);
       if (version === 'unchanged' || version === 'absent') return { current, kind: version };
       try {
         await c.versions.insertOne(version);
       } catch (err) {
         if (!isDuplicateKey(err)) throw err;
-        await settle(version._id); // someone else wrote this version number: finish it, re-read, retry
+        await settle(version); // someone else wrote this version number: finish it, re-read, retry
         continue;
       }
       return { version, seq: await finish(version) };
@@ -122,7 +145,7 @@ export function createMongoResources(c: Collections, options: StoreOptions, tena
   const putOne = async (
     tenant: string,
     resource: Resource,
-    connection: string | null,
+    opts: PutOptions | undefined,
   ): Promise<PutResult> => {
     const type = resource.resourceType;
     const id = resource.id as string;
@@ -130,7 +153,7 @@ export function createMongoResources(c: Collections, options: StoreOptions, tena
     const result = await writeVersion(tenant, type, id, (current) => {
       const plan = planWrite(current ?? undefined, resource, at);
       if (plan.kind === 'unchanged') return 'unchanged';
-      return plannedVersion(tenant, type, id, at, connection, plan);
+      return plannedVersion(tenant, type, id, at, opts, plan);
     });
     if ('kind' in result) {
       return { outcome: 'unchanged', stored: toStored(result.current as ResourceDoc), seq: undefined };
@@ -149,15 +172,15 @@ export function createMongoResources(c: Collections, options: StoreOptions, tena
   const putBatch = async (
     tenant: string,
     resources: Resource[],
-    connection: string | null,
+    opts: PutOptions | undefined,
   ): Promise<PutResult[]> => {
     const results: Array<PutResult | undefined> = new Array(resources.length);
     const keys = resources.map((r) => keyOf(tenant, r.resourceType, r.id as string));
     const repeated = new Set(keys.filter((k, i) => keys.indexOf(k) !== i));
     const currentDocs = new Map(
-      (await c.resources.find({ _id: { $in: [...new Set(keys)] } }, WITHOUT_SEARCH_FIELDS).toArray()).map(
-        (d) => [d._id, d],
-      ),
+      (
+        await c.resources.find({ _id: { $in: [...new Set(keys)] }, tenant }, WITHOUT_SEARCH_FIELDS).toArray()
+      ).map((d) => [d._id, d]),
     );
     const at = now();
     const toWrite: Array<{ index: number; version: VersionDoc; action: 'created' | 'updated' }> = [];
@@ -174,14 +197,7 @@ export function createMongoResources(c: Collections, options: StoreOptions, tena
         results[index] = { outcome: 'unchanged', stored: toStored(current as ResourceDoc), seq: undefined };
         return;
       }
-      const version = plannedVersion(
-        tenant,
-        resource.resourceType,
-        resource.id as string,
-        at,
-        connection,
-        plan,
-      );
+      const version = plannedVersion(tenant, resource.resourceType, resource.id as string, at, opts, plan);
       toWrite.push({ index, version, action: plan.action });
     });
     let written = toWrite;
@@ -203,6 +219,7 @@ export function createMongoResources(c: Collections, options: StoreOptions, tena
       const seqs = await appendChanges(
         c,
         written.map((p) => changeOf(p.version)),
+        now,
       );
       // FerretDB never answers an update command of 100 or more statements, so project in
       // chunks (docs/ferretdb.md); on MongoDB this costs a few more round trips per batch.
@@ -216,7 +233,7 @@ export function createMongoResources(c: Collections, options: StoreOptions, tena
                 ? { insertOne: { document: current } }
                 : {
                     replaceOne: {
-                      filter: { _id: current._id, versionId: { $lt: current.versionId } },
+                      filter: { _id: current._id, tenant, versionId: { $lt: current.versionId } },
                       replacement: current,
                     },
                   };
@@ -234,7 +251,7 @@ export function createMongoResources(c: Collections, options: StoreOptions, tena
           });
       }
       await c.versions.updateMany(
-        { _id: { $in: written.map((p) => p.version._id) } },
+        { _id: { $in: written.map((p) => p.version._id) }, tenant },
         { $set: { logged: true } },
       );
       written.forEach((p, k) => {
@@ -242,29 +259,32 @@ export function createMongoResources(c: Collections, options: StoreOptions, tena
       });
     }
     for (const index of fallback.sort((a, b) => a - b)) {
-      results[index] = await putOne(tenant, resources[index] as Resource, connection);
+      results[index] = await putOne(tenant, resources[index] as Resource, opts);
     }
     return results as PutResult[];
   };
 
-  const store: ResourceStore & { recoverUnlogged(): Promise<number> } = {
+  const store: ResourceStore & {
+    recoverUnlogged(): Promise<number>;
+    adopt(changes: readonly ChangeDoc[]): Promise<void>;
+  } = {
     async put(tenant, resource, opts) {
       await tenants.require(tenant);
       const { resource: checked } = checkResourceInput(resource, options.maxResourceBytes);
-      return putOne(tenant, checked, opts?.connection ?? null);
+      return putOne(tenant, checked, opts);
     },
     async putMany(tenant, resources, opts) {
       await tenants.require(tenant);
       const checked = resources.map((r) => checkResourceInput(r, options.maxResourceBytes).resource);
-      return putBatch(tenant, checked, opts?.connection ?? null);
+      return putBatch(tenant, checked, opts);
     },
     async read(tenant, type, id) {
-      const doc = await c.resources.findOne({ _id: keyOf(tenant, type, id) }, WITHOUT_SEARCH_FIELDS);
+      const doc = await findOwn(c.resources, keyOf(tenant, type, id), tenant, WITHOUT_SEARCH_FIELDS);
       return doc ? toStored(doc) : undefined;
     },
     async readMany(tenant, keys) {
       const docs = await c.resources
-        .find({ _id: { $in: keys.map((k) => keyOf(tenant, k.type, k.id)) } }, WITHOUT_SEARCH_FIELDS)
+        .find({ _id: { $in: keys.map((k) => keyOf(tenant, k.type, k.id)) }, tenant }, WITHOUT_SEARCH_FIELDS)
         .toArray();
       const byKey = new Map(docs.map((d) => [d._id, d]));
       return keys.map((k) => {
@@ -275,14 +295,17 @@ export function createMongoResources(c: Collections, options: StoreOptions, tena
       });
     },
     async readVersion(tenant, type, id, versionId) {
-      const doc = await c.versions.findOne({ _id: `${keyOf(tenant, type, id)}/${versionId}`, logged: true });
-      return doc ? toStored(doc) : undefined;
+      const doc = await findOwn(c.versions, versionKeyOf(tenant, type, id, versionId), tenant);
+      return doc?.logged ? toStored(doc) : undefined;
     },
     async history(tenant, type, id) {
-      const docs = await c.versions.find({ tenant, type, id, logged: true }).sort({ versionId: 1 }).toArray();
+      const docs = await c.versions
+        .find({ tenant: filterString(tenant), type: filterString(type), id: filterString(id), logged: true })
+        .sort({ versionId: 1 })
+        .toArray();
       return docs.map(toStored);
     },
-    async delete(tenant, type, id) {
+    async delete(tenant, type, id, opts) {
       await tenants.require(tenant);
       checkTypeName(type);
       checkId(type, id);
@@ -290,34 +313,56 @@ export function createMongoResources(c: Collections, options: StoreOptions, tena
       const result = await writeVersion(tenant, type, id, (current) => {
         if (!current || current.deleted) return 'absent';
         const v = current.versionId + 1;
-        return versionDoc(
-          tenant,
-          type,
-          id,
-          v,
-          at,
-          TOMBSTONE_HASH,
-          true,
-          null,
-          tombstone(type, id, v, at),
-          'deleted',
-        );
+        return {
+          ...versionDoc(
+            tenant,
+            type,
+            id,
+            v,
+            at,
+            TOMBSTONE_HASH,
+            true,
+            opts?.connection ?? null,
+            tombstone(type, id, v, at),
+            'deleted',
+          ),
+          // The triggers see the resource as it was before the delete.
+          ...changeTags(opts, type, 'deleted', () => JSON.parse(current.body) as Resource),
+        };
       });
       return 'kind' in result ? { deleted: false, seq: undefined } : { deleted: true, seq: result.seq };
     },
     async list(tenant, type, page) {
-      const after = page.after === undefined ? '' : decodeListCursor(page.after);
+      const scope = { tenant, type };
+      const after = page.after === undefined ? '' : decodeListCursor(cursors, scope, page.after);
       const docs = await c.resources
-        .find({ tenant, type, deleted: false, id: { $gt: after } }, WITHOUT_SEARCH_FIELDS)
+        .find(
+          { tenant: filterString(tenant), type: filterString(type), deleted: false, id: { $gt: after } },
+          WITHOUT_SEARCH_FIELDS,
+        )
         .sort({ id: 1 })
         .limit(page.limit + 1)
         .toArray();
       const items = docs.slice(0, page.limit).map(toStored);
       const last = items.at(-1);
-      return { items, next: docs.length > page.limit && last ? encodeListCursor(last.id) : undefined };
+      return {
+        items,
+        next: docs.length > page.limit && last ? encodeListCursor(cursors, scope, last.id) : undefined,
+      };
     },
-    search: createMongoSearch(c, indexer !== undefined, toStored),
-    /** Finishes versions a crashed writer left unlogged; run at open. */
+    search: createMongoSearch(c, indexer !== undefined, toStored, cursors),
+    /**
+     * Completes the versions of changes a reader is about to answer whose writer has not: paused
+     * between its steps, or failed after appending. Then every change a reader sees is readable
+     * at its version (read() answers it or newer, readVersion answers it).
+     */
+    async adopt(changes) {
+      if (changes.length === 0) return;
+      const keys = changes.map((ch) => versionKeyOf(ch.tenant, ch.type, ch.id, ch.versionId));
+      const unfinished = await c.versions.find({ _id: { $in: keys }, logged: false }).toArray();
+      for (const v of unfinished) await complete(v);
+    },
+    /** Finishes versions a crashed writer left unlogged; run at open and before a prune. */
     async recoverUnlogged() {
       const orphans = await c.versions.find({ logged: false }).sort({ _id: 1 }).toArray();
       for (const v of orphans) await finish(v);
@@ -340,7 +385,7 @@ function versionDoc(
   action: string,
 ): VersionDoc {
   return {
-    _id: `${keyOf(tenant, type, id)}/${versionId}`,
+    _id: versionKeyOf(tenant, type, id, versionId),
     tenant,
     type,
     id,
@@ -356,19 +401,20 @@ function versionDoc(
 }
 
 function currentDoc(v: VersionDoc): ResourceDoc {
-  const { logged: _logged, action: _action, ...doc } = v;
+  const { logged: _logged, action: _action, triggers: _triggers, backfill: _backfill, ...doc } = v;
   return { ...doc, _id: keyOf(v.tenant, v.type, v.id) };
 }
 
-function changeOf(v: VersionDoc) {
+function changeOf(v: VersionDoc): NewChange {
   return {
     tenant: v.tenant,
     type: v.type,
     id: v.id,
     versionId: v.versionId,
     action: v.action,
-    at: v.lastUpdated,
     connection: v.connection,
+    triggers: v.triggers ?? [],
+    backfill: v.backfill ?? false,
   };
 }
 

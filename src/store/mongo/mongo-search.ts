@@ -3,6 +3,7 @@ import type { IndexEntry } from '../../fhir/index-entry.ts';
 import { matchesSearch } from '../../fhir/match-search.ts';
 import type { SearchClause, SearchQuery } from '../../fhir/search-query.ts';
 import { decodeSearchCursor, encodeSearchCursor } from '../cursor.ts';
+import type { CursorSealer } from '../cursor-sealer.ts';
 import { InvalidSearchError, SearchUnavailableError } from '../errors.ts';
 import type { SearchPage, StoredResource } from '../port.ts';
 import type { Collections, ResourceDoc } from './collections.ts';
@@ -18,12 +19,16 @@ export function createMongoSearch(
   c: Collections,
   indexed: boolean,
   toStored: (doc: ResourceDoc) => StoredResource,
+  cursors: CursorSealer,
 ) {
   return async function search(tenant: string, type: string, query: SearchQuery): Promise<SearchPage> {
     if (!indexed) throw new SearchUnavailableError();
     if (query.resourceType !== type)
       throw new InvalidSearchError(`a ${query.resourceType} search cannot run against ${type}`);
-    const after = query.cursor === null ? undefined : decodeSearchCursor(query.cursor, query.sort);
+    const after =
+      query.cursor === null
+        ? undefined
+        : decodeSearchCursor(cursors, { tenant, type }, query.cursor, query.sort);
     const compiled = query.clauses.map((clause) => ({ clause, ...compileClause(clause) }));
     const recheck = compiled.filter((c) => !c.exact).map((c) => c.clause);
     const conditions = compiled.map((c) => c.filter).filter((f) => Object.keys(f).length > 0);
@@ -55,7 +60,7 @@ export function createMongoSearch(
       const last = shown.at(-1);
       if (hits.length > query.count && last) {
         const values = query.sort.map((key) => readPath(last, sortField(key)));
-        page.next = encodeSearchCursor(query.sort, { values, id: last.id });
+        page.next = encodeSearchCursor(cursors, { tenant, type }, query.sort, { values, id: last.id });
       }
     }
 

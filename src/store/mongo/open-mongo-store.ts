@@ -1,4 +1,6 @@
 import { MongoClient } from 'mongodb';
+import { checkedStore } from '../checked-store.ts';
+import { createChangeCursors } from '../cursor.ts';
 import type { Store } from '../port.ts';
 import type { StoreOptions } from '../store-options.ts';
 import { createTenantGuard } from '../tenant-guard.ts';
@@ -6,7 +8,7 @@ import { collections, ensureIndexes } from './collections.ts';
 import { createMongoApiKeys } from './mongo-api-keys.ts';
 import { createMongoChangeLog } from './mongo-change-log.ts';
 import { createMongoCoordination } from './mongo-coordination.ts';
-import { createMongoRecords } from './mongo-records.ts';
+import { createMongoRecords, MONGO_QUARANTINE_ID } from './mongo-records.ts';
 import { createMongoResources } from './mongo-resources.ts';
 import { createMongoSealedValues } from './mongo-sealed-values.ts';
 import { createMongoTenantSecrets } from './mongo-tenant-secrets.ts';
@@ -36,11 +38,14 @@ export async function openMongoStore(
     const sealedValues = createMongoSealedValues(c, { now, secretBox: options.secretBox });
     const records = createMongoRecords(c, { now, secretBox: options.secretBox, tenantGuard, sealedValues });
     const coordination = createMongoCoordination(c, now);
-    return {
+    const store: Store = {
       kind: 'mongo',
       tenants: records.tenants,
       resources,
-      changes: createMongoChangeLog(c),
+      changes: createMongoChangeLog(c, createChangeCursors(options.changeCursorKey), {
+        adopt: (changes) => resources.adopt(changes),
+        finishUnlogged: () => resources.recoverUnlogged(),
+      }),
       watermarks: coordination.watermarks,
       leases: coordination.leases,
       quarantine: records.quarantine,
@@ -55,6 +60,7 @@ export async function openMongoStore(
         await client.close();
       },
     };
+    return checkedStore(store, { quarantineId: MONGO_QUARANTINE_ID });
   } catch (err) {
     await client.close();
     throw err;

@@ -1,6 +1,8 @@
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { DatabaseSync } from 'node:sqlite';
+import { checkedStore } from '../checked-store.ts';
+import { createChangeCursors } from '../cursor.ts';
 import type { Store } from '../port.ts';
 import type { StoreOptions } from '../store-options.ts';
 import { createTenantGuard } from '../tenant-guard.ts';
@@ -8,7 +10,7 @@ import { applySchema } from './schema.ts';
 import { createSqliteApiKeys } from './sqlite-api-keys.ts';
 import { createSqliteChanges } from './sqlite-changes.ts';
 import { createSqliteCoordination } from './sqlite-coordination.ts';
-import { createSqliteRecords } from './sqlite-records.ts';
+import { createSqliteRecords, SQLITE_QUARANTINE_ID } from './sqlite-records.ts';
 import { createSqliteResources } from './sqlite-resources.ts';
 import { createSqliteTenantSecrets } from './sqlite-tenant-secrets.ts';
 
@@ -23,11 +25,11 @@ export function openSqliteStore(path: string, options: StoreOptions): Store {
   const records = createSqliteRecords(db, { now, secretBox: options.secretBox, tenantGuard });
   const coordination = createSqliteCoordination(db, now);
   const resources = createSqliteResources(db, options, tenantGuard);
-  return {
+  const store: Store = {
     kind: 'sqlite',
     tenants: records.tenants,
     resources,
-    changes: createSqliteChanges(db),
+    changes: createSqliteChanges(db, createChangeCursors(options.changeCursorKey)),
     watermarks: coordination.watermarks,
     leases: coordination.leases,
     quarantine: records.quarantine,
@@ -47,4 +49,5 @@ export function openSqliteStore(path: string, options: StoreOptions): Store {
       }
     },
   };
+  return checkedStore(store, { quarantineId: SQLITE_QUARANTINE_ID });
 }

@@ -47,7 +47,9 @@ export function applySchema(db: DatabaseSync): void {
     CREATE TABLE IF NOT EXISTS changes (
       seq INTEGER PRIMARY KEY AUTOINCREMENT,
       tenant TEXT NOT NULL, type TEXT NOT NULL, id TEXT NOT NULL, version_id INTEGER NOT NULL,
-      action TEXT NOT NULL, at TEXT NOT NULL, connection TEXT
+      action TEXT NOT NULL, at TEXT NOT NULL, connection TEXT,
+      triggers TEXT NOT NULL DEFAULT '[]', -- JSON array of seed trigger ids
+      backfill INTEGER NOT NULL DEFAULT 0
     );
     CREATE INDEX IF NOT EXISTS changes_at ON changes (at);
 
@@ -84,6 +86,7 @@ export function applySchema(db: DatabaseSync): void {
   `);
   db.exec(searchIndexSchema());
   addDateShapeColumns(db);
+  addChangeColumns(db);
   db.prepare('INSERT INTO store_meta (key, value) VALUES (?, ?) ON CONFLICT DO NOTHING').run(
     'schema_version',
     SCHEMA_VERSION,
@@ -96,6 +99,14 @@ function addDateShapeColumns(db: DatabaseSync): void {
   if (columns.some((c) => c.name === 'max_entries')) return;
   db.exec(`ALTER TABLE search_params ADD COLUMN max_entries INTEGER;
     ALTER TABLE search_params ADD COLUMN max_width INTEGER;`);
+}
+
+/** A schema-2 file from before triggers and backfill on changes: its changes had neither. */
+function addChangeColumns(db: DatabaseSync): void {
+  const columns = db.prepare('PRAGMA table_info(changes)').all() as Array<{ name: string }>;
+  if (columns.some((c) => c.name === 'triggers')) return;
+  db.exec(`ALTER TABLE changes ADD COLUMN triggers TEXT NOT NULL DEFAULT '[]';
+    ALTER TABLE changes ADD COLUMN backfill INTEGER NOT NULL DEFAULT 0;`);
 }
 
 /**

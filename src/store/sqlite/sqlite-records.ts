@@ -14,6 +14,12 @@ import { connectionSecretContext } from '../secret-contexts.ts';
 import type { TenantGuard } from '../tenant-guard.ts';
 import { inWriteTransaction } from './transaction.ts';
 
+/** Quarantine ids this adapter issues: the row's integer key. */
+export const SQLITE_QUARANTINE_ID = {
+  pattern: /^[1-9][0-9]{0,15}$/,
+  text: 'a quarantine id this store issued',
+};
+
 /** Tenants, quarantine, idempotency records and connections on SQLite. */
 export function createSqliteRecords(
   db: DatabaseSync,
@@ -47,7 +53,8 @@ export function createSqliteRecords(
     ),
     abandonIdem: db.prepare("DELETE FROM idempotency WHERE tenant = ? AND key = ? AND state = 'in-progress'"),
     connection: db.prepare('SELECT * FROM connections WHERE tenant = ? AND id = ?'),
-    connections: db.prepare('SELECT * FROM connections WHERE (? IS NULL OR tenant = ?) ORDER BY tenant, id'),
+    connections: db.prepare('SELECT * FROM connections WHERE tenant = ? ORDER BY id'),
+    allConnections: db.prepare('SELECT * FROM connections ORDER BY tenant, id'),
     upsertConnection:
       db.prepare(`INSERT INTO connections (tenant, id, source, config, secrets, created_at, updated_at)
       VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (tenant, id) DO UPDATE SET source = excluded.source,
@@ -195,8 +202,10 @@ export function createSqliteRecords(
       return JSON.parse(deps.secretBox.open(row.secrets, aad(tenant, id), what)) as Record<string, string>;
     },
     async list(tenant) {
-      const t = tenant ?? null;
-      return (stmt.connections.all(t, t) as ConnectionRow[]).map(toConnection);
+      return (stmt.connections.all(tenant) as ConnectionRow[]).map(toConnection);
+    },
+    async listAllTenants() {
+      return (stmt.allConnections.all() as ConnectionRow[]).map(toConnection);
     },
     async remove(tenant, id) {
       return Number(stmt.removeConnection.run(tenant, id).changes) > 0;

@@ -1,8 +1,10 @@
 import type { DatabaseSync } from 'node:sqlite';
 import type { Resource } from 'fhir/r4';
+import { changeTags } from '../change-tags.ts';
 import { decodeListCursor, encodeListCursor } from '../cursor.ts';
+import { storeCursorSealer } from '../cursor-sealer.ts';
 import { ResourceGoneError, ResourceNotFoundError } from '../errors.ts';
-import type { PutOptions, PutResult, ResourceKey, ResourceStore } from '../port.ts';
+import type { ChangeAction, PutOptions, PutResult, ResourceKey, ResourceStore } from '../port.ts';
 import { checkId, checkResourceInput, checkTypeName } from '../resource-input.ts';
 import type { StoreOptions } from '../store-options.ts';
 import type { TenantGuard } from '../tenant-guard.ts';
@@ -34,6 +36,7 @@ export function createSqliteResources(
 ): SqliteResources {
   const now = () => new Date((options.now ?? Date.now)()).toISOString();
   const { indexer } = options;
+  const cursors = storeCursorSealer(options.cursorKey);
   const searchParams = createSearchParamIds(db);
   const dateShapes = createDateShapes(db);
   const searchIndex = createSearchIndexWriter(db, searchParams, dateShapes, (pending) =>
@@ -84,7 +87,8 @@ export function createSqliteResources(
       db.prepare(`INSERT INTO resource_versions (tenant, type, id, version_id, last_updated, hash, deleted, connection, body)
       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`),
     insertChange: db.prepare(
-      'INSERT INTO changes (tenant, type, id, version_id, action, at, connection) VALUES (?, ?, ?, ?, ?, ?, ?)',
+      `INSERT INTO changes (tenant, type, id, version_id, action, at, connection, triggers, backfill)
+      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
     ),
     readVersion: db.prepare(
       'SELECT * FROM resource_versions WHERE tenant = ? AND type = ? AND id = ? AND version_id = ?',
@@ -97,7 +101,19 @@ export function createSqliteResources(
     ),
   };
 
-  const writeOne = (tenant: string, input: Resource, connection: string | null, at: string): PutResult => {
+  /** The change row's trigger ids (JSON) and backfill flag, from the write's options. */
+  const changeExtras = (
+    opts: PutOptions | undefined,
+    type: string,
+    action: ChangeAction,
+    resource: () => Resource,
+  ): [string, number] => {
+    const tags = changeTags(opts, type, action, resource);
+    return [JSON.stringify(tags.triggers), tags.backfill ? 1 : 0];
+  };
+
+  const writeOne = (tenant: string, input: Resource, opts: PutOptions | undefined, at: string): PutResult => {
+    const connection = opts?.connection ?? null;
     const type = input.resourceType;
     const id = input.id as string;
     const current = stmt.current.get(tenant, type, id) as CurrentRow | undefined;
@@ -114,7 +130,17 @@ export function createSqliteResources(
     // Indexed from the stamped copy; extracted now, so an indexer error fails this write.
     if (indexer)
       searchIndex.stage(rid, plan.versionId, tenant, type, indexer(plan.resource, STORED_ONLY), !current);
-    const change = stmt.insertChange.run(tenant, type, id, plan.versionId, plan.action, at, connection);
+    const extras = changeExtras(opts, type, plan.action, () => plan.resource);
+    const change = stmt.insertChange.run(
+      tenant,
+      type,
+      id,
+      plan.versionId,
+      plan.action,
+      at,
+      connection,
+      ...extras,
+    );
     return {
       outcome: plan.action,
       seq: Number(change.lastInsertRowid),
@@ -136,7 +162,7 @@ export function createSqliteResources(
     await tenants.require(tenant);
     const checked = resources.map((r) => checkResourceInput(r, options.maxResourceBytes).resource);
     const at = now();
-    const results = transaction(() => checked.map((r) => writeOne(tenant, r, opts?.connection ?? null, at)));
+    const results = transaction(() => checked.map((r) => writeOne(tenant, r, opts, at)));
     drainWhenIdle();
     return results;
   };
@@ -166,7 +192,7 @@ export function createSqliteResources(
     async history(tenant, type, id) {
       return (stmt.history.all(tenant, type, id) as Row[]).map(toStored);
     },
-    async delete(tenant, type, id) {
+    async delete(tenant, type, id, opts) {
       await tenants.require(tenant);
       checkTypeName(type);
       checkId(type, id);
@@ -176,25 +202,50 @@ export function createSqliteResources(
         if (!current || current.deleted) return { deleted: false, seq: undefined };
         const versionId = current.version_id + 1;
         const body = JSON.stringify(tombstone(type, id, versionId, at));
-        const values = [tenant, type, id, versionId, at, TOMBSTONE_HASH, 1, null, body] as const;
+        // The deleted resource as it was, for the triggers (read before the tombstone replaces it).
+        const extras = changeExtras(
+          opts,
+          type,
+          'deleted',
+          () => toStored(stmt.read.get(tenant, type, id) as Row).resource,
+        );
+        const connection = opts?.connection ?? null;
+        const values = [tenant, type, id, versionId, at, TOMBSTONE_HASH, 1, connection, body] as const;
         stmt.insertVersion.run(...values);
         stmt.upsertCurrent.get(...values, null);
         if (indexer) searchIndex.stage(current.rid, versionId, tenant, type, null, false);
-        const change = stmt.insertChange.run(tenant, type, id, versionId, 'deleted', at, null);
+        const change = stmt.insertChange.run(
+          tenant,
+          type,
+          id,
+          versionId,
+          'deleted',
+          at,
+          connection,
+          ...extras,
+        );
         return { deleted: true, seq: Number(change.lastInsertRowid) };
       });
       drainWhenIdle();
       return result;
     },
     async list(tenant, type, page) {
-      const after = page.after === undefined ? '' : decodeListCursor(page.after);
+      const scope = { tenant, type };
+      const after = page.after === undefined ? '' : decodeListCursor(cursors, scope, page.after);
       const rows = stmt.list.all(tenant, type, after, page.limit + 1) as Row[];
       const items = rows.slice(0, page.limit).map(toStored);
       const last = items.at(-1);
-      return { items, next: rows.length > page.limit && last ? encodeListCursor(last.id) : undefined };
+      return {
+        items,
+        next: rows.length > page.limit && last ? encodeListCursor(cursors, scope, last.id) : undefined,
+      };
     },
-    search: createSqliteSearch(db, indexer !== undefined, { params: searchParams, dateShapes, drainIndex })
-      .search,
+    search: createSqliteSearch(db, indexer !== undefined, {
+      params: searchParams,
+      dateShapes,
+      drainIndex,
+      cursors,
+    }).search,
     drainIndex,
   };
 }

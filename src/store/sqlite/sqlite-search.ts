@@ -1,6 +1,7 @@
 import type { DatabaseSync, StatementSync } from 'node:sqlite';
 import type { MatchClause, SearchQuery } from '../../fhir/search-query.ts';
 import { decodeSearchCursor, encodeSearchCursor } from '../cursor.ts';
+import { type CursorSealer, storeCursorSealer } from '../cursor-sealer.ts';
 import { InvalidSearchError, SearchUnavailableError } from '../errors.ts';
 import type { SearchPage } from '../port.ts';
 import type { SortValue } from '../search-sort.ts';
@@ -28,6 +29,8 @@ export type SqliteSearchOptions = {
   dateShapes?: DateShapes;
   /** Brings the index up to date (deferred rows, search-index.ts) before a search reads it. */
   drainIndex?: () => void;
+  /** Seals page cursors (the store's; a random-key one when absent). */
+  cursors?: CursorSealer;
   /** The first cap of driver estimates (tests lower it to see the escalation on small data). */
   estimateCap?: number;
 };
@@ -41,6 +44,7 @@ export function createSqliteSearch(db: DatabaseSync, indexed: boolean, options: 
   const dateShapes = options.dateShapes ?? createDateShapes(db);
   const drainIndex = options.drainIndex ?? (() => {});
   const estimateCap = options.estimateCap ?? ESTIMATE_CAP;
+  const cursors = options.cursors ?? storeCursorSealer(undefined);
   const pidsFor = (tenant: string, type: string) => (param: string) => params.lookup(tenant, type, param);
   /** The clauses, with AND-ed date clauses merged where the stored entries allow (date-shapes.ts). */
   const plan = (query: SearchQuery, pidOf: ParamIdOf) => {
@@ -103,7 +107,10 @@ export function createSqliteSearch(db: DatabaseSync, indexed: boolean, options: 
 
   /** The planned query: its clauses, driver and cursor position, and the SELECT of one page. */
   const prepareQuery = (tenant: string, type: string, query: SearchQuery) => {
-    const after = query.cursor === null ? undefined : decodeSearchCursor(query.cursor, query.sort);
+    const after =
+      query.cursor === null
+        ? undefined
+        : decodeSearchCursor(cursors, { tenant, type }, query.cursor, query.sort);
     const pidOf = pidsFor(tenant, type);
     const planned = plan(query, pidOf);
     const driver = chooseDriver(tenant, type, planned.clauses, pidOf);
@@ -140,7 +147,7 @@ export function createSqliteSearch(db: DatabaseSync, indexed: boolean, options: 
       const last = shown.at(-1);
       if (rows.length > query.count && last) {
         const values = query.sort.map((_, k) => last[`k${k}`] ?? null);
-        page.next = encodeSearchCursor(query.sort, { values, id: last.id });
+        page.next = encodeSearchCursor(cursors, { tenant, type }, query.sort, { values, id: last.id });
       }
     }
     if (query.total === 'accurate' && after === undefined && page.next === undefined && query.count > 0) {

@@ -7,16 +7,20 @@ import {
   stamps,
   stampsAt,
   ts,
+  visitIndex,
 } from './relations.ts';
 import type { BuildContext, Builder } from './types.ts';
 
 /** Billing hangs off appointments: line items → transactions, payments → payment log. */
-const visit = (ctx: BuildContext, a: number) => ({
-  appointment: Number(appointmentId(ctx, a)),
-  patient: ctx.idOf('patients', patientOfAppointment(ctx, a)),
-  doctor: ctx.idOf('doctors', doctorOfAppointment(ctx, a)),
-  at: ctx.appointmentTime(a),
-});
+const visit = (ctx: BuildContext, parent: number) => {
+  const a = visitIndex(ctx, parent);
+  return {
+    appointment: Number(appointmentId(ctx, a)),
+    patient: ctx.idOf('patients', patientOfAppointment(ctx, a)),
+    doctor: ctx.idOf('doctors', doctorOfAppointment(ctx, a)),
+    at: ctx.appointmentTime(a),
+  };
+};
 
 const cptOf = (ctx: BuildContext, li: number) =>
   ctx.vocab.cpt[ctx.hashIndex('line_items', li, ctx.vocab.cpt.length)] ?? {

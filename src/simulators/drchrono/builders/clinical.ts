@@ -3,6 +3,7 @@ import {
   appointmentId,
   doctorOfAppointment,
   doctorOfPatient,
+  isBreakAppointment,
   patientOfAppointment,
   stamps,
   stampsAt,
@@ -71,6 +72,8 @@ export const clinicalBuilders: Record<string, Builder> = {
   clinical_notes(ctx, i, rng) {
     const start = ctx.appointmentTime(i);
     const { updated } = stampsAt(ctx, rng, start);
+    // Only a visit that took place has a note: not a future one, not a lunch break.
+    const written = start < ctx.anchor && !isBreakAppointment(ctx, i);
     const sections = ctx.vocab.clinicalNoteSections.slice(0, 3 + (i % 4)).map((name, s) => ({
       clinical_note_template: ctx.idOf('clinical_note_templates', doctorOfAppointment(ctx, i) * 2),
       name,
@@ -87,8 +90,8 @@ export const clinicalBuilders: Record<string, Builder> = {
         appointment: appointmentId(ctx, i),
         patient: String(ctx.idOf('patients', patientOfAppointment(ctx, i))),
         archived: false,
-        clinical_note_sections: start < ctx.anchor ? sections : [],
-        signee: start < ctx.anchor ? { id: ctx.idOf('doctors', doctorOfAppointment(ctx, i)) } : null,
+        clinical_note_sections: written ? sections : [],
+        signee: written ? { id: ctx.idOf('doctors', doctorOfAppointment(ctx, i)) } : null,
         created_at: ts(Math.min(start, ctx.anchor - 1000)),
         updated_at: ts(updated),
       },

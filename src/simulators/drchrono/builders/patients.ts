@@ -46,7 +46,7 @@ export const patientBuilders: Record<string, Builder> = {
         patient_status: deceased ? 'D' : rng.chance(0.08) ? 'I' : 'A',
         date_of_death: deceased ? formatDate(updated) : null,
         doctor: ctx.idOf('doctors', d),
-        primary_care_physician: ctx.idOf('doctors', d),
+        primary_care_physician: String(ctx.idOf('doctors', d)), // a string in DrChrono's API, unlike doctor
         offices: [ctx.idOf('offices', officeOfDoctor(ctx, d))],
         email: person.email,
         cell_phone: person.phone,

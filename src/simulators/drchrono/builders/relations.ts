@@ -15,6 +15,20 @@ export const patientOfAppointment = (ctx: BuildContext, a: number): number =>
   ctx.hashIndex('appointments', a, ctx.count('patients'));
 export const doctorOfAppointment = (ctx: BuildContext, a: number): number =>
   doctorOfPatient(ctx, patientOfAppointment(ctx, a));
+/** About 2 % of calendar entries are breaks (lunch): no patient, never billed. */
+export const isBreakAppointment = (ctx: BuildContext, a: number): boolean =>
+  ctx.hashIndex('appointment-breaks', a, 50) === 0;
+/**
+ * The appointment a billing or chart record hangs off: `a`, or the nearest earlier (else later)
+ * one that is not a break, since a clinician never bills a lunch break.
+ */
+export function visitIndex(ctx: BuildContext, a: number): number {
+  for (let back = a; back >= 0; back--) if (!isBreakAppointment(ctx, back)) return back;
+  for (let ahead = a + 1; ahead < ctx.count('appointments'); ahead++) {
+    if (!isBreakAppointment(ctx, ahead)) return ahead;
+  }
+  return a;
+}
 
 /** The demographics the patients builder draws first from the same stream. */
 export const personOfPatient = (ctx: BuildContext, p: number): SyntheticPerson =>

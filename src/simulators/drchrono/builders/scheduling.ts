@@ -3,6 +3,7 @@ import {
   appointmentId,
   doctorOfAppointment,
   examRoomCount,
+  isBreakAppointment,
   officeOfDoctor,
   patientOfAppointment,
   stamps,
@@ -13,13 +14,19 @@ import type { Builder } from './types.ts';
 
 const DURATIONS = [15, 30, 30, 30, 45, 60];
 
+/** BMI agrees with height and weight: 703 × lb / in², one decimal, as DrChrono computes it. */
+function vitalsWithBmi<T extends { height: number; weight: number; bmi: unknown }>(vitals: T) {
+  return { ...vitals, bmi: ((703 * vitals.weight) / (vitals.height * vitals.height)).toFixed(1) };
+}
+
 export const schedulingBuilders: Record<string, Builder> = {
   appointments(ctx, i, rng) {
     const start = ctx.appointmentTime(i);
     const d = doctorOfAppointment(ctx, i);
     const office = officeOfDoctor(ctx, d);
     const past = start < ctx.anchor;
-    const isBreak = rng.chance(0.02);
+    rng.next(); // the draw that once decided breaks, kept so the rest of the record stays the same
+    const isBreak = isBreakAppointment(ctx, i);
     const booked = Math.min(
       Math.max(start - rng.int(1, 45) * DAY_MS, ctx.anchor - 800 * DAY_MS),
       ctx.anchor - 60_000,
@@ -79,19 +86,19 @@ export const schedulingBuilders: Record<string, Builder> = {
         reminders: [],
         status_transitions: [],
         vitals: past
-          ? {
+          ? vitalsWithBmi({
               height: rng.int(58, 76),
               height_units: 'inches',
               weight_units: 'lbs',
               weight: rng.int(110, 260),
-              bmi: (rng.int(190, 340) / 10).toFixed(1),
+              bmi: rng.int(190, 340), // replaced by the BMI of this height and weight
               blood_pressure_1: rng.int(105, 150),
               blood_pressure_2: rng.int(65, 95),
               temperature: Number((97 + rng.next() * 2).toFixed(1)),
               pulse: rng.int(55, 100),
               respiratory_rate: rng.int(12, 20),
               oxygen_saturation: rng.int(94, 100),
-            }
+            })
           : {},
       },
       updatedAt: updated,

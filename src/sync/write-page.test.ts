@@ -1,12 +1,12 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createIdentityScheme, gatewayId } from '../fhir/identity.ts';
+import { loadMappingSet } from '../mapping/load-mapping-set.ts';
+import { loadMappingDefinitions } from '../mapping/mapping-definitions.ts';
+import { conceptMap, writeMappingDir } from '../mapping/test-support.ts';
 import type { Store } from '../store/port.ts';
 import { createSecretBox } from '../store/secret-box.ts';
 import { openSqliteStore } from '../store/sqlite/open-sqlite-store.ts';
-import { loadMappingSet } from './load-mapping-set.ts';
-import { mapRecords } from './map-records.ts';
-import { loadMappingDefinitions } from './mapping-definitions.ts';
-import { conceptMap, writeMappingDir } from './test-support.ts';
+import { writePage } from './write-page.ts';
 
 const defs = loadMappingDefinitions();
 const mappings = loadMappingSet({
@@ -24,7 +24,7 @@ const mappings = loadMappingSet({
 });
 const connection = { id: 'dc-main', source: 'drchrono' as const };
 
-describe('mapRecords', () => {
+describe('writePage', () => {
   let store: Store;
   beforeEach(async () => {
     store = openSqliteStore(':memory:', {
@@ -44,7 +44,7 @@ describe('mapRecords', () => {
       { id: 3, gender: 'M', last_name: 'Old', archived: true },
       { id: 4, gender: 'M', last_name: 'Ok', archived: false },
     ];
-    const counts = await mapRecords({ store, mappings }, page('patients', records));
+    const counts = await writePage({ store, mappings }, page('patients', records));
     expect(counts).toEqual({ created: 2, updated: 0, unchanged: 0, skipped: 1, quarantined: 1, warnings: 0 });
 
     const id = gatewayId({
@@ -70,11 +70,11 @@ describe('mapRecords', () => {
   });
 
   it('counts unchanged and updated records on a re-poll', async () => {
-    await mapRecords(
+    await writePage(
       { store, mappings },
       page('patients', [{ id: 1, gender: 'F', last_name: 'Ng', archived: false }]),
     );
-    const again = await mapRecords(
+    const again = await writePage(
       { store, mappings },
       page('patients', [
         { id: 1, gender: 'F', last_name: 'Ng', archived: false },
@@ -82,7 +82,7 @@ describe('mapRecords', () => {
       ]),
     );
     expect(again).toMatchObject({ created: 1, unchanged: 1, updated: 0 });
-    const changed = await mapRecords(
+    const changed = await writePage(
       { store, mappings },
       page('patients', [{ id: 1, gender: 'M', last_name: 'Ng', archived: false }]),
     );
@@ -90,7 +90,7 @@ describe('mapRecords', () => {
   });
 
   it('writes all resources of a record or none of them', async () => {
-    const counts = await mapRecords(
+    const counts = await writePage(
       { store, mappings },
       page('appointments', [
         { id: 10, patient: 1, encounter_status: 'arrived' },
@@ -108,7 +108,7 @@ describe('mapRecords', () => {
   });
 
   it('quarantines a record that is not an object without stopping the page', async () => {
-    const counts = await mapRecords(
+    const counts = await writePage(
       { store, mappings },
       page('patients', ['garbage', { id: 7, gender: 'M', last_name: 'A', archived: false }]),
     );

@@ -1,0 +1,246 @@
+/**
+ * Sync benchmark: end-to-end backfill, simulator → connector (HTTP, OAuth) → mapping → committed
+ * store, with every limit off (the simulators' rate limits and the connectors' request budgets). Records/s per source (all catalog rows of a connection), and
+ * DrChrono patients alone (the issue's ≥ 5,000/s target on SQLite).
+ *   node bench/sync.ts [--patients N (DrChrono patients alone)] [--all-patients N (every row)] [--store sqlite|mongo]
+ * Peak RSS over a large backfill (DrChrono patients; the simulator runs in its own process so only
+ * the gateway's memory is measured):
+ *   node bench/sync.ts --rss --patients N
+ */
+import { spawn } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { createSharedConnectorState } from '../src/connectors/common/connector-deps.ts';
+import type { RequestBudget } from '../src/connectors/common/request-budget.ts';
+import type { Connector } from '../src/connectors/connector.ts';
+import {
+  DEFAULT_DRCHRONO_CLIENT,
+  type RunningDrChronoSimulator,
+  startDrChronoSimulator,
+} from '../src/simulators/drchrono/index.ts';
+import { startEpicSimulator } from '../src/simulators/epic/index.ts';
+import { startJaneSimulator } from '../src/simulators/jane/index.ts';
+import { openMongoStore } from '../src/store/mongo/open-mongo-store.ts';
+import type { Connection, Store } from '../src/store/port.ts';
+import { createSecretBox } from '../src/store/secret-box.ts';
+import { openSqliteStore } from '../src/store/sqlite/open-sqlite-store.ts';
+import { createSyncEngine } from '../src/sync/sync-engine.ts';
+import { connectDrChrono, connectJane } from '../test/connectors/helpers.ts';
+import { startFerretdb } from '../test/support/ferretdb.ts';
+import {
+  connectEpic,
+  projectMappings,
+  realConnectors,
+  serveJwks,
+  silentLog,
+} from '../test/sync/real-sources.ts';
+
+const { values } = parseArgs({
+  options: {
+    patients: { type: 'string', default: '10000' },
+    'all-patients': { type: 'string', default: '200' },
+    store: { type: 'string', default: 'sqlite' },
+    rss: { type: 'boolean', default: false },
+  },
+});
+const patients = Number(values.patients);
+const allPatients = Number(values['all-patients']);
+const dir = mkdtempSync(join(tmpdir(), 'bench-sync-'));
+const key = createSecretBox(Buffer.alloc(32, 9));
+
+async function openBenchStore(name: string): Promise<{ store: Store; close(): Promise<void> }> {
+  if (values.store === 'mongo') {
+    const binary = process.env.FERRETDB_BIN;
+    if (!binary) throw new Error('--store mongo needs FERRETDB_BIN (or run against MONGODB_URL)');
+    const server = process.env.MONGODB_URL
+      ? { url: process.env.MONGODB_URL, stop: async () => {} }
+      : await startFerretdb(binary);
+    const store = await openMongoStore(server.url, {
+      dbName: `bench_sync_${name}`,
+      maxResourceBytes: 1 << 20,
+      secretBox: key,
+    });
+    return {
+      store,
+      close: async () => {
+        await store.close();
+        await server.stop();
+      },
+    };
+  }
+  const store = openSqliteStore(join(dir, `${name}.db`), { maxResourceBytes: 1 << 20, secretBox: key });
+  return { store, close: () => store.close() };
+}
+
+/** A budget that never waits: the benchmark measures the sync, not the sources' limits. */
+const noBudget: RequestBudget = {
+  tryTake: () => 0,
+  settle: () => {},
+  pause: () => {},
+  pausedFor: () => 0,
+  usage: () => [],
+};
+class UnlimitedBudgets extends Map<string, RequestBudget> {
+  override get(): RequestBudget {
+    return noBudget;
+  }
+}
+
+/** Connectors whose request budgets are off. */
+function unlimited(store: Store): Connector[] {
+  return realConnectors(store, {
+    shared: { ...createSharedConnectorState(), budgets: new UnlimitedBudgets() },
+  });
+}
+
+async function backfill(
+  store: Store,
+  connection: Connection,
+  connectors: Connector[],
+  onlyRow?: string,
+): Promise<{ records: number; resources: number; seconds: number; peakRss: number }> {
+  const chosen = onlyRow
+    ? connectors.map((c) => ({ ...c, catalog: c.catalog.filter((row) => row.key === onlyRow) }))
+    : connectors;
+  let records = 0;
+  let resources = 0;
+  const engine = createSyncEngine({
+    store,
+    mappings: projectMappings(),
+    log: silentLog,
+    holder: 'bench',
+    connectors: chosen,
+    onPage: (event) => {
+      records += event.records;
+      resources += event.counts.created + event.counts.updated + event.counts.unchanged;
+    },
+  });
+  let peakRss = process.memoryUsage().rss;
+  const sampler = setInterval(() => {
+    peakRss = Math.max(peakRss, process.memoryUsage().rss);
+  }, 100);
+  const started = performance.now();
+  const run = await engine.runOnce(connection.tenant, connection.id);
+  const seconds = (performance.now() - started) / 1000;
+  clearInterval(sampler);
+  await engine.stop();
+  if (run.outcome !== 'completed')
+    throw new Error(`backfill ended ${run.outcome}: ${JSON.stringify(run.rows.filter((r) => r.error))}`);
+  return { records, resources, seconds, peakRss };
+}
+
+const fmt = (n: number) => Math.round(n).toLocaleString('en-US');
+const mb = (bytes: number) => `${Math.round(bytes / 1024 / 1024)} MB`;
+
+if (values.rss) {
+  // The simulator in its own process: this process's RSS is the gateway's alone.
+  const child = spawn(
+    process.execPath,
+    [
+      join(import.meta.dirname, '../src/simulators/cli.ts'),
+      'drchrono',
+      '--patients',
+      String(patients),
+      '--no-limits',
+    ],
+    { stdio: ['ignore', 'pipe', 'inherit'] },
+  );
+  const url = await new Promise<string>((resolve, reject) => {
+    child.stdout.on('data', (d: Buffer) => {
+      const found = /listening on (\S+)/.exec(d.toString());
+      if (found?.[1]) resolve(found[1]);
+    });
+    child.once('exit', (code) => reject(new Error(`simulator exited with ${code}`)));
+  });
+  const { store, close } = await openBenchStore('rss');
+  try {
+    const sim = { url, client: DEFAULT_DRCHRONO_CLIENT } as unknown as RunningDrChronoSimulator;
+    const connection = await connectDrChrono(store, sim, { tenant: 'bench', id: 'dc' });
+    const before = process.memoryUsage().rss;
+    const result = await backfill(store, connection, unlimited(store), 'patients');
+    console.log(
+      `DrChrono patients backfill, ${fmt(result.records)} records on ${values.store}: ${fmt(result.records / result.seconds)} records/s, ` +
+        `RSS before ${mb(before)}, peak ${mb(result.peakRss)}, ${result.seconds.toFixed(1)} s`,
+    );
+  } finally {
+    child.kill('SIGTERM');
+    await close();
+    rmSync(dir, { recursive: true, force: true });
+  }
+} else {
+  const rows: string[] = [];
+  const report = (what: string, r: { records: number; resources: number; seconds: number }) =>
+    rows.push(
+      `| ${what} | ${fmt(r.records)} | ${fmt(r.records / r.seconds)} | ${fmt(r.resources / r.seconds)} | ${r.seconds.toFixed(1)} |`,
+    );
+  try {
+    {
+      const big = await startDrChronoSimulator({ seed: 1, patients, rateLimits: false });
+      const a = await openBenchStore('drchrono_patients');
+      report(
+        'DrChrono patients only',
+        await backfill(
+          a.store,
+          await connectDrChrono(a.store, big, { tenant: 'bench', id: 'dc' }),
+          unlimited(a.store),
+          'patients',
+        ),
+      );
+      await a.close();
+      await big.close();
+      const sim = await startDrChronoSimulator({ seed: 1, patients: allPatients, rateLimits: false });
+      const b = await openBenchStore('drchrono_all');
+      report(
+        'DrChrono, all rows',
+        await backfill(
+          b.store,
+          await connectDrChrono(b.store, sim, { tenant: 'bench', id: 'dc' }),
+          unlimited(b.store),
+        ),
+      );
+      await b.close();
+      await sim.close();
+    }
+    {
+      const sim = await startJaneSimulator({ seed: 1, patients: allPatients, rateLimits: false });
+      const s = await openBenchStore('jane');
+      report(
+        'Jane, all rows',
+        await backfill(
+          s.store,
+          await connectJane(s.store, sim, { tenant: 'bench', id: 'jane' }),
+          unlimited(s.store),
+        ),
+      );
+      await s.close();
+      await sim.close();
+    }
+    {
+      const sim = await startEpicSimulator({ seed: 1, patients: allPatients, bulkPollsBeforeComplete: 0 });
+      const s = await openBenchStore('epic');
+      const jwks = await serveJwks(s.store);
+      const connectors = unlimited(s.store);
+      report(
+        'Epic, all rows',
+        await backfill(
+          s.store,
+          await connectEpic(s.store, sim, jwks.url, { tenant: 'bench', id: 'epic' }),
+          connectors,
+        ),
+      );
+      await jwks.close();
+      await s.close();
+      await sim.close();
+    }
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+  console.log(
+    `\nSync backfill, ${values.store}, ${fmt(patients)} patients per simulator (simulator in-process, limits off)\n`,
+  );
+  console.log('| what | native records | records/s | resources/s | seconds |');
+  console.log('| --- | ---: | ---: | ---: | ---: |');
+  for (const row of rows) console.log(row);
+}

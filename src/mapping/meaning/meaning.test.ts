@@ -1,0 +1,134 @@
+import { join } from 'node:path';
+import type { Resource } from 'fhir/r4';
+import { describe, expect, it } from 'vitest';
+import { createIdentityScheme, SOURCE_SYSTEMS } from '../../fhir/identity.ts';
+import { discoverFixtures } from '../fixtures.ts';
+import { loadMappingSet } from '../load-mapping-set.ts';
+import { loadMappingDefinitions } from '../mapping-definitions.ts';
+import { readAllowList } from '../unmapped-report.ts';
+import { loincCheckDigitOk, meaningProblems } from './checks.ts';
+import { mapSample, sampleRecords } from './samples.ts';
+
+/**
+ * Checks of meaning (issue 13, section 4) over every source's golden fixtures and a generated
+ * sample of every entity the mappings know: references resolve, no duplicate references, every
+ * identifier has a system and every coding a code, LOINC check digits, R4 vital-signs profiles,
+ * US Core Patient, money with currency, and a resource agrees with its encounter on the patient.
+ */
+const mappingsDir = join(import.meta.dirname, '..', '..', '..', 'mappings');
+const defs = loadMappingDefinitions();
+const set = loadMappingSet({ dir: mappingsDir, defs, scheme: createIdentityScheme() });
+const fixtures = discoverFixtures(mappingsDir);
+
+describe('LOINC check digits', () => {
+  it('accepts real codes and rejects a wrong check digit', () => {
+    expect(['85354-9', '2708-6', '8480-6', '29463-7', '4548-4'].every(loincCheckDigitOk)).toBe(true);
+    expect(['85354-6', '2708-5', '8480', 'x-1'].some(loincCheckDigitOk)).toBe(false);
+  });
+});
+
+describe('the checks themselves', () => {
+  it('report each kind of fault on a resource that has it', () => {
+    const bad = {
+      resourceType: 'Observation',
+      id: 'o1',
+      status: 'final',
+      identifier: [{ value: 'x' }],
+      category: [
+        {
+          coding: [
+            { system: 'http://terminology.hl7.org/CodeSystem/observation-category', code: 'vital-signs' },
+          ],
+        },
+      ],
+      code: { coding: [{ system: 'http://loinc.org', code: '85354-6' }, { system: 'urn:x' }] },
+      subject: { reference: 'Patient/p1' },
+      performer: [{ reference: 'Practitioner/d1' }, { reference: 'Practitioner/d1' }],
+      encounter: { reference: 'Encounter/e1' },
+    } as unknown as Resource;
+    const encounter = {
+      resourceType: 'Encounter',
+      id: 'e1',
+      status: 'finished',
+      class: { system: 'urn:x', code: 'AMB' },
+      subject: { reference: 'Patient/p2' },
+    } as unknown as Resource;
+    const orphan = {
+      resourceType: 'Observation',
+      id: 'o2',
+      status: 'final',
+      code: { text: 'x' },
+    } as Resource;
+    const problems = meaningProblems([bad, encounter, orphan], {
+      externalTypes: new Set(['Patient']),
+      profiles: true,
+    });
+    const text = problems.join('\n');
+    for (const expected of [
+      'identifier without system',
+      'coding without code',
+      'LOINC 85354-6 fails its check digit',
+      'duplicate references',
+      'reference to Practitioner not emitted',
+      'finished without end',
+      'encounter of another patient',
+      'Observation/o2 Observation.subject: no patient',
+      'http://hl7.org/fhir/StructureDefinition/vitalsigns',
+    ]) {
+      expect(text).toContain(expected);
+    }
+  });
+});
+
+describe('the BMI check', () => {
+  const vital = (id: string, code: string, value: number, unit: string) =>
+    ({
+      resourceType: 'Observation',
+      id,
+      status: 'final',
+      code: { coding: [{ system: 'http://loinc.org', code }] },
+      subject: { reference: 'Patient/p1' },
+      encounter: { reference: 'Encounter/e1' },
+      valueQuantity: { value, system: 'http://unitsofmeasure.org', code: unit },
+    }) as unknown as Resource;
+  const visit = (bmi: number) => [
+    {
+      resourceType: 'Encounter',
+      id: 'e1',
+      status: 'arrived',
+      class: { system: 'urn:x', code: 'AMB' },
+    } as Resource,
+    vital('h', '8302-2', 70, '[in_i]'),
+    vital('w', '29463-7', 180, '[lb_av]'),
+    vital('b', '39156-5', bmi, 'kg/m2'),
+  ];
+
+  it('accepts a BMI that matches height and weight and reports one that does not', () => {
+    const patient = new Set(['Patient']);
+    expect(meaningProblems(visit(25.8), { externalTypes: patient })).toEqual([]);
+    expect(meaningProblems(visit(31.2), { externalTypes: patient })).toEqual([
+      'Observation/b Observation.valueQuantity: BMI disagrees with the height and weight of its encounter',
+    ]);
+  });
+});
+
+describe.each(SOURCE_SYSTEMS)('meaning of %s', (source) => {
+  it('holds over the golden fixtures', () => {
+    const resources = fixtures
+      .filter((fixture) => fixture.source === source)
+      .flatMap((fixture) => {
+        const expected = fixture.expected as { ok?: boolean; resources?: Resource[] } | undefined;
+        return expected?.ok ? (expected.resources ?? []) : [];
+      });
+    const externalTypes = new Set(Object.keys(readAllowList(mappingsDir, source).referenceTypes));
+    expect(resources.length).toBeGreaterThan(10);
+    expect(meaningProblems(resources, { externalTypes, profiles: true })).toEqual([]);
+  });
+
+  it('holds over a generated sample of every mapped entity, with nothing quarantined', () => {
+    const sample = mapSample(source, set, sampleRecords(source, set, 20));
+    expect(sample.failures).toEqual([]);
+    expect(sample.resources.length).toBeGreaterThan(100);
+    expect(meaningProblems(sample.resources, { profiles: true, profileLimit: 30 })).toEqual([]);
+  });
+});

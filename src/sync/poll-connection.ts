@@ -1,0 +1,293 @@
+import type { Logger } from 'pino';
+import {
+  type CatalogRow,
+  type Connector,
+  type ConnectorSession,
+  SourceError,
+} from '../connectors/connector.ts';
+import type { ForwardOptions, MappingSet } from '../mapping/mapping-set.ts';
+import { FencedOutError } from '../store/errors.ts';
+import type { Connection, Lease, Store } from '../store/port.ts';
+import { orderRows } from './row-order.ts';
+import {
+  connectionLeaseName,
+  decodeRowStatus,
+  decodeRowWatermark,
+  encodeRowWatermark,
+  type RowStatus,
+  rowStatusKey,
+  watermarkKey,
+} from './sync-keys.ts';
+import { createTriggerTagger } from './trigger-tagger.ts';
+import { emptyCounts, type PageCounts, writePage } from './write-page.ts';
+
+export type PollConnectionDeps = {
+  readonly store: Store;
+  readonly mappings: MappingSet;
+  readonly log: Logger;
+  /** How long the connection's lease lasts without a renewal (renewed after every page). */
+  readonly leaseTtlMs: number;
+  readonly now?: () => Date;
+  /** Sees every committed page (metrics). */
+  readonly onPage?: (event: PageEvent) => void;
+  /** Rows of one connection polled side by side once their dependencies are done (default 4). */
+  readonly rowConcurrency?: number;
+};
+
+export type PageEvent = {
+  readonly connection: Connection;
+  readonly row: CatalogRow;
+  readonly backfill: boolean;
+  /** Native records on the page. */
+  readonly records: number;
+  readonly counts: PageCounts;
+};
+
+export type RowRun = {
+  readonly row: string;
+  readonly backfill: boolean;
+  readonly pages: number;
+  readonly counts: PageCounts;
+  readonly error?: { readonly code: string; readonly message: string };
+};
+
+export type ConnectionRun = {
+  /**
+   * completed: every row polled; partial: some rows failed (see rows[].error); not_leader: another
+   * process holds the connection's lease; fenced_out: the lease was lost mid-run (nothing after
+   * that was written); needs_reauth: the source refused the connection's credentials for good.
+   */
+  readonly outcome: 'completed' | 'partial' | 'not_leader' | 'fenced_out' | 'needs_reauth';
+  readonly rows: readonly RowRun[];
+};
+
+export type PollConnectionInput = {
+  readonly connection: Connection;
+  readonly connector: Connector;
+  readonly session: ConnectorSession;
+  /** This process's identity in the lease table. */
+  readonly holder: string;
+  readonly signal?: AbortSignal;
+};
+
+class LeaseLostError extends Error {}
+
+/**
+ * One sync run of one connection: takes (or keeps) the connection's lease, then polls every
+ * mapped catalog row in dependency order. Each page is written (mapped, tagged with its triggers,
+ * backfill-marked) and only then is the row's watermark moved, fenced by the lease, so a crash
+ * re-reads at most one page and a process that lost the lease cannot move a watermark.
+ */
+export async function pollConnection(
+  deps: PollConnectionDeps,
+  input: PollConnectionInput,
+): Promise<ConnectionRun> {
+  const { connection, connector, session, holder } = input;
+  const now = deps.now ?? (() => new Date());
+  const leaseName = connectionLeaseName(connection.tenant, connection.id);
+  let lease = await deps.store.leases.acquire(leaseName, holder, deps.leaseTtlMs);
+  if (!lease) return { outcome: 'not_leader', rows: [] };
+
+  const renew = async (): Promise<Lease> => {
+    const renewed = lease ? await deps.store.leases.renew(lease, deps.leaseTtlMs) : undefined;
+    if (!renewed) throw new LeaseLostError();
+    lease = renewed;
+    return renewed;
+  };
+
+  // Rows another row's poll already delivers (or the source cannot list) cost no request; rows
+  // without a mapping would only fill the quarantine.
+  const ordered = orderRows(connector.catalog).filter(
+    (row) =>
+      row.polledBy === undefined && deps.mappings.mappingsFor(connection.source, row.entity).length > 0,
+  );
+  const forwardOptions = forwardOptionsFor(connection);
+  const failed = new Set<string>();
+  const results = new Map<string, RowRun>();
+  // needs_reauth or a lost lease stops every row of the run.
+  const halt = new AbortController();
+  let stopped: 'fenced_out' | 'needs_reauth' | undefined;
+  const signal = input.signal ? AbortSignal.any([input.signal, halt.signal]) : halt.signal;
+  const limit = createLimiter(deps.rowConcurrency ?? 4);
+
+  const pollRow = async (row: CatalogRow): Promise<void> => {
+    const key = watermarkKey(connection.tenant, connection.id, row.key);
+    const stored = decodeRowWatermark(await deps.store.watermarks.get(key));
+    const backfill = stored === undefined || stored.backfilling;
+    let cursor = stored?.cursor;
+    const counts = emptyCounts();
+    let pages = 0;
+    const startedAt = now().toISOString();
+    try {
+      const triggers = createTriggerTagger(connector.triggers, row);
+      for await (const page of session.poll({ row, watermark: cursor, signal })) {
+        const held = await renew();
+        const written = await writePage(deps, {
+          tenant: connection.tenant,
+          connection: { id: connection.id, source: connection.source },
+          entity: row.entity,
+          records: page.records,
+          backfill,
+          triggers,
+          ...(forwardOptions ? { options: forwardOptions } : {}),
+        });
+        if (page.watermark !== undefined) {
+          cursor = page.watermark;
+          await deps.store.watermarks.set(key, encodeRowWatermark({ cursor, backfilling: backfill }), held);
+        }
+        pages++;
+        addCounts(counts, written);
+        deps.onPage?.({ connection, row, backfill, records: page.records.length, counts: written });
+        if (signal.aborted) break;
+      }
+      if (signal.aborted) {
+        results.set(row.key, { row: row.key, backfill, pages, counts });
+        return;
+      }
+      // The row is caught up: from now on its changes are live, not backfill.
+      const held = await renew();
+      await deps.store.watermarks.set(key, encodeRowWatermark({ cursor, backfilling: false }), held);
+      await writeStatus(deps, connection, row, held, {
+        lastSuccessAt: now().toISOString(),
+        lastAttemptAt: startedAt,
+        lastError: undefined,
+        backfilling: false,
+      });
+      results.set(row.key, { row: row.key, backfill, pages, counts });
+    } catch (error) {
+      if (error instanceof LeaseLostError || error instanceof FencedOutError) {
+        if (stopped === undefined) {
+          deps.log.warn(
+            { tenant: connection.tenant, connection: connection.id, row: row.key },
+            'sync lease lost: stopping this run',
+          );
+        }
+        stopped = 'fenced_out';
+        halt.abort();
+        results.set(row.key, {
+          row: row.key,
+          backfill,
+          pages,
+          counts,
+          error: { code: 'fenced_out', message: 'lease lost' },
+        });
+        return;
+      }
+      const problem = describeError(error);
+      failed.add(row.key);
+      results.set(row.key, { row: row.key, backfill, pages, counts, error: problem });
+      if (error instanceof SourceError && error.code === 'needs_reauth') {
+        stopped ??= 'needs_reauth';
+        halt.abort();
+      } else if (!signal.aborted) {
+        deps.log.warn(
+          { tenant: connection.tenant, connection: connection.id, row: row.key, code: problem.code, pages },
+          'sync row failed; its watermark stays at the last committed page',
+        );
+      }
+      const previous = await readStatus(deps, connection, row);
+      if (lease && stopped !== 'fenced_out') {
+        await writeStatus(deps, connection, row, lease, {
+          lastSuccessAt: previous?.lastSuccessAt,
+          lastAttemptAt: startedAt,
+          lastError: { at: now().toISOString(), ...problem },
+          backfilling: backfill,
+        }).catch(() => undefined);
+      }
+    }
+  };
+
+  // Each row starts once the rows it depends on are done; independent rows run side by side
+  // (a few at a time: the connector's budget paces the requests).
+  const done = new Map<string, Promise<void>>();
+  for (const row of ordered) {
+    const dependencies = (row.dependsOn ?? []).flatMap((dep) => {
+      const pending = done.get(dep);
+      return pending ? [pending] : [];
+    });
+    done.set(
+      row.key,
+      Promise.all(dependencies).then(() =>
+        limit(async () => {
+          if (signal.aborted) return;
+          const blockedBy = (row.dependsOn ?? []).find((dep) => failed.has(dep));
+          if (blockedBy !== undefined) {
+            failed.add(row.key);
+            results.set(row.key, {
+              row: row.key,
+              backfill: false,
+              pages: 0,
+              counts: emptyCounts(),
+              error: { code: 'dependency_failed', message: `row ${blockedBy} failed in this run` },
+            });
+            return;
+          }
+          await pollRow(row);
+        }),
+      ),
+    );
+  }
+  await Promise.all(done.values());
+  const rows = ordered.flatMap((row) => {
+    const result = results.get(row.key);
+    return result ? [result] : [];
+  });
+  return { outcome: stopped ?? (failed.size > 0 ? 'partial' : 'completed'), rows };
+}
+
+/** Runs at most `max` tasks at once, in the order they were handed in. */
+function createLimiter(max: number): <T>(task: () => Promise<T>) => Promise<T> {
+  let active = 0;
+  const waiting: Array<() => void> = [];
+  return async (task) => {
+    // A finishing task hands its slot straight to the next waiting one.
+    if (active >= max) await new Promise<void>((resolve) => waiting.push(resolve));
+    else active++;
+    try {
+      return await task();
+    } finally {
+      const next = waiting.shift();
+      if (next) next();
+      else active--;
+    }
+  };
+}
+
+/** Epic is a FHIR source: absolute references to its base URL are rewritten too. */
+function forwardOptionsFor(connection: Connection): ForwardOptions | undefined {
+  const base = connection.config.fhirBaseUrl ?? connection.config.baseUrl;
+  return connection.source === 'epic' && typeof base === 'string' ? { fhirBaseUrl: base } : undefined;
+}
+
+function addCounts(into: PageCounts, add: PageCounts): void {
+  for (const name of Object.keys(into) as Array<keyof PageCounts>) into[name] += add[name];
+}
+
+/** A PHI-free description: source errors carry codes and statuses; anything else only its class name. */
+export function describeError(error: unknown): { code: string; message: string } {
+  if (error instanceof SourceError) return { code: error.code, message: error.message };
+  if (error instanceof Error && 'code' in error && typeof error.code === 'string') {
+    return { code: error.code, message: error.message };
+  }
+  return { code: 'internal', message: `internal error (${(error as Error)?.name ?? 'unknown'})` };
+}
+
+async function readStatus(deps: PollConnectionDeps, connection: Connection, row: CatalogRow) {
+  return decodeRowStatus(
+    await deps.store.watermarks.get(rowStatusKey(connection.tenant, connection.id, row.key)),
+  );
+}
+
+async function writeStatus(
+  deps: PollConnectionDeps,
+  connection: Connection,
+  row: CatalogRow,
+  lease: Lease,
+  status: RowStatus,
+): Promise<void> {
+  await deps.store.watermarks.set(
+    rowStatusKey(connection.tenant, connection.id, row.key),
+    JSON.stringify(status),
+    lease,
+  );
+}
