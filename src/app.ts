@@ -42,6 +42,7 @@ export function createApp(deps: AppDeps): App {
     'GET /': createFrontDoor({
       store: deps.store,
       demo: deps.demo ?? [],
+      // GraphQL is served beside the table (server/graphql-server.ts): listed when it is there.
       routes: () => [...Object.keys(routes), ...(deps.graphql ? ['GET /graphql'] : [])],
     }),
   };

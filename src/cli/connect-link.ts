@@ -1,11 +1,11 @@
 import { parseArgs } from 'node:util';
 import pino from 'pino';
-import { resolveEncryptionKey } from '../../config/encryption-key.ts';
-import { ConfigError, loadConfig } from '../../config/load-config.ts';
-import { SOURCE_SYSTEMS, type SourceSystem } from '../../fhir/identity.ts';
-import { createLogger } from '../../log/create-logger.ts';
-import { mintConnectLink } from './connect-link.ts';
-import { createConnectSeal } from './connect-seal.ts';
+import { resolveEncryptionKey } from '../config/encryption-key.ts';
+import { ConfigError, loadConfig } from '../config/load-config.ts';
+import { SOURCE_SYSTEMS, type SourceSystem } from '../fhir/identity.ts';
+import { createLogger } from '../log/create-logger.ts';
+import { mintConnectLink } from '../server/connect/connect-link.ts';
+import { createConnectSeal } from '../server/connect/connect-seal.ts';
 
 /**
  * `npm run connect-link -- --tenant <id> --source jane|drchrono|epic [--ttl-minutes 15]
