@@ -15,15 +15,18 @@ import { connectDemoClinics } from './demo/connect-demo-clinics.ts';
 import { ensureDemoApiKey, loadGraphiQLExamples } from './demo/demo-api-key.ts';
 import { startDemoClinics } from './demo/start-demo-clinics.ts';
 import { loadFhirDefinitions } from './fhir/definitions.ts';
-import { createIdentityScheme } from './fhir/identity.ts';
+import { createIdentityScheme, isSourceSystem, SOURCE_SYSTEMS } from './fhir/identity.ts';
 import { searchIndexer } from './fhir/search-indexer.ts';
 import { createLogger } from './log/create-logger.ts';
 import { loadMappingSet } from './mapping/load-mapping-set.ts';
 import { loadMappingDefinitions } from './mapping/mapping-definitions.ts';
+import { mintConnectLink } from './server/connect/connect-link.ts';
+import { createConnectSeal } from './server/connect/connect-seal.ts';
 import { createGatewayGraphQL } from './server/gateway-graphql.ts';
 import { GRAPHQL_PATH } from './server/graphql-server.ts';
 import { openStore } from './store/open-store.ts';
 import { storeUnavailableLine } from './store/store-unavailable.ts';
+import { createSyncAdminOps } from './sync/admin-ops.ts';
 import { createSyncService } from './sync/create-sync-service.ts';
 
 /** Wires the gateway from the environment and listens. */
@@ -72,13 +75,6 @@ async function main(): Promise<void> {
     log.info({ source: sim.source, url: sim.url }, 'demo mode: simulated clinic running');
   const demoKey =
     demo.length > 0 ? await ensureDemoApiKey({ store, keys, dataDir: config.DATA_DIR }) : undefined;
-  const graphql = createGatewayGraphQL({
-    store,
-    definitions,
-    keys,
-    log,
-    demo: demoKey && { apiKey: demoKey.token, examples: loadGraphiQLExamples() },
-  });
   const mappings = loadMappingSet({
     dir: join(import.meta.dirname, '../mappings'),
     defs: loadMappingDefinitions(),
@@ -92,10 +88,38 @@ async function main(): Promise<void> {
     connectors,
     ...(config.SYNC_CADENCE ? { cadence: config.SYNC_CADENCE } : {}),
   });
+  // Known for sure once listening (PORT may be 0); links minted before then use the configured one.
+  let gatewayUrl = `http://${config.HOST}:${config.PORT}`;
+  const connectSeal = createConnectSeal(keyring.current);
+  const admin = createSyncAdminOps({
+    store,
+    view: sync.view,
+    mappings,
+    connectors,
+    mintConnectLink: ({ tenant, source, ttlMs }) => {
+      if (!isSourceSystem(source)) throw new Error(`source must be one of ${SOURCE_SYSTEMS.join(', ')}`);
+      return mintConnectLink(connectSeal, {
+        tenant,
+        source,
+        gatewayUrl,
+        now: Date.now(),
+        ...(ttlMs !== undefined ? { ttlMs } : {}),
+      });
+    },
+  });
+  const graphql = createGatewayGraphQL({
+    store,
+    definitions,
+    keys,
+    log,
+    admin,
+    demo: demoKey && { apiKey: demoKey.token, examples: loadGraphiQLExamples() },
+  });
   const app = createApp({ store, log, demo, graphql, connectKey: keyring.current, metrics: sync.metrics });
   const server = createServer(app.handle);
   await new Promise<void>((resolve) => server.listen(config.PORT, config.HOST, resolve));
   const { port } = server.address() as AddressInfo;
+  gatewayUrl = `http://${config.HOST}:${port}`;
   log.info(
     { store: store.kind, demo: demo.length > 0, url: `http://${config.HOST}:${port}` },
     demo.length > 0

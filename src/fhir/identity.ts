@@ -8,6 +8,10 @@ import { createHash } from 'node:crypto';
 export const SOURCE_SYSTEMS = ['jane', 'drchrono', 'epic'] as const;
 export type SourceSystem = (typeof SOURCE_SYSTEMS)[number];
 
+export function isSourceSystem(value: string): value is SourceSystem {
+  return (SOURCE_SYSTEMS as readonly string[]).includes(value);
+}
+
 export const SOURCE_SYSTEM_DISPLAY: Readonly<Record<SourceSystem, string>> = {
   jane: 'Jane',
   drchrono: 'DrChrono',
