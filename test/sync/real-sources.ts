@@ -36,7 +36,12 @@ export function projectMappings(): MappingSet {
  */
 export function realConnectors(
   store: Store,
-  options: { now?: () => number; fetch?: typeof fetch; shared?: SharedConnectorState } = {},
+  options: {
+    now?: () => number;
+    fetch?: typeof fetch;
+    shared?: SharedConnectorState;
+    limits?: 'source' | 'off';
+  } = {},
 ): Connector[] {
   return Object.values(
     createConnectors({

@@ -123,10 +123,10 @@ function expectFired(run: () => SourceRun | undefined, trigger: TriggerDefinitio
 describe('seed triggers: Jane', () => {
   const store = memoryStore();
   let run: SourceRun | undefined;
-  // The connectors' clock runs 1 s per reading so Jane's 100/minute per endpoint (tested on its own)
-  // does not pace this test's many polls.
-  let virtual = Date.now();
-  const connectors = realConnectors(store, { now: () => (virtual += 1_000) });
+  // Budgets off (the simulator's limits are off too): Jane's 100/minute per endpoint has its own
+  // tests and must not pace this test's many polls. A virtual clock did that before, but it aged
+  // tokens faster than the simulator's real clock and made refreshes race in-flight calls.
+  const connectors = realConnectors(store, { limits: 'off' });
   const triggers = connectors.find((c) => c.source === 'jane')?.triggers ?? [];
   beforeAll(async () => {
     // The simulator's own limits off: this test is about triggers, the budget is tested on its own.
@@ -160,10 +160,8 @@ describe('seed triggers: Jane', () => {
 describe('seed triggers: DrChrono', () => {
   const store = memoryStore();
   let run: SourceRun | undefined;
-  // The connectors' clock runs 10 s per reading so DrChrono's 500/hour budget (tested on its own)
-  // does not pace this test's many polls.
-  let virtual = Date.now();
-  const connectors = realConnectors(store, { now: () => (virtual += 10_000) });
+  // Budgets off, as for Jane: DrChrono's 500/hour budget has its own tests.
+  const connectors = realConnectors(store, { limits: 'off' });
   const triggers = connectors.find((c) => c.source === 'drchrono')?.triggers ?? [];
   beforeAll(async () => {
     const sim = await startDrChronoSimulator({ seed: 12, patients: 4, rateLimits: false });
