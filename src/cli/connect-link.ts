@@ -1,11 +1,11 @@
 import { parseArgs } from 'node:util';
 import pino from 'pino';
 import { resolveEncryptionKey } from '../config/encryption-key.ts';
-import { ConfigError, loadConfig } from '../config/load-config.ts';
 import { SOURCE_SYSTEMS, type SourceSystem } from '../fhir/identity.ts';
 import { createLogger } from '../log/create-logger.ts';
 import { mintConnectLink } from '../server/connect/connect-link.ts';
 import { createConnectSeal } from '../server/connect/connect-seal.ts';
+import { loadCommandConfig } from './command-config.ts';
 
 /**
  * `npm run connect-link -- --tenant <id> --source jane|drchrono|epic [--ttl-minutes 15]
@@ -40,16 +40,8 @@ function main(argv: string[]): number {
     process.stderr.write('--ttl-minutes must be between 1 and 1440\n');
     return 2;
   }
-  let config: ReturnType<typeof loadConfig>;
-  try {
-    config = loadConfig();
-  } catch (err) {
-    if (err instanceof ConfigError) {
-      process.stderr.write(`${err.message}\n`);
-      return 2;
-    }
-    throw err;
-  }
+  const config = loadCommandConfig();
+  if (!config) return 2;
   // Notices go to stderr: stdout carries only the link.
   const key = resolveEncryptionKey(config, createLogger({ level: 'warn', destination: pino.destination(2) }));
   const gatewayUrl = values['gateway-url'] ?? `http://${config.HOST}:${config.PORT}`;

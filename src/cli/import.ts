@@ -1,24 +1,16 @@
 import { resolveKeyring } from '../config/encryption-key.ts';
-import { ConfigError, loadConfig } from '../config/load-config.ts';
 import { loadFhirDefinitions } from '../fhir/definitions.ts';
 import { createIdentityScheme } from '../fhir/identity.ts';
 import { searchIndexer } from '../fhir/search-indexer.ts';
 import { createLogger } from '../log/create-logger.ts';
 import { openStore } from '../store/open-store.ts';
+import { loadCommandConfig } from './command-config.ts';
 import { runImportCommand } from './import-command.ts';
 
 /** `npm run import -- <file|dir> --tenant <id>`: loads FHIR resources, Bundles and NDJSON into the configured store. */
 async function main(): Promise<number> {
-  let config: ReturnType<typeof loadConfig>;
-  try {
-    config = loadConfig();
-  } catch (err) {
-    if (err instanceof ConfigError) {
-      process.stderr.write(`${err.message}\n`);
-      return 2;
-    }
-    throw err;
-  }
+  const config = loadCommandConfig();
+  if (!config) return 2;
   const log = createLogger({ level: 'warn', destination: process.stderr });
   const definitions = loadFhirDefinitions();
   const store = await openStore(config, resolveKeyring(config, log), {

@@ -1,22 +1,14 @@
 import { createApiKeyService } from '../auth/api-keys.ts';
 import { resolveKeyring } from '../config/encryption-key.ts';
-import { ConfigError, loadConfig } from '../config/load-config.ts';
 import { createLogger } from '../log/create-logger.ts';
 import { openStore } from '../store/open-store.ts';
+import { loadCommandConfig } from './command-config.ts';
 import { runKeysCommand } from './keys-command.ts';
 
 /** `npm run keys -- ...`: manages API keys in the store the environment names (as `npm start` would). */
 async function main(): Promise<number> {
-  let config: ReturnType<typeof loadConfig>;
-  try {
-    config = loadConfig();
-  } catch (err) {
-    if (err instanceof ConfigError) {
-      process.stderr.write(`${err.message}\n`);
-      return 2;
-    }
-    throw err;
-  }
+  const config = loadCommandConfig();
+  if (!config) return 2;
   const log = createLogger({ level: 'warn', destination: process.stderr });
   const store = await openStore(config, resolveKeyring(config, log));
   try {

@@ -1,10 +1,10 @@
 import pino from 'pino';
 import { resolveKeyring } from '../config/encryption-key.ts';
-import { ConfigError, loadConfig } from '../config/load-config.ts';
 import { createLogger } from '../log/create-logger.ts';
 import { openStore } from '../store/open-store.ts';
 import { rotateSecrets } from '../store/rotate-secrets.ts';
 import { keyId } from '../store/secret-box.ts';
+import { loadCommandConfig } from './command-config.ts';
 
 /**
  * `npm run rotate-key`: re-seals every stored secret under DATA_ENCRYPTION_KEY, opening old
@@ -15,14 +15,8 @@ import { keyId } from '../store/secret-box.ts';
  * opened, 2 on a configuration error.
  */
 async function main(): Promise<number> {
-  let config: ReturnType<typeof loadConfig>;
-  try {
-    config = loadConfig();
-  } catch (err) {
-    if (!(err instanceof ConfigError)) throw err;
-    process.stderr.write(`${err.message}\n`);
-    return 2;
-  }
+  const config = loadCommandConfig();
+  if (!config) return 2;
   // Logs to stderr: stdout carries only the JSON summary.
   const log = createLogger({ level: config.LOG_LEVEL, destination: pino.destination(2) });
   const keys = resolveKeyring(config, log);
