@@ -7,6 +7,7 @@ import { createHttpClient } from '../common/http-client.ts';
 import { createOAuthTokenKeeper } from '../common/oauth-tokens.ts';
 import { createRequestBudget } from '../common/request-budget.ts';
 import { sameOriginUrl } from '../common/same-origin.ts';
+import { sessionStatus } from '../common/session-status.ts';
 import { type ConnectorSession, type RecordPage, SourceError } from '../connector.ts';
 import type { DrChronoCatalogRow } from './catalog.ts';
 import {
@@ -218,18 +219,7 @@ export function openDrChronoSession(deps: ConnectorDeps, connection: Connection)
       return res.body;
     },
     status() {
-      const lastError = http.lastError();
-      return {
-        state: needsReauth
-          ? 'needs_reauth'
-          : breaker.state() === 'open'
-            ? 'circuit_open'
-            : budget.pausedFor() > 0
-              ? 'backing_off'
-              : 'active',
-        requestsUsed: budget.usage(),
-        ...(lastError ? { lastError } : {}),
-      };
+      return sessionStatus({ needsReauth, breaker, budget, http });
     },
     async close() {},
   };

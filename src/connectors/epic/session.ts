@@ -7,6 +7,7 @@ import { createHttpClient, type HttpClient } from '../common/http-client.ts';
 import { createRequestBudget } from '../common/request-budget.ts';
 import { retryAfterMs } from '../common/retry-after.ts';
 import { sameOriginUrl } from '../common/same-origin.ts';
+import { sessionStatus } from '../common/session-status.ts';
 import { type ConnectorSession, type RecordPage, SourceError } from '../connector.ts';
 import { createEpicTokenSource } from './backend-token.ts';
 import type { EpicCatalogRow } from './catalog.ts';
@@ -176,18 +177,7 @@ export function openEpicSession(deps: ConnectorDeps, connection: Connection): Co
       return createdId ? read(row, createdId, signal) : undefined;
     },
     status() {
-      const lastError = http.lastError();
-      return {
-        state: needsReauth
-          ? 'needs_reauth'
-          : breaker.state() === 'open'
-            ? 'circuit_open'
-            : budget.pausedFor() > 0
-              ? 'backing_off'
-              : 'active',
-        requestsUsed: budget.usage(),
-        ...(lastError ? { lastError } : {}),
-      };
+      return sessionStatus({ needsReauth, breaker, budget, http });
     },
     async close() {},
   };

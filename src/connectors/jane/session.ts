@@ -7,6 +7,7 @@ import { budgetWindows, pageSizeFor, shared } from '../common/connector-deps.ts'
 import { createHttpClient } from '../common/http-client.ts';
 import { createOAuthTokenKeeper } from '../common/oauth-tokens.ts';
 import { createRequestBudget } from '../common/request-budget.ts';
+import { sessionStatus } from '../common/session-status.ts';
 import { type CatalogRow, type ConnectorSession, type RecordPage, SourceError } from '../connector.ts';
 import { JANE_API_VERSION, type JaneCatalogRow } from './catalog.ts';
 import { JANE_BUDGET, JANE_PAGE_LIMIT, JANE_REFRESH_AHEAD_MS, janeConfigSchema } from './config.ts';
@@ -156,19 +157,7 @@ export function openJaneSession(deps: ConnectorDeps, connection: Connection): Co
       return res.body;
     },
     status() {
-      const blocked = breaker.state();
-      const lastError = http.lastError();
-      return {
-        state: needsReauth
-          ? 'needs_reauth'
-          : blocked === 'open'
-            ? 'circuit_open'
-            : budget.pausedFor() > 0
-              ? 'backing_off'
-              : 'active',
-        requestsUsed: budget.usage(),
-        ...(lastError ? { lastError } : {}),
-      };
+      return sessionStatus({ needsReauth, breaker, budget, http });
     },
     async close() {},
   };
