@@ -1,13 +1,9 @@
 import type { Connection } from '../../store/port.ts';
-import { createCircuitBreaker } from '../common/circuit-breaker.ts';
 import { parseConnectionConfig } from '../common/config-error.ts';
-import { connectionState } from '../common/connection-state.ts';
-import { budgetWindows, type ConnectorDeps, pageSizeFor, shared } from '../common/connector-deps.ts';
-import { createHttpClient } from '../common/http-client.ts';
+import { type ConnectorDeps, pageSizeFor } from '../common/connector-deps.ts';
 import { createOAuthTokenKeeper } from '../common/oauth-tokens.ts';
-import { createRequestBudget } from '../common/request-budget.ts';
 import { sameOriginUrl } from '../common/same-origin.ts';
-import { sessionStatus } from '../common/session-status.ts';
+import { createSessionTransport } from '../common/session-transport.ts';
 import { type ConnectorSession, type RecordPage, SourceError } from '../connector.ts';
 import type { DrChronoCatalogRow } from './catalog.ts';
 import {
@@ -46,34 +42,13 @@ export function openDrChronoSession(deps: ConnectorDeps, connection: Connection)
     },
   );
   // The limits are per API application: every connection of one app shares them.
-  const budget = shared(
-    deps.shared.budgets,
-    `drchrono:${new URL(config.baseUrl).origin}:${config.clientId}`,
-    () => createRequestBudget(budgetWindows(deps, DRCHRONO_BUDGET), deps.now),
-  );
-  const breaker = shared(deps.shared.breakers, `drchrono:${connection.tenant}/${connection.id}`, () =>
-    createCircuitBreaker({ threshold: 5, cooldownMs: 30_000, now: deps.now }),
-  );
-  const http = createHttpClient({
+  const { http, track, status } = createSessionTransport(deps, {
     source: 'drchrono',
-    fetch: deps.fetch,
-    now: deps.now,
-    random: deps.random,
-    budget,
-    breaker,
-    ...(deps.retry ? { retry: deps.retry } : {}),
-    authorize: async (fresh) => `Bearer ${await tokens.accessToken(fresh)}`,
+    connection,
+    budgetKey: `drchrono:${new URL(config.baseUrl).origin}:${config.clientId}`,
+    budget: DRCHRONO_BUDGET,
+    tokens,
   });
-  let needsReauth = connectionState(connection) === 'needs_reauth';
-  const track = async <T>(work: () => Promise<T>): Promise<T> => {
-    if (needsReauth) throw new SourceError('needs_reauth', 'drchrono connection needs re-authorization');
-    try {
-      return await work();
-    } catch (err) {
-      if (err instanceof SourceError && err.code === 'needs_reauth') needsReauth = true;
-      throw err;
-    }
-  };
 
   async function* poll(
     row: DrChronoCatalogRow,
@@ -218,9 +193,7 @@ export function openDrChronoSession(deps: ConnectorDeps, connection: Connection)
       if (method === 'PUT' || method === 'PATCH') return this.read(row, id ?? '', signal);
       return res.body;
     },
-    status() {
-      return sessionStatus({ needsReauth, breaker, budget, http });
-    },
+    status,
     async close() {},
   };
 }

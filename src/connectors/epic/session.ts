@@ -1,13 +1,11 @@
 import type { Connection } from '../../store/port.ts';
 import { sleep } from '../common/backoff.ts';
-import { createCircuitBreaker } from '../common/circuit-breaker.ts';
 import { parseConnectionConfig } from '../common/config-error.ts';
-import { budgetWindows, type ConnectorDeps, pageSizeFor, shared } from '../common/connector-deps.ts';
-import { createHttpClient, type HttpClient } from '../common/http-client.ts';
-import { createRequestBudget } from '../common/request-budget.ts';
+import { type ConnectorDeps, pageSizeFor } from '../common/connector-deps.ts';
+import type { HttpClient } from '../common/http-client.ts';
 import { retryAfterMs } from '../common/retry-after.ts';
 import { sameOriginUrl } from '../common/same-origin.ts';
-import { sessionStatus } from '../common/session-status.ts';
+import { createSessionTransport } from '../common/session-transport.ts';
 import { type ConnectorSession, type RecordPage, SourceError } from '../connector.ts';
 import { createEpicTokenSource } from './backend-token.ts';
 import type { EpicCatalogRow } from './catalog.ts';
@@ -35,33 +33,14 @@ const EARLIEST = Date.parse('1900-01-01T00:00:00Z');
 export function openEpicSession(deps: ConnectorDeps, connection: Connection): ConnectorSession {
   const config = parseConnectionConfig(epicConfigSchema, connection.config, 'epic');
   const tokens = createEpicTokenSource(deps, connection, config);
-  const budget = shared(deps.shared.budgets, `epic:${connection.tenant}/${connection.id}`, () =>
-    createRequestBudget(budgetWindows(deps, EPIC_BUDGET), deps.now),
-  );
-  const breaker = shared(deps.shared.breakers, `epic:${connection.tenant}/${connection.id}`, () =>
-    createCircuitBreaker({ threshold: 5, cooldownMs: 30_000, now: deps.now }),
-  );
-  const http = createHttpClient({
+  const { http, track, status } = createSessionTransport(deps, {
     source: 'epic',
-    fetch: deps.fetch,
-    now: deps.now,
-    random: deps.random,
-    budget,
-    breaker,
-    ...(deps.retry ? { retry: deps.retry } : {}),
-    authorize: async (fresh) => `Bearer ${await tokens.accessToken(fresh)}`,
-    errorCode: operationOutcomeCode,
+    connection,
+    budgetKey: `epic:${connection.tenant}/${connection.id}`,
+    budget: EPIC_BUDGET,
+    tokens,
+    errors: { errorCode: operationOutcomeCode },
   });
-  let needsReauth = false;
-  const track = async <T>(work: () => Promise<T>): Promise<T> => {
-    if (needsReauth) throw new SourceError('needs_reauth', 'epic connection needs re-authorization');
-    try {
-      return await work();
-    } catch (err) {
-      if (err instanceof SourceError && err.code === 'needs_reauth') needsReauth = true;
-      throw err;
-    }
-  };
   const fhirHeaders = { accept: 'application/fhir+json' };
 
   async function* poll(
@@ -176,9 +155,7 @@ export function openEpicSession(deps: ConnectorDeps, connection: Connection): Co
       const createdId = /\/([A-Za-z0-9.-]{1,64})(?:\/_history\/[^/]+)?$/.exec(location)?.[1];
       return createdId ? read(row, createdId, signal) : undefined;
     },
-    status() {
-      return sessionStatus({ needsReauth, breaker, budget, http });
-    },
+    status,
     async close() {},
   };
 }

@@ -1,13 +1,9 @@
 import type { Connection } from '../../store/port.ts';
-import { createCircuitBreaker } from '../common/circuit-breaker.ts';
 import { parseConnectionConfig } from '../common/config-error.ts';
-import { connectionState } from '../common/connection-state.ts';
 import type { ConnectorDeps } from '../common/connector-deps.ts';
-import { budgetWindows, pageSizeFor, shared } from '../common/connector-deps.ts';
-import { createHttpClient } from '../common/http-client.ts';
+import { pageSizeFor } from '../common/connector-deps.ts';
 import { createOAuthTokenKeeper } from '../common/oauth-tokens.ts';
-import { createRequestBudget } from '../common/request-budget.ts';
-import { sessionStatus } from '../common/session-status.ts';
+import { createSessionTransport } from '../common/session-transport.ts';
 import { type CatalogRow, type ConnectorSession, type RecordPage, SourceError } from '../connector.ts';
 import { JANE_API_VERSION, type JaneCatalogRow } from './catalog.ts';
 import { JANE_BUDGET, JANE_PAGE_LIMIT, JANE_REFRESH_AHEAD_MS, janeConfigSchema } from './config.ts';
@@ -23,7 +19,6 @@ export function openJaneSession(deps: ConnectorDeps, connection: Connection): Co
   const config = parseConnectionConfig(janeConfigSchema, connection.config, 'jane');
   const apiBase = `${config.clinicUrl}/api/${JANE_API_VERSION}`;
   const pageLimit = pageSizeFor(deps, JANE_PAGE_LIMIT);
-  const connectionKey = `jane:${connection.tenant}/${connection.id}`;
   const tokens = createOAuthTokenKeeper(
     {
       store: deps.store,
@@ -41,36 +36,14 @@ export function openJaneSession(deps: ConnectorDeps, connection: Connection): Co
     },
   );
   // Jane limits per clinic: two connections to one clinic share its budget.
-  const budget = shared(deps.shared.budgets, `jane:${config.clinicUrl}`, () =>
-    createRequestBudget(budgetWindows(deps, JANE_BUDGET), deps.now),
-  );
-  const breaker = shared(deps.shared.breakers, connectionKey, () =>
-    createCircuitBreaker({ threshold: 5, cooldownMs: 30_000, now: deps.now }),
-  );
-  const http = createHttpClient({
+  const { http, track, status } = createSessionTransport(deps, {
     source: 'jane',
-    fetch: deps.fetch,
-    now: deps.now,
-    random: deps.random,
-    budget,
-    breaker,
-    ...(deps.retry ? { retry: deps.retry } : {}),
-    authorize: async (fresh) => `Bearer ${await tokens.accessToken(fresh)}`,
-    errorEnvelope: janeErrorEnvelope,
+    connection,
+    budgetKey: `jane:${config.clinicUrl}`,
+    budget: JANE_BUDGET,
+    tokens,
+    errors: { errorEnvelope: janeErrorEnvelope },
   });
-  let needsReauth = connectionState(connection) === 'needs_reauth';
-  const guard = () => {
-    if (needsReauth) throw new SourceError('needs_reauth', 'jane connection needs re-authorization');
-  };
-  const track = async <T>(work: () => Promise<T>): Promise<T> => {
-    guard();
-    try {
-      return await work();
-    } catch (err) {
-      if (err instanceof SourceError && err.code === 'needs_reauth') needsReauth = true;
-      throw err;
-    }
-  };
 
   async function* poll(
     row: JaneCatalogRow,
@@ -156,9 +129,7 @@ export function openJaneSession(deps: ConnectorDeps, connection: Connection): Co
       );
       return res.body;
     },
-    status() {
-      return sessionStatus({ needsReauth, breaker, budget, http });
-    },
+    status,
     async close() {},
   };
 }
