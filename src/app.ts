@@ -1,7 +1,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Logger } from 'pino';
 import { createConnectRoutes } from './server/connect/connect-routes.ts';
-import { createConnectSeal } from './server/connect/connect-seal.ts';
+import type { ConnectSeal } from './server/connect/connect-seal.ts';
 import { createJwksRoute } from './server/connect/jwks-route.ts';
 import { createFrontDoor } from './server/front-door.ts';
 import type { GraphQLServer } from './server/graphql-server.ts';
@@ -18,8 +18,8 @@ export type AppDeps = {
   graphql?: GraphQLServer;
   /** Prometheus metrics at /metrics (the sync's and the process's). */
   metrics?: MetricsSource;
-  /** The data-encryption key: the connect flow derives its sealing key from it (no flow without it). */
-  connectKey?: Buffer;
+  /** Seals connect links and OAuth state (from the data-encryption key); no connect flow without it. */
+  connectSeal?: ConnectSeal;
 };
 
 export type App = {
@@ -36,8 +36,8 @@ export function createApp(deps: AppDeps): App {
     'GET /readyz': health.readyz,
     ...(deps.metrics ? { 'GET /metrics': createMetricsRoute(deps.metrics) } : {}),
     'GET /.well-known/jwks.json': createJwksRoute({ store: deps.store }),
-    ...(deps.connectKey
-      ? createConnectRoutes({ store: deps.store, log: deps.log, seal: createConnectSeal(deps.connectKey) })
+    ...(deps.connectSeal
+      ? createConnectRoutes({ store: deps.store, log: deps.log, seal: deps.connectSeal })
       : {}),
     'GET /': createFrontDoor({
       store: deps.store,

@@ -115,7 +115,7 @@ async function main(): Promise<void> {
     admin,
     demo: demoKey && { apiKey: demoKey.token, examples: loadGraphiQLExamples() },
   });
-  const app = createApp({ store, log, demo, graphql, connectKey: keyring.current, metrics: sync.metrics });
+  const app = createApp({ store, log, demo, graphql, connectSeal, metrics: sync.metrics });
   const server = createServer(app.handle);
   await new Promise<void>((resolve) => server.listen(config.PORT, config.HOST, resolve));
   const { port } = server.address() as AddressInfo;

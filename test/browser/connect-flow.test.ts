@@ -43,7 +43,7 @@ describe('connect flow in Chromium', () => {
     drchrono = await startDrChronoSimulator({ seed: 8, patients: 3 });
     epic = await startEpicSimulator({ seed: 9, patients: 3, bulkPollsBeforeComplete: 0 });
     store = memoryStore();
-    gateway = createServer(createApp({ store, log: silentLog, connectKey: key }).handle);
+    gateway = createServer(createApp({ store, log: silentLog, connectSeal: seal }).handle);
     await new Promise<void>((r) => gateway.listen(0, '127.0.0.1', r));
     gatewayUrl = `http://127.0.0.1:${(gateway.address() as AddressInfo).port}`;
   });

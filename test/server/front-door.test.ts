@@ -3,6 +3,7 @@ import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createApp } from '../../src/app.ts';
 import { connectDemoClinics } from '../../src/demo/connect-demo-clinics.ts';
+import { createConnectSeal } from '../../src/server/connect/connect-seal.ts';
 import { startDrChronoSimulator } from '../../src/simulators/drchrono/index.ts';
 import { startEpicSimulator } from '../../src/simulators/epic/index.ts';
 import { startJaneSimulator } from '../../src/simulators/jane/index.ts';
@@ -24,7 +25,8 @@ describe('the front door (/)', () => {
     ];
     store = memoryStore();
     gateway = createServer(
-      createApp({ store, log: silentLog, demo: sims, connectKey: Buffer.alloc(32, 1) }).handle,
+      createApp({ store, log: silentLog, demo: sims, connectSeal: createConnectSeal(Buffer.alloc(32, 1)) })
+        .handle,
     );
     await new Promise<void>((r) => gateway.listen(0, '127.0.0.1', r));
     base = `http://127.0.0.1:${(gateway.address() as AddressInfo).port}`;
