@@ -75,6 +75,29 @@ export type TriggerDefinition = {
   readonly criteria?: string;
 };
 
+/**
+ * A non-CRUD source operation, as data (`src/connectors/<source>/operations.ts`). The mutation
+ * layer exposes each as a named GraphQL mutation (`graphqlField`, camelCase, prefixed by source,
+ * e.g. `epicAppointmentBook`) that takes a connection, an `idempotencyKey` and FHIR input.
+ */
+export type NamedOperation = {
+  /** Stable id, `<source>.<thing>.<verb>`, e.g. `epic.appointment.book`. */
+  readonly id: string;
+  readonly source: SourceSystem;
+  /** Catalog row the operation belongs to (its path, mapping entity, scopes). */
+  readonly row: string;
+  readonly graphqlField: string;
+  /** Seed action ids this operation serves. */
+  readonly actions: readonly string[];
+  /** HTTP method and path under the connection's base URL; `{id}` / `{parentId}` are filled in. */
+  readonly method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
+  readonly path: string;
+  /** FHIR type of the input (`Parameters`, a resource type) and of what is answered. */
+  readonly inputType: string;
+  readonly outputType: string;
+  readonly scopes: readonly string[];
+};
+
 /** Where a poll resumes: serialised into the watermark store after the page is committed. */
 export type Watermark = string;
 
@@ -109,6 +132,16 @@ export type ConnectorSession = {
     payload: { nativeId?: string; body?: Record<string, unknown> },
     signal?: AbortSignal,
   ): Promise<unknown>;
+  /**
+   * A named source operation that is not CRUD (Epic `Appointment/$find`, `$book`; a Jane care-plan
+   * activity under its care plan), described as data by a `NamedOperation`. Answers the source's
+   * response body (a FHIR Bundle/resource or a native record). Sources without any leave it out.
+   */
+  invoke?(
+    operation: NamedOperation,
+    input: { nativeId?: string; parentNativeId?: string; body?: Record<string, unknown> },
+    signal?: AbortSignal,
+  ): Promise<unknown>;
   /** Requests used and allowed, last error: the operations view reads this. */
   status(): ConnectorStatus;
   close(): Promise<void>;
@@ -125,6 +158,8 @@ export type Connector = {
   readonly source: SourceSystem;
   readonly catalog: readonly CatalogRow[];
   readonly triggers: readonly TriggerDefinition[];
+  /** Non-CRUD operations the source offers (empty when none). */
+  readonly operations?: readonly NamedOperation[];
   /** Opens a session for a stored connection (tokens from the store's encrypted secrets). */
   open(connection: Connection): Promise<ConnectorSession>;
 };
