@@ -42,7 +42,8 @@ export function openJaneSession(deps: ConnectorDeps, connection: Connection): Co
     budgetKey: `jane:${config.clinicUrl}`,
     budget: JANE_BUDGET,
     tokens,
-    errors: { errorEnvelope: janeErrorEnvelope },
+    // Jane's error code (`VALIDATION_ERROR`, `NOT_FOUND`…) travels with a refusal; its text never does.
+    errors: { errorEnvelope: janeErrorEnvelope, errorCode: janeErrorEnvelope },
   });
 
   async function* poll(
