@@ -255,7 +255,7 @@ export function createActionService(deps: ActionServiceDeps): ActionService {
     request: unknown,
   ) {
     const { stored, nativeId, target } = await storedTarget(caller, type, id, kind);
-    const execute = await prepareChange(target, stored, nativeId, next);
+    const execute = await prepareChange(target, stored, nativeId, next, kind === 'patch');
     const result = await runOnce(idem, caller.tenant, idempotencyKey, request, {
       run: execute,
       // A partial update sends the same fields again: repeating it is harmless.
@@ -270,6 +270,7 @@ export function createActionService(deps: ActionServiceDeps): ActionService {
     stored: StoredResource,
     nativeId: string,
     next: (stored: Resource) => unknown,
+    clearRemoved: boolean,
   ): Promise<() => Promise<ActionResult>> {
     const type = stored.type;
     const wanted = asResource(type, next(stored.resource));
@@ -277,15 +278,21 @@ export function createActionService(deps: ActionServiceDeps): ActionService {
     validate(wanted);
     const after = reverse(target, wanted, await guardReferences(deps, target.connection, wanted));
     const before = await reverseStored(target, stored.resource);
-    const body = before ? changedFields(before, after) : after;
-    const refused = Object.keys(body).filter(
-      (field) => target.row.updateFields && !target.row.updateFields.includes(field),
+    const changed = before ? changedFields(before, after, { clearRemoved }) : after;
+    const updatable = (field: string) => !target.row.updateFields || target.row.updateFields.includes(field);
+    // A field the source cannot update and an update leaves out stays as the source has it; one the
+    // input sets to another value (or a patch removes) is refused rather than dropped silently.
+    const body = Object.fromEntries(
+      Object.entries(changed).filter(([k, v]) => updatable(k) || v !== null || clearRemoved),
     );
-    if (before && refused.length > 0)
+    const refused = Object.keys(body).filter((field) => !updatable(field));
+    if (before && refused.length > 0) {
+      const via = (target.connector.operations ?? []).filter((op) => op.row === target.row.key);
       throw new ActionError(
         'UNSUPPORTED_BY_SOURCE',
-        `${target.connection.source} cannot change ${refused.join(', ')} of ${target.row.key} in an update${target.row.key === 'care_plans' ? ' (activities: janeCarePlanActivityCreate / janeCarePlanActivityUpdate)' : ''}`,
+        `${target.connection.source} cannot change ${refused.join(', ')} of ${target.row.key} in an update${via.length > 0 ? ` (see ${via.map((op) => op.graphqlField).join(', ')})` : ''}`,
       );
+    }
     return async () => {
       if (Object.keys(body).length === 0) return { type, id: stored.id, versionId: stored.versionId };
       return withSession(target, `${type}Update`, async (session) => {
@@ -376,7 +383,7 @@ export function createActionService(deps: ActionServiceDeps): ActionService {
             const existing = found[0];
             if (existing) {
               const { nativeId, target } = await storedTarget(caller, input.type, existing.id, 'update');
-              return (await prepareChange(target, existing, nativeId, () => input.res))();
+              return (await prepareChange(target, existing, nativeId, () => input.res, false))();
             }
             const resource = asResource(input.type, input.res);
             const payload = reverse(
@@ -477,7 +484,9 @@ export function createActionService(deps: ActionServiceDeps): ActionService {
         ((before?.[nativeElement] ?? []) as Record<string, unknown>[]).find(
           (i) => i.id === input.elementId,
         ) ?? {};
-      body = changedFields(beforeItem, afterItems.find((i) => i.id === input.elementId) ?? {});
+      body = changedFields(beforeItem, afterItems.find((i) => i.id === input.elementId) ?? {}, {
+        clearRemoved: false,
+      });
     } else body = { ...(afterItems[afterItems.length - 1] ?? {}) };
     delete body.id;
     const refresh = (session: ConnectorSession) => async () => {

@@ -125,6 +125,28 @@ describe("Jane's actions", () => {
     expect(found.data?.Observation).toEqual({ note: [{ text: 'rechecked' }], status: 'final' });
     await gateway.poll(connection);
     expect(await actions('Observation', created.id)).toEqual(['created', 'updated']);
+
+    // ObservationUpdate (replace): the readings change; what the input leaves out stays in Jane.
+    const { data } = await gateway.gql(
+      TENANT,
+      `mutation($res: ObservationInput!) { ObservationUpdate(id: "${created.id}", idempotencyKey: "obs-u", res: $res) { valueQuantity { value } } }`,
+      {
+        res: {
+          status: 'final',
+          code: { coding: [{ system: 'http://loinc.org', code: '8867-4', display: 'Heart rate' }] },
+          subject: { reference: `Patient/${patient.id}` },
+          valueQuantity: { value: 64, unit: '/min', system: 'http://unitsofmeasure.org', code: '/min' },
+        },
+      },
+    );
+    expect(data?.ObservationUpdate).toEqual({ valueQuantity: { value: 64 } });
+    expect(sim('observations', nativeId)).toMatchObject({
+      note: 'rechecked',
+      issued_at: before.issued_at,
+      category: 'vital_signs',
+      values: [expect.objectContaining({ code: '8867-4', value: '64', unit: '/min' })],
+    });
+    expect(await actions('Observation', created.id)).toEqual(['created', 'updated', 'updated']);
   });
 
   it('Create / Update (partial) / Find Care Plan, and its activities under it', async () => {
@@ -238,6 +260,7 @@ describe("Jane's actions", () => {
     );
     expect(result.errors?.[0]?.extensions?.code).toBe('UNSUPPORTED_BY_SOURCE');
     expect(result.errors?.[0]?.message).toContain('activities');
+    expect(result.errors?.[0]?.message).toContain('janeCarePlanActivityCreate');
   });
 
   it('Create / Update (partial) / Find Medication', async () => {
