@@ -72,10 +72,10 @@ describe('idempotency keys and upsert against the Jane simulator', () => {
     const again = await gateway.gql(TENANT, CREATE, { key: 'same-1', res: reading('1000-1', 1) });
     expect(again).toEqual(first);
     expect(inJane('1000-1')).toHaveLength(1);
-    const id = (first.data?.ObservationCreate as { id: string }).id;
-    expect((await changesOf(gateway.store, TENANT, 'Observation', id)).map((c) => c.action)).toEqual([
-      'created',
-    ]);
+    const id = (first.data?.ObservationCreate as { id: string } | undefined)?.id;
+    expect(
+      (await changesOf(gateway.store, TENANT, 'Observation', id as string)).map((c) => c.action),
+    ).toEqual(['created']);
 
     const reused = await gateway.gql(TENANT, CREATE, { key: 'same-1', res: reading('1000-1', 2) });
     expect(reused.errors?.[0]?.extensions?.code).toBe('CONFLICT');
@@ -89,7 +89,9 @@ describe('idempotency keys and upsert against the Jane simulator', () => {
       ),
     );
     for (const result of results) expect(result.errors).toBeUndefined();
-    expect(new Set(results.map((r) => (r.data?.ObservationCreate as { id: string }).id)).size).toBe(1);
+    expect(
+      new Set(results.map((r) => (r.data?.ObservationCreate as { id: string } | undefined)?.id)).size,
+    ).toBe(1);
     expect(inJane('1000-2')).toHaveLength(1);
   });
 
@@ -141,7 +143,7 @@ describe('idempotency keys and upsert against the Jane simulator', () => {
       ),
     );
     for (const result of results) expect(result.errors).toBeUndefined();
-    const ids = new Set(results.map((r) => (r.data?.ObservationUpsert as { id: string }).id));
+    const ids = new Set(results.map((r) => (r.data?.ObservationUpsert as { id: string } | undefined)?.id));
     expect(ids.size).toBe(1);
     expect(inJane('29463-7')).toHaveLength(1);
 
@@ -152,7 +154,7 @@ describe('idempotency keys and upsert against the Jane simulator', () => {
     });
     expect(updated.data?.ObservationUpsert).toEqual({ id: [...ids][0], valueQuantity: { value: 71.5 } });
     const [entry] = inJane('29463-7');
-    expect((entry?.record.values as Loose[])[0]).toMatchObject({ value: '71.5' });
+    expect((entry?.record.values as Loose[] | undefined)?.[0]).toMatchObject({ value: '71.5' });
     expect(
       (await changesOf(gateway.store, TENANT, 'Observation', [...ids][0] as string)).map((c) => c.action),
     ).toEqual(['created', 'updated']);
@@ -188,7 +190,7 @@ describe('idempotency keys and upsert against the Jane simulator', () => {
     });
     expect(result.errors).toBeUndefined();
     expect(inJane('8302-2').map((e) => e.id)).toEqual([created.id]);
-    expect((inJane('8302-2')[0]?.record.values as Loose[])[0]).toMatchObject({ value: '181' });
+    expect((inJane('8302-2')[0]?.record.values as Loose[] | undefined)?.[0]).toMatchObject({ value: '181' });
   });
 
   it('an ambiguous match is a conflict, and a bad match a validation error', async () => {
@@ -206,5 +208,28 @@ describe('idempotency keys and upsert against the Jane simulator', () => {
     });
     expect(bad.errors?.[0]?.extensions?.code).toBe('VALIDATION');
     expect(inJane('1000-9')).toHaveLength(0);
+  });
+
+  it('a lost answer to Create Care Plan Activity: the retry finds the one new activity in Jane', async () => {
+    const plan = (await gateway.store.resources.list(TENANT, 'CarePlan', { limit: 1 })).items[0];
+    if (!plan) throw new Error('no care plan synced');
+    const planNative = nativeIdOf(plan.resource, connection);
+    const activities = () =>
+      (jane.clinic().store.get('care_plans', planNative)?.record.activities ?? []) as Loose[];
+    const before = activities().length;
+    const mutation = `mutation { janeCarePlanActivityCreate(connection: "${CONN}", id: "${plan.id}", idempotencyKey: "act-lost",
+      res: { detail: { code: { coding: [{ system: "urn:fhir-gateway:codesystem:jane:care-plan-activity-category", code: "exercise" }] }, status: not_started, description: "Wall slides" } }) { activity { detail { description } } } }`;
+    jane.faults.update({ lostResponse: 1 });
+    const lost = await gateway.gql(TENANT, mutation.replace('not_started', '"not-started"'));
+    jane.faults.update({ lostResponse: 0 });
+    expect(lost.errors?.[0]?.extensions?.code).toBe('SOURCE_UNAVAILABLE');
+    expect(activities()).toHaveLength(before + 1);
+    const retry = await gateway.gql(TENANT, mutation.replace('not_started', '"not-started"'));
+    expect(retry.errors).toBeUndefined();
+    expect(activities()).toHaveLength(before + 1);
+    const answered = (
+      retry.data?.janeCarePlanActivityCreate as { activity: Array<{ detail: { description: string } }> }
+    ).activity;
+    expect(answered.filter((a) => a.detail.description === 'Wall slides')).toHaveLength(1);
   });
 });

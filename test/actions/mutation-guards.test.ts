@@ -81,7 +81,15 @@ describe('mutation guards', () => {
     const { status: _s, ...noStatus } = observation(`Patient/${patient.id}`);
     const missing = await refused('VALIDATION', { res: noStatus });
     expect(JSON.stringify(missing.extensions.resource)).toContain('Observation.status');
-    await refused('VALIDATION', { res: observation(`Patient/${patient.id}`, { status: 'finished-ish' }) });
+    const badCode = await refused('VALIDATION', {
+      res: observation(`Patient/${patient.id}`, {
+        status: 'finished-ish',
+        note: [{ text: 'Jane Doe, 555-0100' }],
+      }),
+    });
+    // The outcome names the element, never the value given (input may be PHI).
+    expect(JSON.stringify(badCode)).toContain('Observation.status');
+    expect(JSON.stringify(badCode)).not.toContain('finished-ish');
     // A category Jane has no code for cannot be reverse-mapped.
     await refused('VALIDATION', {
       res: observation(`Patient/${patient.id}`, {
