@@ -1,5 +1,6 @@
 import type { Resource } from 'fhir/r4';
 import type { Caller } from '../auth/scopes.ts';
+import type { ChangeFeed } from '../events/change-feed.ts';
 import type { FhirDefinitions } from '../fhir/definitions.ts';
 import type { Store } from '../store/port.ts';
 import { createLoaders, type Loaders } from './loaders.ts';
@@ -12,6 +13,8 @@ export type GatewayContext = {
   readonly loaders: Loaders;
   /** Resources read by id in this request, to resolve their contained (`#id`) references against. */
   readonly roots: Resource[];
+  /** The process's change feed (subscriptions, replay, feed status); absent where none runs. */
+  readonly feed?: ChangeFeed;
 };
 
 export type RequestContextDeps = {

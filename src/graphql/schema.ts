@@ -1,6 +1,7 @@
 import { GraphQLSchema, specifiedDirectives } from 'graphql';
 import type { FhirDefinitions } from '../fhir/definitions.ts';
 import { createBuilder, type GatewayBuilder } from './builder.ts';
+import { addChangeFields } from './changes/change-fields.ts';
 import { FHIR_DIRECTIVES } from './directives.ts';
 import { buildFhirModel } from './fhir-model.ts';
 import { createFhirpathCache } from './list-arguments.ts';
@@ -27,6 +28,7 @@ export function buildGatewaySchema(deps: GatewaySchemaDeps): GraphQLSchema {
   const compileFhirpath = createFhirpathCache();
   const types = addObjectTypes(builder, { model, definitions, scalars, searchArgs, compileFhirpath });
   addRootFields(builder, { model, definitions, scalars, searchArgs, compileFhirpath, types });
+  addChangeFields(builder, { resourceInterface: types.resourceInterface });
   const schema = builder.toSchema({ sortSchema: false });
   return new GraphQLSchema({
     ...schema.toConfig(),

@@ -1,5 +1,6 @@
 import type { Logger } from 'pino';
 import type { ApiKeyService } from '../auth/api-keys.ts';
+import type { ChangeFeed } from '../events/change-feed.ts';
 import type { FhirDefinitions } from '../fhir/definitions.ts';
 import type { AdminOps } from '../graphql/admin/admin-ops.ts';
 import { ADMIN_ROOT_FIELDS } from '../graphql/admin/admin-schema.ts';
@@ -24,6 +25,8 @@ export function createGatewayGraphQL(deps: {
   limits?: Partial<GraphQLLimits>;
   /** What admin operations this process offers beyond the store (sync state, replay, connect links). */
   admin?: AdminOps;
+  /** The process's change feed: subscriptions, `changeEvents`, `feedStatus`, `triggers`. */
+  feed?: ChangeFeed;
 }): GraphQLServer {
   const { store, definitions } = deps;
   return createGraphQLServer({
@@ -31,6 +34,7 @@ export function createGatewayGraphQL(deps: {
     createContext: ({ caller }) => ({
       ...createRequestContext({ store, caller, definitions }),
       ...(deps.admin ? { admin: deps.admin } : {}),
+      ...(deps.feed ? { feed: deps.feed } : {}),
     }),
     adminFields: ADMIN_ROOT_FIELDS,
     authenticate: (authorization) => deps.keys.authenticate(authorization),
