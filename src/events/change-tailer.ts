@@ -124,8 +124,8 @@ export function createChangeTailer(deps: ChangeTailerDeps): ChangeTailer {
     wake,
     position: () => position,
     attach(sink) {
-      let forTenant = sinks.get(sink.tenant);
-      if (!forTenant) sinks.set(sink.tenant, (forTenant = new Set()));
+      const forTenant = sinks.get(sink.tenant) ?? new Set<TailerSink>();
+      sinks.set(sink.tenant, forTenant);
       forTenant.add(sink);
       count++;
       return () => {
