@@ -161,3 +161,18 @@ export function wsSubscribe(
   );
   return { results: c.results, waitFor: c.waitFor, ended: c.ended, error, close: unsubscribe };
 }
+
+/** A GraphQL query over HTTP POST, as a client library sends it. */
+export async function postQuery(
+  url: string,
+  token: string | undefined,
+  query: string,
+  variables?: Record<string, unknown>,
+): Promise<SubscriptionResult> {
+  const res = await fetch(url, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) },
+    body: JSON.stringify({ query, ...(variables ? { variables } : {}) }),
+  });
+  return (await res.json()) as SubscriptionResult;
+}
