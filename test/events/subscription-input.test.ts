@@ -1,5 +1,11 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { postQuery, sseSubscribe, wsClient, wsSubscribe } from '../support/subscription-clients.ts';
+import {
+  postQuery,
+  sseSubscribe,
+  statusCursor,
+  wsClient,
+  wsSubscribe,
+} from '../support/subscription-clients.ts';
 import {
   CHANGES,
   eventsOf,
@@ -16,12 +22,8 @@ beforeAll(async () => {
   key = await gw.keyFor('clinic-a', ['read', 'subscribe']);
   const keyB = await gw.keyFor('clinic-b', ['read', 'subscribe']);
   await gw.patients('clinic-a', 0, 3);
-  const status = (token: string) =>
-    postQuery(gw.url, token, '{ feedStatus { highWaterMark } }').then(
-      (r) => (r.data?.feedStatus as { highWaterMark: string }).highWaterMark,
-    );
-  cursorA = await status(key);
-  cursorB = await status(keyB);
+  cursorA = await statusCursor(gw.url, key);
+  cursorB = await statusCursor(gw.url, keyB);
 });
 afterAll(() => gw?.close());
 
@@ -112,11 +114,7 @@ describe('bad input is refused at subscribe time with a clear error', () => {
   it('answers CURSOR_EXPIRED for a cursor older than retention, never a silent gap', async () => {
     const tenant = 'clinic-x';
     const token = await gw.keyFor(tenant, ['read', 'subscribe']);
-    const old = (
-      (await postQuery(gw.url, token, '{ feedStatus { highWaterMark } }')).data?.feedStatus as {
-        highWaterMark: string;
-      }
-    ).highWaterMark;
+    const old = await statusCursor(gw.url, token);
     await gw.patients(tenant, 0, 5);
     expect(await gw.store.changes.prune(new Date(Date.now() + 60_000))).toBeGreaterThan(0);
     for (const result of await firstResults(token, { after: old })) {
@@ -130,8 +128,7 @@ describe('bad input is refused at subscribe time with a clear error', () => {
     );
     expect(replay.errors?.[0]?.extensions?.code).toBe('CURSOR_EXPIRED');
     // The oldest retained cursor is still accepted and delivers what is left.
-    const status = await postQuery(gw.url, token, '{ feedStatus { oldestRetained } }');
-    const oldest = (status.data?.feedStatus as { oldestRetained: string }).oldestRetained;
+    const oldest = await statusCursor(gw.url, token, 'oldestRetained');
     const sub = sseSubscribe(gw.url, token, CHANGES, { after: oldest });
     await sub.waitFor(0);
     sub.close();

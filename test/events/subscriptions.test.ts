@@ -1,6 +1,12 @@
 import type { Resource } from 'fhir/r4';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { postQuery, sseSubscribe, wsClient, wsSubscribe } from '../support/subscription-clients.ts';
+import {
+  postQuery,
+  sseSubscribe,
+  statusCursor,
+  wsClient,
+  wsSubscribe,
+} from '../support/subscription-clients.ts';
 import {
   CHANGES,
   eventsOf,
@@ -8,7 +14,6 @@ import {
   startSubscriptionGateway,
 } from './subscription-harness.ts';
 
-const STATUS = '{ feedStatus { highWaterMark oldestRetained } }';
 const REPLAY = `query ($after: String, $until: String, $filter: ChangeFilter, $first: Int) {
   changeEvents(after: $after, until: $until, filter: $filter, first: $first) {
     cursor hasMore events { id kind resourceType versionId previousVersionId connection source triggers backfill }
@@ -25,8 +30,7 @@ afterAll(() => gw?.close());
 
 /** The feed's current high-water mark as clinic-a's cursor: subscribing after it is deterministic. */
 async function now(token = key): Promise<string> {
-  const res = await postQuery(gw.url, token, STATUS);
-  return (res.data?.feedStatus as { highWaterMark: string }).highWaterMark;
+  return statusCursor(gw.url, token);
 }
 
 describe('changes subscription over SSE and graphql-ws', () => {
@@ -121,9 +125,7 @@ describe('changes subscription over SSE and graphql-ws', () => {
     try {
       const token = await small.keyFor('clinic-s', ['read', 'subscribe']);
       await small.patients('clinic-s', 0, 300);
-      const from = (
-        (await postQuery(small.url, token, STATUS)).data?.feedStatus as { oldestRetained: string }
-      ).oldestRetained;
+      const from = await statusCursor(small.url, token, 'oldestRetained');
       const sub = sseSubscribe(small.url, token, CHANGES, { after: from });
       // Writes keep landing while the subscriber pages through the backlog 7 at a time.
       for (let i = 300; i < 600; i += 10) await small.patients('clinic-s', i, i + 10);
@@ -159,7 +161,7 @@ describe('changes subscription over SSE and graphql-ws', () => {
       code: { text: 'x' },
     } as Resource);
     const page = await postQuery(gw.url, key, REPLAY, { after: beat.cursor });
-    const events = (page.data?.changeEvents as { events: Array<{ id: string }> }).events;
+    const events = ((page.data?.changeEvents ?? {}) as { events: Array<{ id: string }> }).events;
     expect(events.map((e) => e.id)).toEqual(['o1']);
   });
 
@@ -184,7 +186,7 @@ describe('changes subscription over SSE and graphql-ws', () => {
     const ids = async (filter: Record<string, unknown>) => {
       const res = await postQuery(gw.url, token, REPLAY, { after, filter });
       expect(res.errors).toBeUndefined();
-      return (res.data?.changeEvents as { events: Array<{ id: string; kind: string }> }).events.map(
+      return ((res.data?.changeEvents ?? {}) as { events: Array<{ id: string; kind: string }> }).events.map(
         (e) => `${e.id}:${e.kind}`,
       );
     };
@@ -262,7 +264,7 @@ describe('tenant isolation', () => {
     for (const got of [subB.results, wsB.results])
       expect(eventsOf(got).map((e) => e.id)).toEqual(['p9000', 'p9001', 'p9002']);
     const replayB = await postQuery(gw.url, keyB, REPLAY, { after: afterB });
-    expect((replayB.data?.changeEvents as { events: unknown[] }).events).toHaveLength(3);
+    expect(((replayB.data?.changeEvents ?? {}) as { events: unknown[] }).events).toHaveLength(3);
     // A's cursor is refused for B, and B's for A.
     const foreign = await postQuery(gw.url, keyB, REPLAY, { after: afterA });
     expect(foreign.errors?.[0]?.extensions?.code).toBe('INVALID_CURSOR');

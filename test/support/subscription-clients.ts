@@ -176,3 +176,17 @@ export async function postQuery(
   });
   return (await res.json()) as SubscriptionResult;
 }
+
+/** A cursor from `feedStatus` (`highWaterMark`: after everything so far; `oldestRetained`: the oldest accepted). */
+export async function statusCursor(
+  url: string,
+  token: string,
+  field: 'highWaterMark' | 'oldestRetained' = 'highWaterMark',
+): Promise<string> {
+  const res = await postQuery(url, token, `{ feedStatus { ${field} } }`);
+  const status = (res.data?.feedStatus ?? {}) as Record<string, string | undefined>;
+  const cursor = status[field];
+  if (typeof cursor !== 'string')
+    throw new Error(`feedStatus.${field} missing: ${JSON.stringify(res.errors)}`);
+  return cursor;
+}
