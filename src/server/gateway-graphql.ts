@@ -2,6 +2,7 @@ import type { Logger } from 'pino';
 import type { ActionService } from '../actions/action-service.ts';
 import type { MutationSpec } from '../actions/write-targets.ts';
 import type { ApiKeyService } from '../auth/api-keys.ts';
+import type { ChangeFeed } from '../events/change-feed.ts';
 import type { FhirDefinitions } from '../fhir/definitions.ts';
 import type { AdminOps } from '../graphql/admin/admin-ops.ts';
 import { ADMIN_ROOT_FIELDS } from '../graphql/admin/admin-schema.ts';
@@ -31,6 +32,8 @@ export function createGatewayGraphQL(deps: {
   actions?: ActionService;
   /** Which mutations the schema has: by default the project's catalogs and mappings. */
   mutations?: MutationSpec;
+  /** The process's change feed: subscriptions, `changeEvents`, `feedStatus`, `triggers`. */
+  feed?: ChangeFeed;
 }): GraphQLServer {
   const { store, definitions } = deps;
   return createGraphQLServer({
@@ -45,6 +48,7 @@ export function createGatewayGraphQL(deps: {
         ...(deps.actions ? { actions: deps.actions } : {}),
       }),
       ...(deps.admin ? { admin: deps.admin } : {}),
+      ...(deps.feed ? { feed: deps.feed } : {}),
     }),
     adminFields: ADMIN_ROOT_FIELDS,
     authenticate: (authorization) => deps.keys.authenticate(authorization),
