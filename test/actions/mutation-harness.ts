@@ -11,6 +11,7 @@ import { createSecretBox } from '../../src/store/secret-box.ts';
 import { openSqliteStore } from '../../src/store/sqlite/open-sqlite-store.ts';
 import { pollConnection } from '../../src/sync/poll-connection.ts';
 import { connectJane } from '../connectors/helpers.ts';
+import type { OpenTestStore } from '../support/graphql-harness.ts';
 import { type GatewayHttp, type GraphQLResponse, startGatewayHttp } from '../support/graphql-http.ts';
 import { projectMappings, realConnectors, silentLog } from '../sync/real-sources.ts';
 
@@ -41,14 +42,20 @@ export type MutationGateway = {
 };
 
 export async function startMutationGateway(
-  options: { connectors?: (store: Store) => Connector[] } = {},
+  options: { connectors?: (store: Store) => Connector[]; openStore?: OpenTestStore } = {},
 ): Promise<MutationGateway> {
   const defs = fhirDefinitions();
-  const store = openSqliteStore(':memory:', {
-    maxResourceBytes: 1 << 20,
-    secretBox: createSecretBox(Buffer.alloc(32, 9)),
-    indexer: searchIndexer(defs),
-  });
+  const opened = options.openStore
+    ? await options.openStore({ indexer: searchIndexer(defs) })
+    : {
+        store: openSqliteStore(':memory:', {
+          maxResourceBytes: 1 << 20,
+          secretBox: createSecretBox(Buffer.alloc(32, 9)),
+          indexer: searchIndexer(defs),
+        }),
+        cleanup: async () => {},
+      };
+  const { store } = opened;
   const connectors = options.connectors?.(store) ?? realConnectors(store);
   const mappings = projectMappings();
   const actions = createActionService({
@@ -90,7 +97,8 @@ export async function startMutationGateway(
     },
     async close() {
       await http.close();
-      await store.close();
+      if (options.openStore) await opened.cleanup();
+      else await store.close();
     },
   };
 }
