@@ -206,4 +206,18 @@ describe('mutation guards', () => {
       );
     }
   });
+
+  it("a named operation on another source's connection: UNSUPPORTED_BY_SOURCE, no call", async () => {
+    await gateway.store.connections.put(
+      { tenant: TENANT, id: 'drc-g', source: 'drchrono', config: { baseUrl: 'http://127.0.0.1:9' } },
+      {},
+    );
+    const plan = (await gateway.store.resources.list(TENANT, 'CarePlan', { limit: 1 })).items[0];
+    const result = await gateway.gql(
+      TENANT,
+      `mutation { janeCarePlanActivityCreate(connection: "drc-g", id: "${plan?.id}", idempotencyKey: "op-1", res: { detail: { status: "not-started" } }) { id } }`,
+    );
+    expect(result.errors?.[0]?.extensions?.code).toBe('UNSUPPORTED_BY_SOURCE');
+    expect(result.errors?.[0]?.message).toContain('needs a jane connection');
+  });
 });
