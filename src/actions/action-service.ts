@@ -14,6 +14,7 @@ import { nativeIdFromResource } from '../mapping/native-id.ts';
 import type { NativeIdResolver } from '../mapping/run-state.ts';
 import { canonicalJson } from '../store/canonical-hash.ts';
 import type { Connection, Store, StoredResource } from '../store/port.ts';
+import { ID_GRAMMAR } from '../store/validate-ids.ts';
 import { decodeRowWatermark, watermarkKey } from '../sync/sync-keys.ts';
 import { createTriggerTagger } from '../sync/trigger-tagger.ts';
 import { ActionError, asActionError } from './action-error.ts';
@@ -23,7 +24,7 @@ import { changedFields } from './native-diff.ts';
 import { guardReferences } from './reference-guard.ts';
 import { storeNativeRecords, writtenOfType } from './store-answer.ts';
 import { type LeaseWait, withLease } from './with-lease.ts';
-import type { WriteKind } from './write-targets.ts';
+import { findWriteTargets, type WriteKind } from './write-targets.ts';
 
 export type ActionServiceDeps = {
   readonly store: Store;
@@ -93,7 +94,7 @@ export function createActionService(deps: ActionServiceDeps): ActionService {
     id: string,
   ): Promise<{ connection: Connection; connector: Connector }> {
     if (!caller.scopes.has('write')) throw new ActionError('FORBIDDEN', 'this API key lacks the write scope');
-    const connection = /^[A-Za-z0-9._~-]{1,64}$/.test(id)
+    const connection = ID_GRAMMAR.connection.pattern.test(id)
       ? await store.connections.get(caller.tenant, id)
       : undefined;
     if (!connection) throw new ActionError('UNKNOWN_CONNECTION', `no connection ${safe(id)} in this tenant`);
@@ -108,28 +109,19 @@ export function createActionService(deps: ActionServiceDeps): ActionService {
   }
 
   function rowFor(connector: Connector, type: string, kind: WriteKind): CatalogRow {
-    const row = connector.catalog.find(
-      (r) =>
-        r.fhirTypes.includes(type) &&
-        (r.operations.includes(kind) ||
-          (kind === 'update' || kind === 'patch'
-            ? r.operations.includes('patch') || r.operations.includes('update')
-            : false)) &&
-        (kind === 'delete' ||
-          mappings.mappingsFor(connector.source, r.entity).some((m) => m.target === type && m.hasReverse)),
-    );
-    if (!row)
+    const target = findWriteTargets([connector], mappings).find((t) => t.type === type && t.kinds.has(kind));
+    if (!target)
       throw new ActionError(
         'UNSUPPORTED_BY_SOURCE',
         `${connector.source} offers no ${kind} of ${type} (see docs/coverage.md for what it offers instead)`,
       );
-    return row;
+    return target.row;
   }
 
   /** The stored resource a mutation addresses by gateway id, with its connection. */
   async function storedTarget(caller: Caller, type: string, id: string, kind: WriteKind) {
     if (!caller.scopes.has('write')) throw new ActionError('FORBIDDEN', 'this API key lacks the write scope');
-    const stored = /^[A-Za-z0-9.-]{1,64}$/.test(id)
+    const stored = ID_GRAMMAR.resourceId.pattern.test(id)
       ? await store.resources.read(caller.tenant, type, id)
       : undefined;
     if (!stored || stored.deleted) throw new ActionError('NOT_FOUND', `${type}/${safe(id)} not found`);
@@ -648,7 +640,7 @@ export function contains(record: unknown, expected: unknown): boolean {
 
 /** An id echoed in a message: only when it has the id grammar (never free text from the caller). */
 function safe(value: string): string {
-  return /^[A-Za-z0-9._~-]{1,64}$/.test(value) ? value : '(invalid id)';
+  return ID_GRAMMAR.connection.pattern.test(value) ? value : '(invalid id)';
 }
 
 /** Validator issues keep their code and location; text that may quote a value is cut. */

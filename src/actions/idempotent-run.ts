@@ -67,9 +67,10 @@ export async function runOnce<R>(
       await deps.store.idempotency.complete(tenant, key, { kind: 'done', result });
       return result;
     } catch (error) {
-      if (error instanceof ActionError && error.ambiguous)
-        await deps.store.idempotency.complete(tenant, key, { kind: 'unknown' });
-      else await deps.store.idempotency.abandon(tenant, key);
+      // Only a definite refusal frees the key; anything else (a lost answer, a failure after the
+      // source accepted, an unexpected error) leaves the outcome unknown for the next retry to settle.
+      if (error instanceof ActionError && !error.ambiguous) await deps.store.idempotency.abandon(tenant, key);
+      else await deps.store.idempotency.complete(tenant, key, { kind: 'unknown' });
       throw error;
     }
   });

@@ -39,6 +39,8 @@ export async function storeNativeRecords(
     throw new ActionError(
       'SOURCE_ANSWER_UNMAPPED',
       `the source accepted the write but its answer (${row.source} ${row.key}) did not map; it is quarantined for the operator`,
+      // The write happened: a retry must settle it, never send it again.
+      { ambiguous: true },
     );
   return written;
 }
