@@ -64,9 +64,7 @@ export function referencesIn(value: unknown, path: string): Array<{ reference: s
   if (!isObject(value)) return [];
   const found: Array<{ reference: string; path: string }> = [];
   if (typeof value.reference === 'string') found.push({ reference: value.reference, path });
-  for (const [key, child] of Object.entries(value)) {
-    if (key === 'contained') continue;
-    found.push(...referencesIn(child, `${path}.${key}`));
-  }
+  // Contained resources included: a reference inside one reaches the source all the same.
+  for (const [key, child] of Object.entries(value)) found.push(...referencesIn(child, `${path}.${key}`));
   return found;
 }
