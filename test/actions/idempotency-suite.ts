@@ -1,13 +1,17 @@
 import type { Resource } from 'fhir/r4';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { createActionService } from '../../src/actions/action-service.ts';
 import { type RunningJaneSimulator, startJaneSimulator } from '../../src/simulators/jane/index.ts';
-import type { Connection } from '../../src/store/port.ts';
+import type { Connection, Store } from '../../src/store/port.ts';
 import type { OpenTestStore } from '../support/graphql-harness.ts';
+import { projectMappings } from '../sync/real-sources.ts';
 import {
   changesOf,
+  fhirDefinitions,
   firstOf,
   type MutationGateway,
   nativeIdOf,
+  scheme,
   startMutationGateway,
   syncedJane,
 } from './mutation-harness.ts';
@@ -238,10 +242,46 @@ export function idempotencySuite(storeName: string, openStore?: () => OpenTestSt
       const retry = await gateway.gql(TENANT, mutation.replace('not_started', '"not-started"'));
       expect(retry.errors).toBeUndefined();
       expect(activities()).toHaveLength(before + 1);
-      const answered = (
-        retry.data?.janeCarePlanActivityCreate as { activity: Array<{ detail: { description: string } }> }
-      ).activity;
-      expect(answered.filter((a) => a.detail.description === 'Wall slides')).toHaveLength(1);
+      const answered = retry.data?.janeCarePlanActivityCreate as
+        | { activity: Array<{ detail: { description: string } }> }
+        | undefined;
+      expect(answered?.activity.filter((a) => a.detail.description === 'Wall slides')).toHaveLength(1);
+    });
+
+    it('a process that died after Jane accepted the create and before recording it: the retry, once the key frees, finds the record', async () => {
+      // The dying process: its store refuses to record the outcome, and it never releases the key's lease.
+      const dying: Store = {
+        ...gateway.store,
+        idempotency: {
+          ...gateway.store.idempotency,
+          complete: async () => {
+            throw new Error('process died');
+          },
+        },
+        leases: { ...gateway.store.leases, release: async () => {} },
+      };
+      const doomed = createActionService({
+        store: dying,
+        mappings: projectMappings(),
+        connectors: gateway.connectors,
+        definitions: fhirDefinitions(),
+        scheme,
+        idempotency: { ttlMs: 300 },
+      });
+      const caller = { tenant: TENANT, scopes: new Set(['read', 'write'] as const), keyId: 'dying' };
+      const res = reading('1000-7', 7);
+      await expect(
+        doomed.create(caller, { connection: CONN, type: 'Observation', res, idempotencyKey: 'crash-1' }),
+      ).rejects.toThrow('process died');
+      expect(inJane('1000-7')).toHaveLength(1);
+
+      await new Promise((resolve) => setTimeout(resolve, 350));
+      const retry = await gateway.gql(TENANT, CREATE, { key: 'crash-1', res });
+      expect(retry.errors).toBeUndefined();
+      const answered = retry.data?.ObservationCreate as
+        | { gatewayProvenance: { nativeId: string } }
+        | undefined;
+      expect(inJane('1000-7').map((e) => e.id)).toEqual([answered?.gatewayProvenance.nativeId]);
     });
   });
 }
