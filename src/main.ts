@@ -123,6 +123,7 @@ async function main(): Promise<void> {
     connectors,
     definitions,
     scheme: createIdentityScheme(),
+    log,
   });
   const feed = createChangeFeed({
     store,

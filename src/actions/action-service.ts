@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { OperationOutcomeIssue, Resource } from 'fhir/r4';
+import type { Logger } from 'pino';
 import type { Caller } from '../auth/scopes.ts';
 import { connectionState } from '../connectors/common/connection-state.ts';
 import type { CatalogRow, Connector, ConnectorSession, NamedOperation } from '../connectors/connector.ts';
@@ -34,6 +35,8 @@ export type ActionServiceDeps = {
   readonly scheme: IdentityScheme;
   /** Lease times for idempotency keys and upsert identities. */
   readonly idempotency?: LeaseWait;
+  /** One line per mutation (ids, types, codes, milliseconds). */
+  readonly log?: Pick<Logger, 'info'>;
 };
 
 /** What an idempotency record keeps: the stored version a mutation produced, or a raw answer. */
@@ -569,14 +572,41 @@ export function createActionService(deps: ActionServiceDeps): ActionService {
     return answerOf(caller.tenant, result);
   }
 
+  /** One log line per mutation: ids, types and codes only (inputs and answers may be PHI). */
+  function logged<I extends { idempotencyKey: string }>(
+    kind: string,
+    run: (caller: Caller, input: I) => Promise<unknown>,
+  ): (caller: Caller, input: I) => Promise<unknown> {
+    return async (caller, input) => {
+      // Keys from the log allow-list (src/log/safe-fields.ts); not `resourceType`, which marks a resource.
+      const fields = {
+        tenant: caller.tenant,
+        action: kind,
+        ...('type' in input && typeof input.type === 'string' ? { type: input.type } : {}),
+        ...('operation' in input ? { operation: (input.operation as NamedOperation).id } : {}),
+      };
+      const started = Date.now();
+      try {
+        const answer = await run(caller, input);
+        deps.log?.info({ ...fields, ms: Date.now() - started }, 'mutation done');
+        return answer;
+      } catch (error) {
+        if (error instanceof ActionError)
+          deps.log?.info({ ...fields, code: error.code, ms: Date.now() - started }, 'mutation refused');
+        throw error;
+      }
+    };
+  }
+
   return {
-    create,
-    update: (caller, input) =>
+    create: logged('create', create),
+    update: logged('update', (caller, input: Parameters<ActionService['update']>[1]) =>
       change(caller, 'update', input.type, input.id, () => input.res, input.idempotencyKey, [
         'update',
         input,
       ]),
-    patch: (caller, input) =>
+    ),
+    patch: logged('patch', (caller, input: Parameters<ActionService['patch']>[1]) =>
       change(
         caller,
         'patch',
@@ -592,9 +622,10 @@ export function createActionService(deps: ActionServiceDeps): ActionService {
         input.idempotencyKey,
         ['patch', input],
       ),
-    delete: remove,
-    upsert,
-    invoke,
+    ),
+    delete: logged('delete', remove),
+    upsert: logged('upsert', upsert),
+    invoke: logged('operation', invoke),
   };
 }
 

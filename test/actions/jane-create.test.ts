@@ -1,5 +1,7 @@
+import { Writable } from 'node:stream';
 import type { Observation } from 'fhir/r4';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createLogger } from '../../src/log/create-logger.ts';
 import { type RunningJaneSimulator, startJaneSimulator } from '../../src/simulators/jane/index.ts';
 import type { Connection } from '../../src/store/port.ts';
 import {
@@ -12,6 +14,7 @@ import {
 } from './mutation-harness.ts';
 
 const TENANT = 'mut-a';
+const logs: string[] = [];
 
 describe('ObservationCreate against the Jane simulator over HTTP', () => {
   let jane: RunningJaneSimulator;
@@ -20,7 +23,12 @@ describe('ObservationCreate against the Jane simulator over HTTP', () => {
 
   beforeAll(async () => {
     jane = await startJaneSimulator({ seed: 41, patients: 2, rateLimits: false });
-    gateway = await startMutationGateway();
+    gateway = await startMutationGateway({
+      log: createLogger({
+        level: 'info',
+        destination: new Writable({ write: (chunk, _e, done) => done(void logs.push(String(chunk))) }),
+      }),
+    });
     connection = await syncedJane(gateway, jane, TENANT, 'jane-1');
   });
   afterAll(async () => {
@@ -80,5 +88,25 @@ describe('ObservationCreate against the Jane simulator over HTTP', () => {
     ).toEqual(['created']);
     await gateway.poll(connection);
     expect(await changesOf(gateway.store, TENANT, 'Observation', created.id as string)).toHaveLength(1);
+  });
+
+  it('logs one line per mutation with ids, types and codes, never the input', async () => {
+    const done = logs.map((line) => JSON.parse(line) as Record<string, unknown>);
+    expect(done).toContainEqual(
+      expect.objectContaining({
+        msg: 'mutation done',
+        tenant: TENANT,
+        action: 'create',
+        type: 'Observation',
+      }),
+    );
+    const refused = await gateway.gql(
+      TENANT,
+      `mutation { ObservationCreate(connection: "missing", idempotencyKey: "x", res: { status: "final", note: [{ text: "private words" }] }) { id } }`,
+    );
+    expect(refused.errors?.[0]?.extensions?.code).toBe('UNKNOWN_CONNECTION');
+    expect(logs.at(-1)).toContain('"code":"UNKNOWN_CONNECTION"');
+    expect(logs.join('')).not.toContain('intake');
+    expect(logs.join('')).not.toContain('private words');
   });
 });

@@ -1,4 +1,5 @@
 import type { Resource } from 'fhir/r4';
+import type { Logger } from 'pino';
 import { type ActionService, createActionService } from '../../src/actions/action-service.ts';
 import type { Connector } from '../../src/connectors/connector.ts';
 import { type FhirDefinitions, loadFhirDefinitions } from '../../src/fhir/definitions.ts';
@@ -42,7 +43,11 @@ export type MutationGateway = {
 };
 
 export async function startMutationGateway(
-  options: { connectors?: (store: Store) => Connector[]; openStore?: OpenTestStore } = {},
+  options: {
+    connectors?: (store: Store) => Connector[];
+    openStore?: OpenTestStore;
+    log?: Pick<Logger, 'info'>;
+  } = {},
 ): Promise<MutationGateway> {
   const defs = fhirDefinitions();
   const opened = options.openStore
@@ -65,6 +70,7 @@ export async function startMutationGateway(
     definitions: defs,
     scheme,
     idempotency: { waitMs: 20_000 },
+    ...(options.log ? { log: options.log } : {}),
   });
   const http = await startGatewayHttp({ store, definitions: defs, actions });
   const keys = new Map<string, string>();
