@@ -313,6 +313,20 @@ describe("Jane's actions", () => {
         .sort(),
     ).toEqual(['change_reason', 'status']);
     expect(await actions('MedicationRequest', created.id)).toEqual(['created', 'updated']);
+
+    // A merge patch that drops the dosage text clears Jane's instructions (sent as null), nothing else.
+    await mutate(
+      `mutation { MedicationRequestPatch(id: "${created.id}", idempotencyKey: "med-p2", patch: { dosageInstruction: [{ route: { text: "oral" }, timing: { code: { text: "BID" } } }] }) { id } }`,
+      {},
+    );
+    expect(sim('medications', nativeId)).toMatchObject({
+      instructions: null,
+      route: 'oral',
+      frequency: 'BID',
+    });
+    expect(history.length).toBeGreaterThan(0);
+    const cleared = jane.clinic().store.medicationHistory.get(nativeId) ?? [];
+    expect(cleared.at(-1)?.changes.map((c) => c.attribute)).toEqual(['instructions']);
     const found = await gateway.gql(TENANT, `{ MedicationRequest(id: "${created.id}") { status } }`);
     expect(found.data?.MedicationRequest).toEqual({ status: 'stopped' });
   });
