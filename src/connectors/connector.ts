@@ -71,6 +71,12 @@ export type TriggerDefinition = {
   readonly resourceType: string;
   /** Which store change kinds satisfy it. */
   readonly kinds: ReadonlyArray<'created' | 'updated' | 'deleted'>;
+  /**
+   * Other resource types mapped from the same native record whose change satisfies it too, when
+   * the record's `resourceType` resource did not change (Jane's treatment price lives in its
+   * ChargeItemDefinition, not in the ActivityDefinition). One record change fires it once.
+   */
+  readonly alsoOn?: readonly string[];
   /** Optional FHIRPath on the resource that must be true (e.g. a status filter), as data. */
   readonly criteria?: string;
 };

@@ -1,4 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import type { CatalogRow, TriggerDefinition } from '../connectors/connector.ts';
 import { createIdentityScheme, gatewayId } from '../fhir/identity.ts';
 import { loadMappingSet } from '../mapping/load-mapping-set.ts';
 import { loadMappingDefinitions } from '../mapping/mapping-definitions.ts';
@@ -6,6 +7,7 @@ import { conceptMap, writeMappingDir } from '../mapping/test-support.ts';
 import type { Store } from '../store/port.ts';
 import { createSecretBox } from '../store/secret-box.ts';
 import { openSqliteStore } from '../store/sqlite/open-sqlite-store.ts';
+import { createTriggerTagger } from './trigger-tagger.ts';
 import { writePage } from './write-page.ts';
 
 const defs = loadMappingDefinitions();
@@ -117,5 +119,38 @@ describe('writePage', () => {
       what: 'drchrono:patients/(no id)',
       raw: 'garbage',
     });
+  });
+
+  it('fires a trigger once per record: on its own type when that changed, else on an alsoOn sibling', async () => {
+    const trigger: TriggerDefinition = {
+      id: 'drchrono.visit.updated',
+      source: 'drchrono',
+      seedName: 'Visit Updated',
+      row: 'appointments',
+      resourceType: 'Appointment',
+      kinds: ['updated'],
+      alsoOn: ['Encounter'],
+    };
+    const row = { key: 'appointments', source: 'drchrono' } as CatalogRow;
+    const write = (record: Record<string, unknown>) =>
+      writePage(
+        { store, mappings },
+        { ...page('appointments', [record]), triggers: createTriggerTagger([trigger], row) },
+      );
+    const tagged = async () => {
+      const { changes } = await store.changes.after(undefined, 100, { tenant: 'acme' });
+      return changes.filter((c) => c.triggers.length > 0).map((c) => `${c.type}:${c.triggers.join()}`);
+    };
+    await write({ id: 20, patient: 1, encounter_status: 'planned' });
+    expect(await tagged()).toEqual([]); // created: not what the trigger names
+    // Only the Encounter changed (the Appointment hash is the same): the sibling carries it.
+    await write({ id: 20, patient: 1, encounter_status: 'arrived' });
+    expect(await tagged()).toEqual(['Encounter:drchrono.visit.updated']);
+    // Both changed: one event carries it, the Appointment's (the mapping emits the Encounter first).
+    await write({ id: 20, patient: 2, encounter_status: 'finished' });
+    expect(await tagged()).toEqual([
+      'Encounter:drchrono.visit.updated',
+      'Appointment:drchrono.visit.updated',
+    ]);
   });
 });

@@ -9,7 +9,14 @@ export type PageWriteDependencies = {
 };
 
 /** Names the seed triggers a change satisfies (see trigger-tagger.ts); the store calls it per change. */
-export type TriggerTagger = (type: string, action: ChangeAction, resource: Resource) => readonly string[];
+export type TriggerTagger = ((
+  type: string,
+  action: ChangeAction,
+  resource: Resource,
+) => readonly string[]) & {
+  /** Resource types written first within a record, so they carry a trigger its other types also satisfy. */
+  readonly leadTypes?: ReadonlySet<string>;
+};
 
 /** One page of native records of one entity, read through one connection. */
 export type PageToWrite = {
@@ -49,12 +56,19 @@ export async function writePage(deps: PageWriteDependencies, page: PageToWrite):
   const scope = { tenant, connectionId: connection.id, source: connection.source };
   const counts = emptyCounts();
   const resources: Resource[] = [];
+  /** `Type/id` → index of the record it was mapped from: a trigger fires once per record change. */
+  const recordOf = new Map<string, number>();
   const failures: Array<{ record: unknown; reason: string }> = [];
+  const lead = page.triggers?.leadTypes;
 
-  for (const record of page.records) {
+  for (const [index, record] of page.records.entries()) {
     const result = deps.mappings.forward(connection.source, entity, record, scope, page.options);
     if (result.ok) {
-      resources.push(...result.resources);
+      const mapped = lead
+        ? [...result.resources].sort((a, b) => leadRank(lead, a) - leadRank(lead, b))
+        : result.resources;
+      for (const resource of mapped) recordOf.set(`${resource.resourceType}/${resource.id}`, index);
+      resources.push(...mapped);
       counts.warnings += result.warnings.length;
     } else if ('skipped' in result) counts.skipped++;
     else {
@@ -66,7 +80,7 @@ export async function writePage(deps: PageWriteDependencies, page: PageToWrite):
   if (resources.length > 0) {
     const options: PutOptions = {
       connection: connection.id,
-      ...(page.triggers ? { triggers: page.triggers } : {}),
+      ...(page.triggers ? { triggers: oncePerRecord(page.triggers, recordOf) } : {}),
       ...(page.backfill !== undefined ? { backfill: page.backfill } : {}),
     };
     const written = await deps.store.resources.putMany(tenant, resources, options);
@@ -74,6 +88,33 @@ export async function writePage(deps: PageWriteDependencies, page: PageToWrite):
   }
   if (failures.length > 0) counts.quarantined += await quarantine(deps, page, failures);
   return counts;
+}
+
+function leadRank(lead: ReadonlySet<string>, resource: Resource): number {
+  return lead.has(resource.resourceType) ? 0 : 1;
+}
+
+/**
+ * A trigger fires once per native record: the first changed resource of a record that satisfies
+ * it carries it (the store appends a batch's changes in input order, lead types first), its
+ * siblings do not.
+ */
+function oncePerRecord(
+  tagger: TriggerTagger,
+  recordOf: ReadonlyMap<string, number>,
+): (type: string, action: ChangeAction, resource: Resource) => readonly string[] {
+  const fired = new Set<string>();
+  return (type, action, resource) => {
+    const record = recordOf.get(`${type}/${resource.id}`);
+    const ids = tagger(type, action, resource);
+    if (record === undefined) return ids;
+    return ids.filter((id) => {
+      const key = `${record}\n${id}`;
+      if (fired.has(key)) return false;
+      fired.add(key);
+      return true;
+    });
+  };
 }
 
 /**

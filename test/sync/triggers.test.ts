@@ -105,7 +105,7 @@ function expectFired(run: () => SourceRun | undefined, trigger: TriggerDefinitio
   // Exactly one event per changed record, each a live change of the kind the trigger names.
   expect(resources.size).toBe(observed.events.length);
   for (const event of observed.events) {
-    expect(event.type).toBe(trigger.resourceType);
+    expect([trigger.resourceType, ...(trigger.alsoOn ?? [])]).toContain(event.type);
     expect(trigger.kinds).toContain(event.action);
     expect(event.backfill).toBe(false);
     expect(event.connection).toBe(connectionId);
@@ -129,24 +129,28 @@ describe('seed triggers: Jane', () => {
     try {
       const connection = await connectJane(store, sim, { tenant: 't-jane', id: 'jane-1' });
       // The clinic's ticks only re-price treatments, which changes their ChargeItemDefinition and
-      // not the ActivityDefinition "Treatment Updated" names: the clinic renames one instead.
-      const renameTreatment = async (trigger: TriggerDefinition) => {
+      // not the ActivityDefinition: still "Treatment Updated" (the trigger's `alsoOn`). If the
+      // ticks did not reach a treatment, the clinic re-prices one.
+      const repriceTreatment = async (trigger: TriggerDefinition) => {
         if (trigger.row !== 'treatments') return false;
         const clinic = sim.clinic();
         const treatment = clinic.store.entries('treatments')[0];
         if (!treatment) return false;
-        clinic.store.update('treatments', treatment.id, {
-          name: `${String(treatment.record.name)} (renamed)`,
-        });
+        clinic.store.update('treatments', treatment.id, { price: Number(treatment.record.price ?? 100) + 5 });
         return true;
       };
-      run = await driveTriggers(store, sim, connection, connectors, renameTreatment);
+      run = await driveTriggers(store, sim, connection, connectors, repriceTreatment);
     } finally {
       await sim.close();
     }
   }, 120_000);
   afterAll(() => store.close());
   it('has the 12 seed triggers', () => expect(triggers).toHaveLength(12));
+  it('fires "Treatment Updated" on a price change, once, on the ChargeItemDefinition', () => {
+    const events = run?.seen.get('jane.treatment.updated')?.events ?? [];
+    expect(events.length).toBeGreaterThan(0);
+    expect(events.every((e) => e.type === 'ChargeItemDefinition')).toBe(true);
+  });
   it.each(triggers.map((t) => [t.id, t] as const))('%s', (_id, trigger) =>
     expectFired(() => run, trigger, 'jane-1'),
   );
