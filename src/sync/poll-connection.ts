@@ -5,9 +5,10 @@ import {
   type ConnectorSession,
   SourceError,
 } from '../connectors/connector.ts';
-import type { ForwardOptions, MappingSet } from '../mapping/mapping-set.ts';
+import type { MappingSet } from '../mapping/mapping-set.ts';
 import { FencedOutError } from '../store/errors.ts';
 import type { Connection, Lease, Store } from '../store/port.ts';
+import { connectionForwardOptions, pageForwardOptions } from './forward-options.ts';
 import { orderRows } from './row-order.ts';
 import {
   connectionLeaseName,
@@ -101,7 +102,8 @@ export async function pollConnection(
     (row) =>
       row.polledBy === undefined && deps.mappings.mappingsFor(connection.source, row.entity).length > 0,
   );
-  const forwardOptions = forwardOptionsFor(connection);
+  // The connection's time zone, currency and base URL; a bad setting fails the run, clearly.
+  const forwardOptions = connectionForwardOptions(connection);
   const failed = new Set<string>();
   const results = new Map<string, RowRun>();
   // needs_reauth or a lost lease stops every row of the run.
@@ -129,7 +131,7 @@ export async function pollConnection(
           records: page.records,
           backfill,
           triggers,
-          ...(forwardOptions ? { options: forwardOptions } : {}),
+          options: pageForwardOptions(connection, forwardOptions, page.records),
         });
         if (page.watermark !== undefined) {
           cursor = page.watermark;
@@ -251,12 +253,6 @@ function createLimiter(max: number): <T>(task: () => Promise<T>) => Promise<T> {
       else active--;
     }
   };
-}
-
-/** Epic is a FHIR source: absolute references to its base URL are rewritten too. */
-function forwardOptionsFor(connection: Connection): ForwardOptions | undefined {
-  const base = connection.config.fhirBaseUrl ?? connection.config.baseUrl;
-  return connection.source === 'epic' && typeof base === 'string' ? { fhirBaseUrl: base } : undefined;
 }
 
 function addCounts(into: PageCounts, add: PageCounts): void {
