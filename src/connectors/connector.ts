@@ -57,7 +57,16 @@ export type CatalogRow = {
    * source cannot list them (Jane document uploads). Polling such a row yields no pages.
    */
   readonly polledBy?: string;
+  /**
+   * How the source marks a record it deleted, when it keeps listing it (DrChrono's `deleted_flag`
+   * on appointments and `archived` on documents, Epic's `entered-in-error`): such a record's
+   * resources become store tombstones. Hard deletions are only seen by full-scan rows (docs/sync.md).
+   */
+  readonly deletedWhen?: DeletionMark;
 };
+
+/** A record is deleted at the source when its `field` equals `equals`. */
+export type DeletionMark = { readonly field: string; readonly equals: string | boolean };
 
 /** A seed trigger: what the market's connector calls it, and which change event satisfies it. */
 export type TriggerDefinition = {

@@ -9,18 +9,25 @@ import type { MappingSet } from '../mapping/mapping-set.ts';
 import { FencedOutError } from '../store/errors.ts';
 import type { Connection, Lease, Store } from '../store/port.ts';
 import { connectionForwardOptions, pageForwardOptions } from './forward-options.ts';
+import {
+  createPresenceCollector,
+  decodePresence,
+  encodePresence,
+  MAX_TRACKED,
+} from './full-scan-presence.ts';
 import { orderRows } from './row-order.ts';
 import {
   connectionLeaseName,
   decodeRowStatus,
   decodeRowWatermark,
   encodeRowWatermark,
+  presenceKey,
   type RowStatus,
   rowStatusKey,
   watermarkKey,
 } from './sync-keys.ts';
 import { createTriggerTagger } from './trigger-tagger.ts';
-import { emptyCounts, type PageCounts, writePage } from './write-page.ts';
+import { emptyCounts, type PageCounts, type TriggerTagger, tombstone, writePage } from './write-page.ts';
 
 export type PollConnectionDeps = {
   readonly store: Store;
@@ -122,6 +129,8 @@ export async function pollConnection(
     const startedAt = now().toISOString();
     try {
       const triggers = createTriggerTagger(connector.triggers, row);
+      // A full scan lists every record: those of the last complete scan it lacks were deleted.
+      const presence = row.cursor === 'full-scan' ? createPresenceCollector() : undefined;
       for await (const page of session.poll({ row, watermark: cursor, signal })) {
         const held = await renew();
         const written = await writePage(deps, {
@@ -132,6 +141,8 @@ export async function pollConnection(
           backfill,
           triggers,
           options: pageForwardOptions(connection, forwardOptions, page.records),
+          ...(row.deletedWhen ? { deletedWhen: row.deletedWhen } : {}),
+          ...(presence ? { onRecord: presence.onRecord } : {}),
         });
         if (page.watermark !== undefined) {
           cursor = page.watermark;
@@ -146,6 +157,8 @@ export async function pollConnection(
         results.set(row.key, { row: row.key, backfill, pages, counts });
         return;
       }
+      if (presence)
+        counts.deleted += await settleFullScan(deps, connection, row, presence, triggers, backfill, renew);
       // The row is caught up: from now on its changes are live, not backfill.
       const held = await renew();
       await deps.store.watermarks.set(key, encodeRowWatermark({ cursor, backfilling: false }), held);
@@ -235,6 +248,45 @@ export async function pollConnection(
     return result ? [result] : [];
   });
   return { outcome: stopped ?? (failed.size > 0 ? 'partial' : 'completed'), rows };
+}
+
+/**
+ * After a complete full scan: tombstones the resources of records that vanished since the last
+ * complete scan (with the row's triggers), then records this scan's records, fenced by the lease.
+ * A crash in between re-finds the same vanished records next time: deleting again is a no-op.
+ */
+async function settleFullScan(
+  deps: PollConnectionDeps,
+  connection: Connection,
+  row: CatalogRow,
+  presence: ReturnType<typeof createPresenceCollector>,
+  triggers: TriggerTagger,
+  backfill: boolean,
+  renew: () => Promise<Lease>,
+): Promise<number> {
+  const key = presenceKey(connection.tenant, connection.id, row.key);
+  if (presence.size > MAX_TRACKED) {
+    deps.log.warn(
+      { tenant: connection.tenant, connection: connection.id, row: row.key, records: presence.size },
+      'full-scan row too large to track deletions; deletions at the source are not seen',
+    );
+    await deps.store.watermarks.set(key, encodePresence(new Map()), await renew());
+    return 0;
+  }
+  const previous = decodePresence(await deps.store.watermarks.get(key));
+  const settled = presence.settle(previous);
+  await renew();
+  const deleted = await tombstone(
+    deps,
+    connection.tenant,
+    settled.vanished.map((resourceKey) => {
+      const [type = '', id = ''] = resourceKey.split('/');
+      return { type, id };
+    }),
+    { connection: connection.id, triggers, backfill },
+  );
+  await deps.store.watermarks.set(key, encodePresence(settled.presence), await renew());
+  return deleted;
 }
 
 /** Runs at most `max` tasks at once, in the order they were handed in. */

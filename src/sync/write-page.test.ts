@@ -47,7 +47,15 @@ describe('writePage', () => {
       { id: 4, gender: 'M', last_name: 'Ok', archived: false },
     ];
     const counts = await writePage({ store, mappings }, page('patients', records));
-    expect(counts).toEqual({ created: 2, updated: 0, unchanged: 0, skipped: 1, quarantined: 1, warnings: 0 });
+    expect(counts).toEqual({
+      created: 2,
+      updated: 0,
+      unchanged: 0,
+      skipped: 1,
+      quarantined: 1,
+      deleted: 0,
+      warnings: 0,
+    });
 
     const id = gatewayId({
       tenant: 'acme',
@@ -152,5 +160,39 @@ describe('writePage', () => {
       'Encounter:drchrono.visit.updated',
       'Appointment:drchrono.visit.updated',
     ]);
+  });
+
+  it('tombstones the resources of a record the source marks deleted, once, even those its `when` leaves out', async () => {
+    const deletedWhen = { field: 'archived', equals: true } as const;
+    const patientId = gatewayId({
+      tenant: 'acme',
+      connectionId: 'dc-main',
+      source: 'drchrono',
+      sourceType: 'patients',
+      nativeId: '40',
+    });
+    await writePage(
+      { store, mappings },
+      page('patients', [{ id: 40, gender: 'F', last_name: 'Ng', archived: false }]),
+    );
+    const marked = {
+      ...page('patients', [{ id: 40, gender: 'F', last_name: 'Ng', archived: true }]),
+      deletedWhen,
+    };
+    const outcomes: unknown[] = [];
+    const first = await writePage({ store, mappings }, { ...marked, onRecord: (o) => outcomes.push(o) });
+    expect(first).toMatchObject({ deleted: 1, skipped: 0, created: 0, quarantined: 0 });
+    expect(outcomes).toEqual([{ nativeId: '40', outcome: 'deleted', keys: [] }]);
+    expect((await store.resources.read('acme', 'Patient', patientId))?.deleted).toBe(true);
+    // Re-read (a day of overlap): no second tombstone, no second change.
+    expect(await writePage({ store, mappings }, marked)).toMatchObject({ deleted: 0 });
+    const { changes } = await store.changes.after(undefined, 100, { tenant: 'acme' });
+    expect(changes.map((c) => c.action)).toEqual(['created', 'deleted']);
+    // A record deleted before the gateway ever saw it leaves nothing behind.
+    const unseen = {
+      ...page('patients', [{ id: 41, gender: 'M', last_name: 'X', archived: true }]),
+      deletedWhen,
+    };
+    expect(await writePage({ store, mappings }, unseen)).toMatchObject({ deleted: 0, quarantined: 0 });
   });
 });

@@ -33,6 +33,7 @@ type RowInput = {
   listParams?: Record<string, string>;
   requiresSince?: boolean;
   bulk?: boolean;
+  deletedWhen?: CatalogRow['deletedWhen'];
 };
 
 const OPERATION_ACTION: Record<Operation, string | undefined> = {
@@ -65,6 +66,7 @@ const row = (r: RowInput): DrChronoCatalogRow => ({
   ...(r.dependsOn ? { dependsOn: r.dependsOn } : {}),
   ...(r.listParams ? { listParams: r.listParams } : {}),
   ...(r.requiresSince ? { requiresSince: true } : {}),
+  ...(r.deletedWhen ? { deletedWhen: r.deletedWhen } : {}),
   ...(r.bulk ? { bulkPath: `/api/${r.key}_list` } : {}),
 });
 
@@ -126,8 +128,10 @@ export const DRCHRONO_CATALOG: readonly DrChronoCatalogRow[] = [
     key: 'appointments',
     fhirTypes: ['Appointment', 'Encounter', 'Observation'],
     // Vitals (the Observations) are verbose-only fields; verbose pages hold 25 appointments.
-    listParams: { verbose: 'true' },
+    // Deleted appointments stay listed with `deleted_flag` only when asked (show_archived).
+    listParams: { verbose: 'true', show_archived: 'true' },
     requiresSince: true,
+    deletedWhen: { field: 'deleted_flag', equals: true },
     operations: RWD,
     scopes: ['calendar:read'],
     triggerThings: ['appointment', 'appointments_list'],
@@ -160,6 +164,8 @@ export const DRCHRONO_CATALOG: readonly DrChronoCatalogRow[] = [
   row({
     key: 'documents',
     fhirTypes: ['DocumentReference'],
+    // DELETE on a document only archives it.
+    deletedWhen: { field: 'archived', equals: true },
     operations: RWD,
     scopes: ['patients:read'],
     triggerThings: ['document'],
