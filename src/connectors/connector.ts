@@ -63,6 +63,12 @@ export type CatalogRow = {
    * resources become store tombstones. Hard deletions are only seen by full-scan rows (docs/sync.md).
    */
   readonly deletedWhen?: DeletionMark;
+  /**
+   * Set on a row that lists deletion notices of another row's records (DrChrono's
+   * `line_item_deletions`): `idField` names the deleted record's native id in `row`. Its records
+   * are not mapped; the resources the deleted record stood for become tombstones.
+   */
+  readonly deletionFeedOf?: { readonly row: string; readonly idField: string };
 };
 
 /** A record is deleted at the source when its `field` equals `equals`. */

@@ -8,6 +8,7 @@ import {
 import type { MappingSet } from '../mapping/mapping-set.ts';
 import { FencedOutError } from '../store/errors.ts';
 import type { Connection, Lease, Store } from '../store/port.ts';
+import { applyDeletionNotices } from './deletion-feed.ts';
 import { connectionForwardOptions, pageForwardOptions } from './forward-options.ts';
 import {
   createPresenceCollector,
@@ -105,10 +106,14 @@ export async function pollConnection(
 
   // Rows another row's poll already delivers (or the source cannot list) cost no request; rows
   // without a mapping would only fill the quarantine.
-  const ordered = orderRows(connector.catalog).filter(
-    (row) =>
-      row.polledBy === undefined && deps.mappings.mappingsFor(connection.source, row.entity).length > 0,
-  );
+  const mapped = (entity: string) => deps.mappings.mappingsFor(connection.source, entity).length > 0;
+  const feedTarget = (row: CatalogRow) =>
+    row.deletionFeedOf ? connector.catalog.find((r) => r.key === row.deletionFeedOf?.row) : undefined;
+  const ordered = orderRows(connector.catalog).filter((row) => {
+    if (row.polledBy !== undefined) return false;
+    const target = feedTarget(row);
+    return target ? mapped(target.entity) : mapped(row.entity);
+  });
   // The connection's time zone, currency and base URL; a bad setting fails the run, clearly.
   const forwardOptions = connectionForwardOptions(connection);
   const failed = new Set<string>();
@@ -133,17 +138,34 @@ export async function pollConnection(
       const presence = row.cursor === 'full-scan' ? createPresenceCollector() : undefined;
       for await (const page of session.poll({ row, watermark: cursor, signal })) {
         const held = await renew();
-        const written = await writePage(deps, {
-          tenant: connection.tenant,
-          connection: { id: connection.id, source: connection.source },
-          entity: row.entity,
-          records: page.records,
-          backfill,
-          triggers,
-          options: pageForwardOptions(connection, forwardOptions, page.records),
-          ...(row.deletedWhen ? { deletedWhen: row.deletedWhen } : {}),
-          ...(presence ? { onRecord: presence.onRecord } : {}),
-        });
+        const target = feedTarget(row);
+        const written = target
+          ? {
+              ...emptyCounts(),
+              deleted: await applyDeletionNotices(
+                deps,
+                connection,
+                target,
+                row.deletionFeedOf?.idField ?? 'id',
+                page.records,
+                {
+                  connection: connection.id,
+                  triggers: createTriggerTagger(connector.triggers, target),
+                  backfill,
+                },
+              ),
+            }
+          : await writePage(deps, {
+              tenant: connection.tenant,
+              connection: { id: connection.id, source: connection.source },
+              entity: row.entity,
+              records: page.records,
+              backfill,
+              triggers,
+              options: pageForwardOptions(connection, forwardOptions, page.records),
+              ...(row.deletedWhen ? { deletedWhen: row.deletedWhen } : {}),
+              ...(presence ? { onRecord: presence.onRecord } : {}),
+            });
         if (page.watermark !== undefined) {
           cursor = page.watermark;
           await deps.store.watermarks.set(key, encodeRowWatermark({ cursor, backfilling: backfill }), held);

@@ -49,7 +49,7 @@ const idOf = (
 ) => gatewayId({ tenant, connectionId, source, sourceType, nativeId });
 
 describe('deletions at the source', () => {
-  it('DrChrono: a deleted appointment and an archived document become tombstones, once', async () => {
+  it('DrChrono: a deleted appointment, an archived document and a deleted line item become tombstones, once', async () => {
     const sim = await startDrChronoSimulator({ seed: 51, patients: 2, rateLimits: false });
     const store = memoryStore();
     const sync = await syncer(store, 't-del', 'drchrono-1');
@@ -67,8 +67,16 @@ describe('deletions at the source', () => {
         (a) => a.appt_is_break !== true,
       );
       const document = (await list('/api/documents'))[0];
-      if (!appointment || !document) throw new Error('the practice has no appointment or document');
-      for (const path of [`/api/appointments/${appointment.id}`, `/api/documents/${document.id}`]) {
+      const lineItem = (await list('/api/line_items'))[0];
+      if (!appointment || !document || !lineItem) throw new Error('the practice lacks a record to delete');
+      const lineItemId = idOf('t-del', 'drchrono-1', 'drchrono', 'line_items', String(lineItem.id));
+      expect((await store.resources.read('t-del', 'ChargeItem', lineItemId))?.deleted).toBe(false);
+      // A line item is deleted for good; DrChrono logs it in line_item_deletions.
+      for (const path of [
+        `/api/appointments/${appointment.id}`,
+        `/api/documents/${document.id}`,
+        `/api/line_items/${lineItem.id}`,
+      ]) {
         expect((await fetch(`${sim.url}${path}`, { method: 'DELETE', headers })).status).toBe(204);
       }
 
@@ -80,6 +88,7 @@ describe('deletions at the source', () => {
       expect(deleted).toContain(
         `DocumentReference/${idOf('t-del', 'drchrono-1', 'drchrono', 'documents', String(document.id))}`,
       );
+      expect(deleted).toContain(`ChargeItem/${lineItemId}`);
       expect(new Set(deleted).size).toBe(deleted.length);
       expect(
         changes

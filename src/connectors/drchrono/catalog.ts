@@ -34,6 +34,7 @@ type RowInput = {
   requiresSince?: boolean;
   bulk?: boolean;
   deletedWhen?: CatalogRow['deletedWhen'];
+  deletionFeedOf?: CatalogRow['deletionFeedOf'];
 };
 
 const OPERATION_ACTION: Record<Operation, string | undefined> = {
@@ -67,6 +68,7 @@ const row = (r: RowInput): DrChronoCatalogRow => ({
   ...(r.listParams ? { listParams: r.listParams } : {}),
   ...(r.requiresSince ? { requiresSince: true } : {}),
   ...(r.deletedWhen ? { deletedWhen: r.deletedWhen } : {}),
+  ...(r.deletionFeedOf ? { deletionFeedOf: r.deletionFeedOf } : {}),
   ...(r.bulk ? { bulkPath: `/api/${r.key}_list` } : {}),
 });
 
@@ -186,6 +188,15 @@ export const DRCHRONO_CATALOG: readonly DrChronoCatalogRow[] = [
     scopes: ['billing:read'],
     triggerThings: ['line_item'],
     dependsOn: ['appointments'],
+  }),
+  row({
+    // DELETE removes a line item and logs its id here: the feed of line item deletions.
+    key: 'line_item_deletions',
+    fhirTypes: [],
+    operations: ['search'],
+    scopes: ['billing:read'],
+    deletionFeedOf: { row: 'line_items', idField: 'billing_line_item_id' },
+    dependsOn: ['line_items'],
   }),
   row({
     key: 'transactions',
