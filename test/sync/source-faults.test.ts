@@ -161,8 +161,16 @@ describe('sync against faulty sources', () => {
     const store = memoryStore();
     const jwks = await serveJwks(store);
     const tokenCalls: string[] = [];
-    const spying: typeof fetch = (input, init) => {
-      if (String(input) === sim.tokenUrl) tokenCalls.push('token');
+    let refuseOnce = false;
+    const spying: typeof fetch = async (input, init) => {
+      if (String(input) === sim.tokenUrl) {
+        tokenCalls.push('token');
+        if (refuseOnce) {
+          // What Epic answers when it could not fetch the JWKS this time (a timeout on its side).
+          refuseOnce = false;
+          return Response.json({ error: 'invalid_client' }, { status: 400 });
+        }
+      }
       return fetch(input, init);
     };
     // Each "process" has its own connectors (token cache, sessions) and engine over one store.
@@ -182,6 +190,15 @@ describe('sync against faulty sources', () => {
       const first = start();
       expect((await first.engine.runOnce('t1', 'epic-1')).outcome).toBe('completed');
       await first.engine.stop();
+
+      // One refusal is not "for good": the assertion is sent again (fresh) and the sync goes on.
+      refuseOnce = true;
+      const before = tokenCalls.length;
+      const blip = start();
+      expect((await blip.engine.runOnce('t1', 'epic-1')).outcome).toBe('completed');
+      expect(tokenCalls.length - before).toBe(2);
+      expect((await store.connections.get('t1', 'epic-1'))?.config.state).toBe('active');
+      await blip.engine.stop();
 
       // The Epic admin revokes the app: its assertions now get invalid_client.
       expect(sim.unregisterClient('gw-t1')).toBe(true);

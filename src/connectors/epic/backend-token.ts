@@ -1,10 +1,11 @@
 import { randomUUID } from 'node:crypto';
 import { importJWK, SignJWT } from 'jose';
 import type { Connection } from '../../store/port.ts';
+import { sleep } from '../common/backoff.ts';
 import { connectionState, markNeedsReauth } from '../common/connection-state.ts';
 import type { ConnectorDeps } from '../common/connector-deps.ts';
 import { SourceError } from '../connector.ts';
-import { EPIC_REFRESH_AHEAD_MS, type EpicConfig } from './config.ts';
+import { EPIC_REFRESH_AHEAD_MS, EPIC_REFUSAL_RECHECK_MS, type EpicConfig } from './config.ts';
 import { EPIC_ASSERTION_ALG, privateKeysOf, signingKid } from './key-ring.ts';
 
 /**
@@ -25,7 +26,7 @@ export function createEpicTokenSource(deps: ConnectorDeps, connection: Connectio
   // re-asking proves the new key works while the old one is still published).
   let tokenKid: string | undefined;
 
-  async function fetchToken(): Promise<string> {
+  async function fetchToken(recheck = true): Promise<string> {
     // Re-read: a rotation may have happened since the session opened.
     const current = await deps.store.connections.get(connection.tenant, connection.id);
     if (!current) throw new SourceError('needs_reauth', 'epic connection no longer exists');
@@ -68,6 +69,12 @@ export function createEpicTokenSource(deps: ConnectorDeps, connection: Connectio
       const code =
         typeof body?.error === 'string' && /^[a-z_]{1,40}$/.test(body.error) ? body.error : undefined;
       if ((code !== undefined && CLIENT_REFUSED.has(code)) || (code === undefined && res.status === 401)) {
+        // Once more, a little later, before calling it for good: a verifier that failed to fetch
+        // our JWKS (a timeout) answers the same invalid_client as one that no longer trusts the key.
+        if (recheck) {
+          await sleep(EPIC_REFUSAL_RECHECK_MS);
+          return fetchToken(false);
+        }
         // The key is not (or no longer) trusted: an operator must register the JWKS URL again.
         await markNeedsReauth(
           deps.store,
