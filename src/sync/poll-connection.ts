@@ -5,7 +5,7 @@ import {
   type ConnectorSession,
   SourceError,
 } from '../connectors/connector.ts';
-import type { MappingSet } from '../mapping/mapping-set.ts';
+import type { ForwardOptions, MappingSet } from '../mapping/mapping-set.ts';
 import { FencedOutError } from '../store/errors.ts';
 import type { Connection, Lease, Store } from '../store/port.ts';
 import { applyDeletionNotices } from './deletion-feed.ts';
@@ -327,6 +327,14 @@ function createLimiter(max: number): <T>(task: () => Promise<T>) => Promise<T> {
       else active--;
     }
   };
+}
+
+/**
+ * The mapping options the sync uses for a connection's records (time zone, currency, FHIR base,
+ * a resolver over `records`): mutations store the source's answers the same way.
+ */
+export function forwardOptionsFor(connection: Connection, records: readonly unknown[] = []): ForwardOptions {
+  return pageForwardOptions(connection, connectionForwardOptions(connection), records);
 }
 
 function addCounts(into: PageCounts, add: PageCounts): void {

@@ -2,7 +2,7 @@ import type { Resource } from 'fhir/r4';
 import type { DeletionMark } from '../connectors/connector.ts';
 import type { SourceSystem } from '../fhir/identity.ts';
 import type { ForwardOptions, MappingSet } from '../mapping/mapping-set.ts';
-import type { ChangeAction, PutOptions, Store } from '../store/port.ts';
+import type { ChangeAction, PutOptions, PutResult, Store } from '../store/port.ts';
 
 export type PageWriteDependencies = {
   readonly store: Pick<Store, 'resources' | 'quarantine'>;
@@ -33,11 +33,13 @@ export type PageToWrite = {
   readonly deletedWhen?: DeletionMark;
   /** Sees each record's outcome with the `Type/id` keys of its resources (full-scan deletions). */
   readonly onRecord?: (outcome: RecordOutcome) => void;
+  /** Sees what the batch wrote (mutations answer the resource they stored). */
+  readonly onWritten?: (results: readonly PutResult[]) => void;
 };
 
 /**
  * What became of one record. `mapped`: these resources stand for it now; `skipped`: none do;
- * `deleted`: the source deleted it (these were tombstoned); `failed`: unknown (quarantined).
+ * `deleted`: the source deleted it (writePage tombstoned its resources); `failed`: unknown (quarantined).
  */
 export type RecordOutcome = {
   readonly nativeId: string | undefined;
@@ -125,6 +127,7 @@ export async function writePage(deps: PageWriteDependencies, page: PageToWrite):
   if (resources.length > 0) {
     const written = await deps.store.resources.putMany(tenant, resources, options);
     for (const { outcome } of written) counts[outcome]++;
+    page.onWritten?.(written);
   }
   counts.deleted += await tombstone(deps, tenant, deletions, options);
   if (failures.length > 0) counts.quarantined += await quarantine(deps, page, failures);
