@@ -1,4 +1,3 @@
-import type { Resource } from 'fhir/r4';
 import type { CatalogRow, Connector } from '../connectors/connector.ts';
 import type { MappingSet } from '../mapping/mapping-set.ts';
 import type { Connection, PutResult, Store, StoredResource } from '../store/port.ts';
@@ -25,14 +24,14 @@ export async function storeNativeRecords(
   records: readonly unknown[],
 ): Promise<PutResult[]> {
   const written: PutResult[] = [];
-  const options = forwardOptionsFor(connection);
   const counts = await writePage(deps, {
     tenant: connection.tenant,
     connection: { id: connection.id, source: connection.source },
     entity: row.entity,
     records,
     triggers: createTriggerTagger(connector.triggers, row),
-    ...(options ? { options } : {}),
+    // The poller's options (time zone, currency, Epic's page-level reference resolver): same hash.
+    options: forwardOptionsFor(connection, records),
     onWritten: (results) => written.push(...results),
   });
   if (counts.quarantined > 0)
@@ -50,22 +49,4 @@ export function writtenOfType(results: readonly PutResult[], type: string): Stor
   const found = results.find((r) => r.stored.type === type);
   if (!found) throw new ActionError('SOURCE_ANSWER_UNMAPPED', `the source's answer mapped to no ${type}`);
   return found.stored;
-}
-
-/** The forward mapping of one native record (not stored): for comparisons. */
-export function mapRecord(
-  deps: Pick<StoreAnswerDeps, 'mappings'>,
-  connection: Connection,
-  row: CatalogRow,
-  record: unknown,
-): Resource[] {
-  const options = forwardOptionsFor(connection);
-  const result = deps.mappings.forward(
-    connection.source,
-    row.entity,
-    record,
-    { tenant: connection.tenant, connectionId: connection.id, source: connection.source },
-    options,
-  );
-  return result.ok ? result.resources : [];
 }
