@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { canonicalJson } from '../store/canonical-hash.ts';
 import { IdempotencyConflictError } from '../store/errors.ts';
 import type { Store } from '../store/port.ts';
+import { ID_GRAMMAR } from '../store/validate-ids.ts';
 import { ActionError } from './action-error.ts';
 import { type LeaseWait, withLease } from './with-lease.ts';
 
@@ -38,6 +39,8 @@ export async function runOnce<R>(
   request: unknown,
   work: OnceWork<R>,
 ): Promise<R> {
+  if (!ID_GRAMMAR.idempotencyKey.pattern.test(key))
+    throw new ActionError('VALIDATION', `idempotencyKey must be ${ID_GRAMMAR.idempotencyKey.text}`);
   const requestHash = createHash('sha256').update(canonicalJson(request)).digest('hex');
   const name = `mutation/${tenant}/${createHash('sha256').update(key).digest('hex')}`;
   const busy = 'a request with this idempotencyKey is still running; retry later';

@@ -146,6 +146,15 @@ describe('mutation guards', () => {
     expect(writesToJane()).toBe(writes);
   });
 
+  it('an idempotency key outside its grammar is a validation error', async () => {
+    const error = await refused('VALIDATION', {
+      key: 'é'.repeat(3),
+      res: observation(`Patient/${patient.id}`),
+    });
+    expect(error.message).toContain('idempotencyKey');
+    await refused('VALIDATION', { key: 'k'.repeat(201), res: observation(`Patient/${patient.id}`) });
+  });
+
   it('a Jane connection cannot create a Patient (JDP has no patient writes)', async () => {
     const result = await gateway.gql(
       TENANT,
