@@ -87,6 +87,7 @@ async function main(): Promise<void> {
     mappings,
     connectors,
     ...(config.SYNC_CADENCE ? { cadence: config.SYNC_CADENCE } : {}),
+    leaseTtlMs: config.SYNC_LEASE_TTL_MS,
   });
   // Known for sure once listening (PORT may be 0); links minted before then use the configured one.
   let gatewayUrl = `http://${config.HOST}:${config.PORT}`;

@@ -33,6 +33,11 @@ export const configSchema = z.object({
     .string()
     .refine((text) => cron.validate(text), 'must be a node-cron expression, e.g. "*/30 * * * * *"')
     .optional(),
+  /**
+   * How long a connection's sync lease lasts without renewal: how soon another process takes
+   * over polling from one that died (docs/scaling.md). Renewed after every page.
+   */
+  SYNC_LEASE_TTL_MS: z.coerce.number().int().min(1_000).default(120_000),
   /** JSON file declaring connections for headless deployments (docs/connectors.md). */
   CONNECTIONS_FILE: z.string().min(1).optional(),
   MAX_RESOURCE_BYTES: z.coerce

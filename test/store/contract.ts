@@ -733,6 +733,21 @@ export function storeContract(makeHarness: () => Promise<StoreHarness>): void {
       }
     }, 60_000);
 
+    it('keeps the lease for a holder renewing it from several tasks at once', async () => {
+      // The sync engine polls a connection's rows concurrently, each renewing the one lease.
+      const name = `lease-${randomUUID()}`;
+      const lease = await store.leases.acquire(name, 'holder', 10_000);
+      if (!lease) throw new Error('a free lease was not granted');
+      const renewed = await Promise.all(
+        Array.from({ length: 6 }, (_, i) =>
+          i % 2 === 0 ? store.leases.renew(lease, 10_000) : store.leases.acquire(name, 'holder', 10_000),
+        ),
+      );
+      expect(renewed.map((l) => l?.fence)).toEqual(Array(6).fill(lease.fence));
+      await store.watermarks.set(`wm-${name}`, 'still held', lease);
+      expect(await store.leases.acquire(name, 'other', 10_000)).toBeUndefined();
+    });
+
     it('lets either the holder renew or a contender take over an expired term, never both', async () => {
       const contender = await h.open();
       try {

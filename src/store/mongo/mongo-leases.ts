@@ -33,9 +33,11 @@ export function createMongoLeases(
   };
 
   /**
-   * Inserts the term after `after` (the newest one read). Undefined when another contender
-   * inserted it first, or when a newer term already exists (a reader delayed past the
-   * clean-up of old terms could otherwise refill a deleted slot below the newest).
+   * Inserts the term after `after` (the newest one read). When another insert got there first,
+   * or a newer term already exists (a reader delayed past the clean-up of old terms could
+   * otherwise refill a deleted slot below the newest), the newest term decides: it is still
+   * ours when the same holder holds it live with the same fencing token (this process renewing
+   * from several rows at once), else undefined.
    */
   const nextTerm = async (
     name: string,
@@ -43,15 +45,25 @@ export function createMongoLeases(
     term: Pick<LeaseTermDoc, 'holder' | 'fence' | 'expiresAt'>,
   ): Promise<LeaseTermDoc | undefined> => {
     const doc: LeaseTermDoc = { _id: termId(name, after + 1), name, epoch: after + 1, ...term };
+    let inserted = true;
     try {
       await c.leases.insertOne(doc);
     } catch (err) {
-      if (isDuplicateKey(err)) return undefined;
-      throw err;
+      if (!isDuplicateKey(err)) throw err;
+      inserted = false;
     }
-    if ((await newest(name))?.epoch !== doc.epoch) return undefined;
-    await c.leases.deleteMany({ name, epoch: { $lt: doc.epoch - KEPT_TERMS } });
-    return doc;
+    const top = await newest(name);
+    if (inserted && top?.epoch === doc.epoch) {
+      await c.leases.deleteMany({ name, epoch: { $lt: doc.epoch - KEPT_TERMS } });
+      return doc;
+    }
+    const stillOurs =
+      top !== undefined &&
+      top.holder === term.holder &&
+      top.fence === term.fence &&
+      top.expiresAt > now() &&
+      term.expiresAt > 0;
+    return stillOurs ? top : undefined;
   };
 
   const toLease = (doc: LeaseTermDoc): Lease => ({

@@ -1,0 +1,246 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import { randomBytes, randomUUID } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Writable } from 'node:stream';
+import { MongoClient } from 'mongodb';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createApiKeyService } from '../../src/auth/api-keys.ts';
+import { connectDemoClinics, DEMO_TENANT } from '../../src/demo/connect-demo-clinics.ts';
+import { createLogger } from '../../src/log/create-logger.ts';
+import { SIMULATORS } from '../../src/simulators/registry.ts';
+import type { RunningSimulator } from '../../src/simulators/types.ts';
+import { deriveCursorKey } from '../../src/store/cursor-sealer.ts';
+import { openMongoStore } from '../../src/store/mongo/open-mongo-store.ts';
+import type { Change, Store } from '../../src/store/port.ts';
+import { createSecretBox } from '../../src/store/secret-box.ts';
+import { connectionLeaseName } from '../../src/sync/sync-keys.ts';
+import { freePort } from '../support/free-port.ts';
+import { mongoForTests, type TestMongo } from '../support/mongo-for-tests.ts';
+
+/**
+ * Two gateway processes (`node src/main.ts`, real sockets) on one FerretDB store, polling two
+ * simulated clinics: each connection is polled by one process at a time (leases), the other
+ * takes over after the first is killed, no change is logged twice, and what either process
+ * wrote is served by both.
+ */
+const main = join(import.meta.dirname, '../../src/main.ts');
+const CONNECTIONS = ['jane-demo', 'drchrono-demo'];
+// Longer than the slowest page on a loaded 2-core machine: a lease is renewed after each page.
+const LEASE_TTL_MS = 30_000;
+const KEY = randomBytes(32);
+const quiet = createLogger({ level: 'warn', destination: new Writable({ write: (_c, _e, done) => done() }) });
+
+type Gateway = {
+  name: string;
+  child: ChildProcess;
+  port: number;
+  logs: () => string;
+  exited: Promise<number | null>;
+};
+
+async function until(check: () => Promise<boolean>, ms: number): Promise<boolean> {
+  const deadline = Date.now() + ms;
+  while (Date.now() < deadline) {
+    if (await check()) return true;
+    await new Promise((r) => setTimeout(r, 250));
+  }
+  return check();
+}
+
+/** `gateway_sync_runs_total` of one process: connection → outcome → count. */
+async function runsOf(gw: Gateway): Promise<Map<string, Map<string, number>>> {
+  const text = await (await fetch(`http://127.0.0.1:${gw.port}/metrics`)).text();
+  const runs = new Map<string, Map<string, number>>();
+  for (const m of text.matchAll(
+    /^gateway_sync_runs_total\{[^}]*connection="([^"]+)"[^}]*outcome="([^"]+)"[^}]*\} (\d+)/gm,
+  )) {
+    const [, connection, outcome, count] = m as unknown as [string, string, string, string];
+    const byOutcome = runs.get(connection) ?? new Map<string, number>();
+    byOutcome.set(outcome, Number(count));
+    runs.set(connection, byOutcome);
+  }
+  return runs;
+}
+
+const polled = (runs: Map<string, Map<string, number>>, connection: string) =>
+  (runs.get(connection)?.get('completed') ?? 0) + (runs.get(connection)?.get('partial') ?? 0);
+
+async function allChanges(store: Store): Promise<Change[]> {
+  const changes: Change[] = [];
+  let cursor: string | undefined;
+  for (;;) {
+    const page = await store.changes.after(cursor, 1_000, { tenant: DEMO_TENANT });
+    if (page.changes.length === 0) return changes;
+    changes.push(...page.changes);
+    cursor = page.cursor;
+  }
+}
+
+describe('two gateway processes on one FerretDB store', () => {
+  let server: TestMongo;
+  let store: Store;
+  let client: MongoClient;
+  let simulators: RunningSimulator[] = [];
+  const gateways: Gateway[] = [];
+  const dbName = `gw_fleet_${randomUUID().slice(0, 8)}`;
+  const dataDir = mkdtempSync(join(tmpdir(), 'gw-fleet-'));
+
+  beforeAll(async () => {
+    server = await mongoForTests();
+    client = new MongoClient(server.url);
+    await client.connect();
+    store = await openMongoStore(server.url, {
+      dbName,
+      maxResourceBytes: 1 << 20,
+      secretBox: createSecretBox(KEY),
+      cursorKey: deriveCursorKey(KEY),
+    });
+    // Small clinics that keep changing, so both backfill and live polling happen.
+    simulators = [
+      await SIMULATORS.jane({ seed: 11, patients: 3, tickEveryMs: 500 }),
+      await SIMULATORS.drchrono({ seed: 22, patients: 3, tickEveryMs: 500 }),
+    ];
+    await connectDemoClinics({ store, log: quiet, gatewayUrl: 'http://127.0.0.1:9', simulators });
+  });
+
+  afterAll(async () => {
+    for (const gw of gateways) if (gw.child.exitCode === null) gw.child.kill('SIGKILL');
+    await Promise.all(simulators.map((s) => s.close()));
+    await store?.close();
+    await client
+      ?.db(dbName)
+      .dropDatabase()
+      .catch(() => {});
+    await client?.close();
+    await server?.stop();
+    rmSync(dataDir, { recursive: true, force: true });
+  });
+
+  async function startGateway(name: string): Promise<Gateway> {
+    const port = await freePort();
+    const child = spawn(process.execPath, [main], {
+      env: {
+        PATH: process.env.PATH ?? '',
+        STORE: 'mongo',
+        MONGODB_URL: `${server.url}${dbName}`,
+        DATA_ENCRYPTION_KEY: KEY.toString('hex'),
+        DATA_DIR: join(dataDir, name),
+        DEMO: 'off',
+        PORT: String(port),
+        LOG_LEVEL: 'info',
+        SYNC_CADENCE: '* * * * * *',
+        SYNC_LEASE_TTL_MS: String(LEASE_TTL_MS),
+      },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let logs = '';
+    child.stdout?.on('data', (d: Buffer) => {
+      logs = (logs + d.toString()).slice(-20_000);
+    });
+    child.stderr?.on('data', (d: Buffer) => {
+      logs = (logs + d.toString()).slice(-20_000);
+    });
+    const gw: Gateway = {
+      name,
+      child,
+      port,
+      logs: () => logs,
+      exited: new Promise((r) => child.once('exit', r)),
+    };
+    gateways.push(gw);
+    return gw;
+  }
+
+  it('polls each connection from one process, fails over on kill -9, logs no change twice, and serves it all from both', async () => {
+    const [a, b] = await Promise.all([startGateway('a'), startGateway('b')]);
+    const gwA = a as Gateway;
+    const gwB = b as Gateway;
+    const listening = await until(
+      async () => gwA.logs().includes('gateway listening') && gwB.logs().includes('gateway listening'),
+      60_000,
+    );
+    expect(listening, `${gwA.logs().slice(-1500)}\n${gwB.logs().slice(-1500)}`).toBe(true);
+
+    // Both processes tick every second for every connection; each connection gets polled by one.
+    const bothPolled = await until(async () => {
+      const [ra, rb] = await Promise.all([runsOf(gwA), runsOf(gwB)]);
+      return CONNECTIONS.every((c) => polled(ra, c) + polled(rb, c) >= 2);
+    }, 150_000);
+    expect(bothPolled, `${gwA.logs().slice(-1500)}\n${gwB.logs().slice(-1500)}`).toBe(true);
+    const [ra, rb] = await Promise.all([runsOf(gwA), runsOf(gwB)]);
+    const holderOf = new Map<string, Gateway>();
+    for (const c of CONNECTIONS) {
+      // Exactly one process polled it; the other found the lease taken on every tick.
+      expect([polled(ra, c) > 0, polled(rb, c) > 0].filter(Boolean), c).toHaveLength(1);
+      const [holder, other, otherRuns] = polled(ra, c) > 0 ? [gwA, gwB, rb] : [gwB, gwA, ra];
+      expect(otherRuns.get(c)?.get('not_leader') ?? 0, c).toBeGreaterThan(0);
+      expect((await store.leases.current(connectionLeaseName(DEMO_TENANT, c)))?.holder ?? '', c).toContain(
+        `:${holder.child.pid}:`,
+      );
+      holderOf.set(c, holder);
+      void other;
+    }
+
+    // kill -9 the process holding the Jane connection: the other takes over once the lease expires.
+    const victim = holderOf.get('jane-demo') as Gateway;
+    const survivor = victim === gwA ? gwB : gwA;
+    const before = await runsOf(survivor);
+    victim.child.kill('SIGKILL');
+    await victim.exited;
+    const tookOver = await until(async () => {
+      const now = await runsOf(survivor);
+      return CONNECTIONS.every((c) => polled(now, c) > polled(before, c));
+    }, LEASE_TTL_MS + 90_000);
+    expect(tookOver, survivor.logs().slice(-2000)).toBe(true);
+    const lease = await store.leases.current(connectionLeaseName(DEMO_TENANT, "jane-demo"));
+    expect(lease?.holder).toContain(`:${survivor.child.pid}:`);
+
+    // The change log: every (resource, version) once; no version that only repeats the one before.
+    const changes = await allChanges(store);
+    const versions = new Set<string>();
+    for (const change of changes) {
+      const key = `${change.type}/${change.id}/${change.versionId}`;
+      expect(versions.has(key), key).toBe(false);
+      versions.add(key);
+    }
+    const hashes = await client
+      .db(dbName)
+      .collection<{ tenant: string; type: string; id: string; versionId: number; hash: string }>(
+        'resource_versions',
+      )
+      .find({ tenant: DEMO_TENANT }, { projection: { type: 1, id: 1, versionId: 1, hash: 1 } })
+      .toArray();
+    const byResource = new Map<string, Array<{ versionId: number; hash: string }>>();
+    for (const v of hashes) {
+      const list = byResource.get(`${v.type}/${v.id}`) ?? [];
+      list.push({ versionId: v.versionId, hash: v.hash });
+      byResource.set(`${v.type}/${v.id}`, list);
+    }
+    for (const [resource, list] of byResource) {
+      list.sort((x, y) => x.versionId - y.versionId);
+      for (let k = 1; k < list.length; k++)
+        expect(list[k]?.hash, `${resource} v${list[k]?.versionId}`).not.toBe(list[k - 1]?.hash);
+    }
+    const connectionsSeen = new Set(changes.map((c) => c.connection));
+    for (const c of CONNECTIONS) expect(connectionsSeen.has(c), c).toBe(true);
+    expect(changes.some((c) => !c.backfill)).toBe(true);
+
+    // What either process wrote is served by the one still running (it wrote only part of it).
+    const keys = createApiKeyService({ store });
+    const { token } = await keys.create({ tenant: DEMO_TENANT, scopes: ['read'] });
+    const stored = await store.resources.list(DEMO_TENANT, 'Patient', { limit: 1_000 });
+    const response = await fetch(`http://127.0.0.1:${survivor.port}/graphql`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
+      body: JSON.stringify({ query: '{ PatientList(_count: 1000) { id } }' }),
+    });
+    const body = (await response.json()) as { data?: { PatientList?: Array<{ id: string }> } };
+    expect(body.data?.PatientList?.map((p) => p.id).sort()).toEqual(stored.items.map((r) => r.id).sort());
+    expect(stored.items.length).toBeGreaterThan(0);
+
+    survivor.child.kill('SIGTERM');
+    expect(await survivor.exited).toBe(0);
+  }, 420_000);
+});
