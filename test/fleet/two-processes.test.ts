@@ -18,12 +18,21 @@ import { createSecretBox } from '../../src/store/secret-box.ts';
 import { connectionLeaseName } from '../../src/sync/sync-keys.ts';
 import { freePort } from '../support/free-port.ts';
 import { mongoForTests, type TestMongo } from '../support/mongo-for-tests.ts';
+import {
+  type Received,
+  type SubscriptionResult,
+  sseSubscribe,
+  statusCursor,
+  wsClient,
+  wsSubscribe,
+} from '../support/subscription-clients.ts';
 
 /**
  * Two gateway processes (`node src/main.ts`, real sockets) on one FerretDB store, polling two
  * simulated clinics: each connection is polled by one process at a time (leases), the other
- * takes over after the first is killed, no change is logged twice, and what either process
- * wrote is served by both.
+ * takes over after the first is killed, no change is logged twice, subscribers on both
+ * processes (SSE and graphql-ws) receive every event in commit order whichever process wrote
+ * it, and what either process wrote is served by both.
  */
 const main = join(import.meta.dirname, '../../src/main.ts');
 const CONNECTIONS = ['jane-demo', 'drchrono-demo'];
@@ -66,6 +75,31 @@ async function runsOf(gw: Gateway): Promise<Map<string, Map<string, number>>> {
 
 const polled = (runs: Map<string, Map<string, number>>, connection: string) =>
   (runs.get(connection)?.get('completed') ?? 0) + (runs.get(connection)?.get('partial') ?? 0);
+
+const CHANGES = `subscription ($after: String) { changes(after: $after) {
+  __typename ... on ChangeEvent { resourceType id versionId } } }`;
+
+/** The events (not heartbeats) a subscriber received, as `Type/id/version`. */
+const eventsOf = (results: SubscriptionResult[]) =>
+  results
+    .map(
+      (r) => r.data?.changes as { __typename?: string; resourceType: string; id: string; versionId: number },
+    )
+    .filter((e) => e?.__typename === 'ChangeEvent')
+    .map((e) => `${e.resourceType}/${e.id}/${e.versionId}`);
+
+const keyOf = (c: Change) => `${c.type}/${c.id}/${c.versionId}`;
+
+/**
+ * A subscriber got every change of `log` from its first event on, in commit order, none twice,
+ * up to the last one of `log`.
+ */
+function expectEveryEvent(name: string, received: string[], log: string[]) {
+  const start = log.indexOf(received[0] ?? '');
+  expect(start, `${name}: first event is in the log`).toBeGreaterThanOrEqual(0);
+  const expected = log.slice(start);
+  expect(received.slice(0, expected.length), name).toEqual(expected);
+}
 
 async function allChanges(store: Store): Promise<Change[]> {
   const changes: Change[] = [];
@@ -163,25 +197,75 @@ describe('two gateway processes on one FerretDB store', () => {
     );
     expect(listening, `${gwA.logs().slice(-1500)}\n${gwB.logs().slice(-1500)}`).toBe(true);
 
-    // Both processes tick every second for every connection; each connection gets polled by one.
-    const bothPolled = await until(async () => {
-      const [ra, rb] = await Promise.all([runsOf(gwA), runsOf(gwB)]);
-      return CONNECTIONS.every((c) => polled(ra, c) + polled(rb, c) >= 1);
-    }, 150_000);
-    expect(bothPolled, `${gwA.logs().slice(-1500)}\n${gwB.logs().slice(-1500)}`).toBe(true);
-    const [ra, rb] = await Promise.all([runsOf(gwA), runsOf(gwB)]);
-    const holderOf = new Map<string, Gateway>();
-    for (const c of CONNECTIONS) {
-      // Exactly one process polled it; the other found the lease taken on every tick.
-      expect([polled(ra, c) > 0, polled(rb, c) > 0].filter(Boolean), c).toHaveLength(1);
-      const [holder, other, otherRuns] = polled(ra, c) > 0 ? [gwA, gwB, rb] : [gwB, gwA, ra];
-      expect(otherRuns.get(c)?.get('not_leader') ?? 0, c).toBeGreaterThan(0);
-      expect((await store.leases.current(connectionLeaseName(DEMO_TENANT, c)))?.holder ?? '', c).toContain(
-        `:${holder.child.pid}:`,
+    // Subscribers on both processes over both transports, from the oldest retained change on.
+    const { token } = await createApiKeyService({ store }).create({
+      tenant: DEMO_TENANT,
+      scopes: ['read', 'subscribe'],
+    });
+    const urlOf = (gw: Gateway) => `http://127.0.0.1:${gw.port}/graphql`;
+    const after = await statusCursor(urlOf(gwA), token, 'oldestRetained');
+    const wsClients = [wsClient(urlOf(gwA), token), wsClient(urlOf(gwB), token)];
+    const subscribers = new Map<Gateway, Array<{ name: string; sub: Received }>>([
+      [
+        gwA,
+        [
+          { name: 'a/sse', sub: sseSubscribe(urlOf(gwA), token, CHANGES, { after }) },
+          { name: 'a/ws', sub: wsSubscribe(wsClients[0] as (typeof wsClients)[0], CHANGES, { after }) },
+        ],
+      ],
+      [
+        gwB,
+        [
+          { name: 'b/sse', sub: sseSubscribe(urlOf(gwB), token, CHANGES, { after }) },
+          { name: 'b/ws', sub: wsSubscribe(wsClients[1] as (typeof wsClients)[0], CHANGES, { after }) },
+        ],
+      ],
+    ]);
+    /** Waits until every subscriber of `gws` received the last change logged so far, then checks them. */
+    const expectSubscribersCaughtUp = async (gws: Gateway[]) => {
+      const log = (await allChanges(store)).map(keyOf);
+      const last = log.at(-1) ?? '';
+      const subs = gws.flatMap((gw) => subscribers.get(gw) ?? []);
+      const caughtUp = await until(
+        async () => subs.every(({ sub }) => eventsOf(sub.results).includes(last)),
+        120_000,
       );
-      holderOf.set(c, holder);
-      void other;
+      expect(
+        caughtUp,
+        subs.map(({ name, sub }) => `${name}: ${eventsOf(sub.results).length} of ${log.length}`).join(', '),
+      ).toBe(true);
+      for (const { name, sub } of subs) expectEveryEvent(name, eventsOf(sub.results), log);
+    };
+
+    // Both processes tick every second for every connection; each connection gets polled by one.
+    // (DrChrono's connector paces its requests to the 500-an-hour budget, so its runs are long:
+    // its changes and its lease show who polls it before a run completes.)
+    const gatewayOf = (holder: string | undefined) =>
+      [gwA, gwB].find((gw) => holder?.includes(`:${gw.child.pid}:`));
+    const holderOf = new Map<string, Gateway>();
+    const settled = await until(async () => {
+      const [ra, rb] = await Promise.all([runsOf(gwA), runsOf(gwB)]);
+      for (const c of CONNECTIONS) {
+        const holder = gatewayOf((await store.leases.current(connectionLeaseName(DEMO_TENANT, c)))?.holder);
+        const otherRuns = holder === gwA ? rb : ra;
+        if (!holder || (otherRuns.get(c)?.get('not_leader') ?? 0) === 0) return false;
+        holderOf.set(c, holder);
+      }
+      if (polled(holderOf.get('jane-demo') === gwA ? ra : rb, 'jane-demo') === 0) return false;
+      const logged = new Set((await allChanges(store)).map((c) => c.connection));
+      return CONNECTIONS.every((c) => logged.has(c));
+    }, 150_000);
+    expect(settled, `${gwA.logs().slice(-1500)}\n${gwB.logs().slice(-1500)}`).toBe(true);
+    const [ra, rb] = await Promise.all([runsOf(gwA), runsOf(gwB)]);
+    for (const c of CONNECTIONS) {
+      // The lease holder polled it; the other process found the lease taken on every tick.
+      const otherRuns = holderOf.get(c) === gwA ? rb : ra;
+      expect(polled(otherRuns, c), c).toBe(0);
+      expect(otherRuns.get(c)?.get('not_leader') ?? 0, c).toBeGreaterThan(0);
     }
+
+    // Whichever process wrote a change, the subscribers on both processes received it.
+    await expectSubscribersCaughtUp([gwA, gwB]);
 
     // kill -9 the process holding the Jane connection: the other takes over once the lease expires.
     const victim = holderOf.get('jane-demo') as Gateway;
@@ -189,15 +273,25 @@ describe('two gateway processes on one FerretDB store', () => {
     const orphaned = CONNECTIONS.filter((c) => holderOf.get(c) === victim);
     victim.child.kill('SIGKILL');
     await victim.exited;
+    const janeBefore = polled(await runsOf(survivor), 'jane-demo');
     const tookOver = await until(async () => {
-      const now = await runsOf(survivor);
-      return orphaned.every((c) => polled(now, c) > 0);
+      for (const c of orphaned) {
+        const lease = await store.leases.current(connectionLeaseName(DEMO_TENANT, c));
+        if (gatewayOf(lease?.holder) !== survivor) return false;
+      }
+      return polled(await runsOf(survivor), 'jane-demo') > janeBefore;
     }, LEASE_TTL_MS + 90_000);
     expect(tookOver, survivor.logs().slice(-2000)).toBe(true);
     const lease = await store.leases.current(connectionLeaseName(DEMO_TENANT, 'jane-demo'));
     expect(lease?.holder).toContain(`:${survivor.child.pid}:`);
 
+    // Its subscribers keep receiving what it now writes itself.
+    await expectSubscribersCaughtUp([survivor]);
+    for (const { sub } of [...subscribers.values()].flat()) sub.close();
+    await Promise.all(wsClients.map((c) => c.dispose()));
+
     // The change log: every (resource, version) once; no version that only repeats the one before.
+
     const changes = await allChanges(store);
     const versions = new Set<string>();
     for (const change of changes) {
@@ -228,8 +322,6 @@ describe('two gateway processes on one FerretDB store', () => {
     expect(changes.some((c) => !c.backfill)).toBe(true);
 
     // What either process wrote is served by the one still running (it wrote only part of it).
-    const keys = createApiKeyService({ store });
-    const { token } = await keys.create({ tenant: DEMO_TENANT, scopes: ['read'] });
     const stored = await store.resources.list(DEMO_TENANT, 'Patient', { limit: 1_000 });
     const response = await fetch(`http://127.0.0.1:${survivor.port}/graphql`, {
       method: 'POST',
