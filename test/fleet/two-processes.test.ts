@@ -3,14 +3,18 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Writable } from 'node:stream';
 import { MongoClient } from 'mongodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createApiKeyService } from '../../src/auth/api-keys.ts';
-import { connectDemoClinics, DEMO_TENANT } from '../../src/demo/connect-demo-clinics.ts';
-import { createLogger } from '../../src/log/create-logger.ts';
-import { SIMULATORS } from '../../src/simulators/registry.ts';
-import type { RunningSimulator } from '../../src/simulators/types.ts';
+import {
+  buildAuthorizeUrl,
+  createPkcePair,
+  exchangeAuthorizationCode,
+} from '../../src/connectors/common/oauth-code-flow.ts';
+import { saveOAuthConnection } from '../../src/connectors/connection-setup.ts';
+import { JANE_SCOPES } from '../../src/connectors/jane/catalog.ts';
+import { approveConsentLikeABrowser } from '../../src/demo/consent-robot.ts';
+import { type RunningJaneSimulator, startJaneSimulator } from '../../src/simulators/jane/index.ts';
 import { deriveCursorKey } from '../../src/store/cursor-sealer.ts';
 import { openMongoStore } from '../../src/store/mongo/open-mongo-store.ts';
 import type { Change, Store } from '../../src/store/port.ts';
@@ -35,11 +39,52 @@ import {
  * it, and what either process wrote is served by both.
  */
 const main = join(import.meta.dirname, '../../src/main.ts');
-const CONNECTIONS = ['jane-demo', 'drchrono-demo'];
+const TENANT = 'fleet';
+const CONNECTIONS = ['jane-a', 'jane-b'];
 // Longer than the slowest page on a loaded 2-core machine: a lease is renewed after each page.
 const LEASE_TTL_MS = 30_000;
 const KEY = randomBytes(32);
-const quiet = createLogger({ level: 'warn', destination: new Writable({ write: (_c, _e, done) => done() }) });
+
+/** Connects a simulated Jane clinic the way a clinic admin does (authorization code + PKCE). */
+async function connectJane(store: Store, jane: RunningJaneSimulator, id: string): Promise<void> {
+  const redirectUri = 'http://127.0.0.1:9/oauth/callback';
+  const pkce = createPkcePair();
+  const granted = await approveConsentLikeABrowser(
+    fetch,
+    buildAuthorizeUrl({
+      authorizeUrl: jane.oauth.authorizeUrl,
+      clientId: jane.oauth.clientId,
+      redirectUri,
+      scope: JANE_SCOPES.filter((s) => jane.oauth.scopes.includes(s)).join(' '),
+      state: `fleet-${id}`,
+      codeChallenge: pkce.challenge,
+      resource: jane.rootClinic.url,
+    }),
+  );
+  const tokens = await exchangeAuthorizationCode(fetch, {
+    source: 'jane',
+    tokenUrl: jane.oauth.tokenUrl,
+    clientId: jane.oauth.clientId,
+    clientSecret: jane.oauth.clientSecret,
+    code: granted.code,
+    redirectUri,
+    codeVerifier: pkce.verifier,
+  });
+  await saveOAuthConnection(store, {
+    tenant: TENANT,
+    id,
+    source: 'jane',
+    config: {
+      clinicUrl: jane.rootClinic.url,
+      tokenUrl: jane.oauth.tokenUrl,
+      authorizeUrl: jane.oauth.authorizeUrl,
+      clientId: jane.oauth.clientId,
+    },
+    clientSecret: jane.oauth.clientSecret,
+    tokens,
+    now: Date.now(),
+  });
+}
 
 type Gateway = {
   name: string;
@@ -106,7 +151,7 @@ async function allChanges(store: Store): Promise<Change[]> {
   const changes: Change[] = [];
   let cursor: string | undefined;
   for (;;) {
-    const page = await store.changes.after(cursor, 1_000, { tenant: DEMO_TENANT });
+    const page = await store.changes.after(cursor, 1_000, { tenant: TENANT });
     if (page.changes.length === 0) return changes;
     changes.push(...page.changes);
     cursor = page.cursor;
@@ -117,7 +162,7 @@ describe('two gateway processes on one FerretDB store', () => {
   let server: TestMongo;
   let store: Store;
   let client: MongoClient;
-  let simulators: RunningSimulator[] = [];
+  let simulators: RunningJaneSimulator[] = [];
   const gateways: Gateway[] = [];
   const dbName = `gw_fleet_${randomUUID().slice(0, 8)}`;
   const dataDir = mkdtempSync(join(tmpdir(), 'gw-fleet-'));
@@ -132,12 +177,14 @@ describe('two gateway processes on one FerretDB store', () => {
       secretBox: createSecretBox(KEY),
       cursorKey: deriveCursorKey(KEY),
     });
-    // Small clinics that keep changing, so both backfill and live polling happen.
+    // Two small clinics that keep changing, so both backfill and live polling happen.
     simulators = [
-      await SIMULATORS.jane({ seed: 11, patients: 2, tickEveryMs: 500 }),
-      await SIMULATORS.drchrono({ seed: 22, patients: 2, tickEveryMs: 500 }),
+      await startJaneSimulator({ seed: 11, patients: 2, tickEveryMs: 500 }),
+      await startJaneSimulator({ seed: 12, patients: 2, tickEveryMs: 500 }),
     ];
-    await connectDemoClinics({ store, log: quiet, gatewayUrl: 'http://127.0.0.1:9', simulators });
+    await store.tenants.ensure(TENANT, 'Two clinics');
+    await connectJane(store, simulators[0] as RunningJaneSimulator, 'jane-a');
+    await connectJane(store, simulators[1] as RunningJaneSimulator, 'jane-b');
   });
 
   afterAll(async () => {
@@ -199,7 +246,7 @@ describe('two gateway processes on one FerretDB store', () => {
 
     // Subscribers on both processes over both transports, from the oldest retained change on.
     const { token } = await createApiKeyService({ store }).create({
-      tenant: DEMO_TENANT,
+      tenant: TENANT,
       scopes: ['read', 'subscribe'],
     });
     const urlOf = (gw: Gateway) => `http://127.0.0.1:${gw.port}/graphql`;
@@ -238,20 +285,19 @@ describe('two gateway processes on one FerretDB store', () => {
     };
 
     // Both processes tick every second for every connection; each connection gets polled by one.
-    // (DrChrono's connector paces its requests to the 500-an-hour budget, so its runs are long:
-    // its changes and its lease show who polls it before a run completes.)
     const gatewayOf = (holder: string | undefined) =>
       [gwA, gwB].find((gw) => holder?.includes(`:${gw.child.pid}:`));
     const holderOf = new Map<string, Gateway>();
     const settled = await until(async () => {
       const [ra, rb] = await Promise.all([runsOf(gwA), runsOf(gwB)]);
       for (const c of CONNECTIONS) {
-        const holder = gatewayOf((await store.leases.current(connectionLeaseName(DEMO_TENANT, c)))?.holder);
+        const holder = gatewayOf((await store.leases.current(connectionLeaseName(TENANT, c)))?.holder);
         const otherRuns = holder === gwA ? rb : ra;
-        if (!holder || (otherRuns.get(c)?.get('not_leader') ?? 0) === 0) return false;
+        const holderRuns = holder === gwA ? ra : rb;
+        if (!holder || polled(holderRuns, c) === 0 || (otherRuns.get(c)?.get('not_leader') ?? 0) === 0)
+          return false;
         holderOf.set(c, holder);
       }
-      if (polled(holderOf.get('jane-demo') === gwA ? ra : rb, 'jane-demo') === 0) return false;
       const logged = new Set((await allChanges(store)).map((c) => c.connection));
       return CONNECTIONS.every((c) => logged.has(c));
     }, 150_000);
@@ -267,22 +313,23 @@ describe('two gateway processes on one FerretDB store', () => {
     // Whichever process wrote a change, the subscribers on both processes received it.
     await expectSubscribersCaughtUp([gwA, gwB]);
 
-    // kill -9 the process holding the Jane connection: the other takes over once the lease expires.
-    const victim = holderOf.get('jane-demo') as Gateway;
+    // kill -9 the process holding jane-a: the other takes over once the lease expires.
+    const victim = holderOf.get('jane-a') as Gateway;
     const survivor = victim === gwA ? gwB : gwA;
     const orphaned = CONNECTIONS.filter((c) => holderOf.get(c) === victim);
     victim.child.kill('SIGKILL');
     await victim.exited;
-    const janeBefore = polled(await runsOf(survivor), 'jane-demo');
+    const before = await runsOf(survivor);
     const tookOver = await until(async () => {
       for (const c of orphaned) {
-        const lease = await store.leases.current(connectionLeaseName(DEMO_TENANT, c));
+        const lease = await store.leases.current(connectionLeaseName(TENANT, c));
         if (gatewayOf(lease?.holder) !== survivor) return false;
       }
-      return polled(await runsOf(survivor), 'jane-demo') > janeBefore;
+      const now = await runsOf(survivor);
+      return orphaned.every((c) => polled(now, c) > polled(before, c));
     }, LEASE_TTL_MS + 90_000);
     expect(tookOver, survivor.logs().slice(-2000)).toBe(true);
-    const lease = await store.leases.current(connectionLeaseName(DEMO_TENANT, 'jane-demo'));
+    const lease = await store.leases.current(connectionLeaseName(TENANT, 'jane-a'));
     expect(lease?.holder).toContain(`:${survivor.child.pid}:`);
 
     // Its subscribers keep receiving what it now writes itself.
@@ -304,7 +351,7 @@ describe('two gateway processes on one FerretDB store', () => {
       .collection<{ tenant: string; type: string; id: string; versionId: number; hash: string }>(
         'resource_versions',
       )
-      .find({ tenant: DEMO_TENANT }, { projection: { type: 1, id: 1, versionId: 1, hash: 1 } })
+      .find({ tenant: TENANT }, { projection: { type: 1, id: 1, versionId: 1, hash: 1 } })
       .toArray();
     const byResource = new Map<string, Array<{ versionId: number; hash: string }>>();
     for (const v of hashes) {
@@ -322,7 +369,7 @@ describe('two gateway processes on one FerretDB store', () => {
     expect(changes.some((c) => !c.backfill)).toBe(true);
 
     // What either process wrote is served by the one still running (it wrote only part of it).
-    const stored = await store.resources.list(DEMO_TENANT, 'Patient', { limit: 1_000 });
+    const stored = await store.resources.list(TENANT, 'Patient', { limit: 1_000 });
     const response = await fetch(`http://127.0.0.1:${survivor.port}/graphql`, {
       method: 'POST',
       headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
