@@ -29,7 +29,10 @@ beforeAll(async () => {
     { tenant: 'clinic-t', id: 'jane-fast', source: 'jane', config: { cadence: '*/10 * * * * *' } },
     { t: 'x' },
   );
-  await gw.store.connections.put({ tenant: 'clinic-t', id: 'jane-default', source: 'jane', config: {} }, { t: 'x' });
+  await gw.store.connections.put(
+    { tenant: 'clinic-t', id: 'jane-default', source: 'jane', config: {} },
+    { t: 'x' },
+  );
   const res = await postQuery(gw.url, key, TRIGGERS);
   expect(res.errors).toBeUndefined();
   catalog = (res.data?.triggers ?? []) as Trigger[];
@@ -94,7 +97,9 @@ describe('the trigger catalog', () => {
     await client.dispose();
     catalog.forEach((trigger, i) => {
       const got = subs[i]?.results.map((r) => r.data?.[trigger.subscriptionField]);
-      const expected = [{ id: `t${ALL_TRIGGERS.findIndex((t) => t.id === trigger.id)}`, triggers: [trigger.id] }];
+      const expected = [
+        { id: `t${ALL_TRIGGERS.findIndex((t) => t.id === trigger.id)}`, triggers: [trigger.id] },
+      ];
       if (i === 0) expected.push({ id: 'again', triggers: [trigger.id] });
       expect(got).toEqual(expected);
     });
