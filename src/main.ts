@@ -2,6 +2,8 @@ import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { MongoClient } from 'mongodb';
+import { createActionService } from './actions/action-service.ts';
+import { mutationSpec } from './actions/write-targets.ts';
 import { createApp } from './app.ts';
 import { createApiKeyService } from './auth/api-keys.ts';
 import { resolveKeyring } from './config/encryption-key.ts';
@@ -117,6 +119,13 @@ async function main(): Promise<void> {
       });
     },
   });
+  const actions = createActionService({
+    store,
+    mappings,
+    connectors,
+    definitions,
+    scheme: createIdentityScheme(),
+  });
   const feed = createChangeFeed({
     store,
     tailer,
@@ -145,6 +154,8 @@ async function main(): Promise<void> {
     keys,
     log,
     admin,
+    actions,
+    mutations: mutationSpec(connectors, mappings),
     demo: demoKey && { apiKey: demoKey.token, examples: loadGraphiQLExamples() },
   });
   const app = createApp({ store, log, demo, graphql, connectSeal, metrics: sync.metrics });
