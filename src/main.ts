@@ -139,6 +139,7 @@ async function main(): Promise<void> {
       : {}),
     pollMs: config.EVENTS_POLL_MS,
     heartbeatMs: config.EVENTS_HEARTBEAT_MS,
+    bufferSize: config.EVENTS_BUFFER,
   });
   await tailer.start();
   // Where the MongoDB deployment offers change streams, other processes' commits wake the tailer
