@@ -1,3 +1,4 @@
+import { CursorExpiredError } from '../store/errors.ts';
 import type { Change, ChangeLog } from '../store/port.ts';
 import { CLOSED, createBoundedQueue, TIMEOUT } from './bounded-queue.ts';
 import type { ChangeTailer } from './change-tailer.ts';
@@ -20,7 +21,9 @@ export type FeedHeartbeat = {
 };
 /** The subscriber fell too far behind: closed; everything up to `cursor` was delivered. */
 export type FeedResync = { readonly kind: 'resync'; readonly cursor: string };
-export type FeedMessage = FeedEvent | FeedHeartbeat | FeedResync;
+/** A prune passed the subscriber's position while it was catching up: it must start over. */
+export type FeedExpired = { readonly kind: 'expired'; readonly message: string };
+export type FeedMessage = FeedEvent | FeedHeartbeat | FeedResync | FeedExpired;
 
 export type SubscriptionDeps = {
   readonly changes: ChangeLog;
@@ -121,7 +124,14 @@ export async function openSubscription(
         attach(consumed);
         break;
       }
-      const page = pending ?? (await scan(consumed)).changes;
+      let page: Change[];
+      try {
+        page = pending ?? (await scan(consumed)).changes;
+      } catch (err) {
+        if (!(err instanceof CursorExpiredError)) throw err;
+        yield { kind: 'expired', message: err.message };
+        return;
+      }
       pending = undefined;
       if (page.length === 0) {
         attach(consumed);
