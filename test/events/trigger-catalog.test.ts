@@ -16,7 +16,7 @@ type Trigger = {
   connections: Array<{ connection: string; cadence: string; worstCaseDelaySeconds: number | null }>;
 };
 
-const TRIGGERS = `{ triggers { id source seedName resourceType kinds subscriptionField filter { triggers }
+const TRIGGERS = `{ triggers { id source seedName resourceType alsoOn kinds subscriptionField filter { triggers }
   worstCaseDelaySeconds connections { connection cadence worstCaseDelaySeconds } } }`;
 
 let gw: SubscriptionGateway;
@@ -57,6 +57,11 @@ describe('the trigger catalog', () => {
       subscriptionField: 'drchronoTaskNoteNewOrUpdated',
     });
     expect(new Set(catalog.map((t) => t.subscriptionField)).size).toBe(45);
+    // As the connectors declare it (the trigger tagger fires on these types too).
+    for (const t of catalog)
+      expect((t as Trigger & { alsoOn: string[] }).alsoOn).toEqual([
+        ...(ALL_TRIGGERS.find((d) => d.id === t.id)?.alsoOn ?? []),
+      ]);
   });
 
   it("states the worst-case delay at each connection's cadence (plus the tailer's poll)", () => {
