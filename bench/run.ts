@@ -10,6 +10,7 @@ const benches = [
   'graphql-hardening.ts',
   'connectors.ts',
   'sync.ts',
+  'subscriptions.ts',
   'mutations.ts',
 ];
 for (const bench of benches) {
