@@ -1,4 +1,5 @@
 import type { CatalogRow, Operation } from '../connector.ts';
+import { drchronoActionsOfRow } from './actions.ts';
 
 /**
  * DrChrono API v4: one row per native resource under `<base URL>/api/`. Lists page with
@@ -17,6 +18,8 @@ export type DrChronoCatalogRow = CatalogRow & {
    * instead of the paged list (pages of 250): 4× fewer requests from the 500-an-hour budget.
    */
   readonly bulkPath?: string;
+  /** Creates need the practice's `practice_group` id, which FHIR input does not carry: the session adds it. */
+  readonly practiceGroupOnCreate?: boolean;
 };
 
 type RowInput = {
@@ -33,15 +36,7 @@ type RowInput = {
   listParams?: Record<string, string>;
   requiresSince?: boolean;
   bulk?: boolean;
-};
-
-const OPERATION_ACTION: Record<Operation, string | undefined> = {
-  read: 'read',
-  search: undefined,
-  create: 'create',
-  update: 'update',
-  patch: undefined,
-  delete: 'delete',
+  practiceGroupOnCreate?: boolean;
 };
 
 const row = (r: RowInput): DrChronoCatalogRow => ({
@@ -56,16 +51,15 @@ const row = (r: RowInput): DrChronoCatalogRow => ({
   operations: r.operations,
   scopes: r.scopes,
   triggers: (r.triggerThings ?? []).map((t) => `drchrono.${t}.new_or_updated`),
-  // Actions named by operation; the mutation layer maps the seed's 174 action names onto them.
-  actions: r.operations.flatMap((op) => {
-    const verb = OPERATION_ACTION[op];
-    return verb ? [`drchrono.${r.key}.${verb}`] : [];
-  }),
+  // The seed actions this row serves (actions.ts, issue 15's sections); the other sections'
+  // actions are decided in their own issue.
+  actions: drchronoActionsOfRow(r.key),
   ...(r.polledBy ? { polledBy: r.polledBy } : {}),
   ...(r.dependsOn ? { dependsOn: r.dependsOn } : {}),
   ...(r.listParams ? { listParams: r.listParams } : {}),
   ...(r.requiresSince ? { requiresSince: true } : {}),
   ...(r.bulk ? { bulkPath: `/api/${r.key}_list` } : {}),
+  ...(r.practiceGroupOnCreate ? { practiceGroupOnCreate: true } : {}),
 });
 
 const RW: Operation[] = ['read', 'search', 'create', 'update', 'patch'];
@@ -220,6 +214,7 @@ export const DRCHRONO_CATALOG: readonly DrChronoCatalogRow[] = [
     key: 'task_categories',
     fhirTypes: ['Basic'],
     operations: RW,
+    practiceGroupOnCreate: true,
     scopes: ['tasks:read'],
     triggerThings: ['task_category'],
   }),
@@ -227,6 +222,7 @@ export const DRCHRONO_CATALOG: readonly DrChronoCatalogRow[] = [
     key: 'task_statuses',
     fhirTypes: ['Basic'],
     operations: RW,
+    practiceGroupOnCreate: true,
     scopes: ['tasks:read'],
     triggerThings: ['task_status'],
   }),

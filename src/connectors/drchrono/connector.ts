@@ -1,6 +1,7 @@
 import type { ConnectorDeps } from '../common/connector-deps.ts';
 import type { Connector } from '../connector.ts';
 import { DRCHRONO_CATALOG } from './catalog.ts';
+import { DRCHRONO_OPERATIONS } from './operations.ts';
 import { openDrChronoSession } from './session.ts';
 import { DRCHRONO_TRIGGERS } from './triggers.ts';
 
@@ -9,6 +10,7 @@ export function createDrChronoConnector(deps: ConnectorDeps): Connector {
     source: 'drchrono',
     catalog: DRCHRONO_CATALOG,
     triggers: DRCHRONO_TRIGGERS,
+    operations: DRCHRONO_OPERATIONS,
     open: async (connection) => openDrChronoSession(deps, connection),
   };
 }

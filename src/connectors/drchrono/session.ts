@@ -48,6 +48,7 @@ export function openDrChronoSession(deps: ConnectorDeps, connection: Connection)
     budgetKey: `drchrono:${new URL(config.baseUrl).origin}:${config.clientId}`,
     budget: DRCHRONO_BUDGET,
     tokens,
+    errors: { errorCode: drchronoErrorCode },
   });
 
   async function* poll(
@@ -147,6 +148,27 @@ export function openDrChronoSession(deps: ConnectorDeps, connection: Connection)
     }
   }
 
+  /** The practice of the connected account (`/api/users/current` → its user), read once per session. */
+  let practice: Promise<number> | undefined;
+  const practiceGroup = (signal?: AbortSignal): Promise<number> => {
+    practice ??= track(() =>
+      http.send({
+        method: 'GET',
+        url: `${config.baseUrl}/api/users/current`,
+        endpoint: 'GET /api/users/current',
+        check: (body) =>
+          /^\d+$/.test(String((body as { practice_group?: unknown })?.practice_group ?? ''))
+            ? undefined
+            : 'a user without practice_group',
+        ...(signal ? { signal } : {}),
+      }),
+    ).then((res) => Number((res.body as { practice_group: unknown }).practice_group));
+    practice.catch(() => {
+      practice = undefined;
+    });
+    return practice;
+  };
+
   const itemUrl = (row: DrChronoCatalogRow, id: string | undefined) =>
     `${config.baseUrl}${row.path}${id === undefined ? '' : `/${encodeURIComponent(id)}`}`;
 
@@ -175,27 +197,68 @@ export function openDrChronoSession(deps: ConnectorDeps, connection: Connection)
       const method = ({ create: 'POST', update: 'PUT', patch: 'PATCH', delete: 'DELETE' } as const)[
         operation
       ];
-      const id = operation === 'create' ? undefined : (payload.nativeId ?? '');
+      const id = operation === 'create' ? undefined : payload.nativeId;
+      if (operation !== 'create' && !id)
+        throw new SourceError('rejected', `drchrono ${row.key} ${operation} needs a native id`);
+      const drow = row as DrChronoCatalogRow;
+      const body =
+        operation === 'create' && drow.practiceGroupOnCreate && payload.body?.practice_group === undefined
+          ? { ...payload.body, practice_group: await practiceGroup(signal) }
+          : payload.body;
       const res = await track(() =>
         http.send({
           method,
-          url: itemUrl(row as DrChronoCatalogRow, id),
+          url: itemUrl(drow, id),
           endpoint: `${method} ${row.path}${id === undefined ? '' : '/{id}'}`,
           headers: { 'content-type': 'application/json' },
-          ...(payload.body ? { body: JSON.stringify(payload.body) } : {}),
+          ...(body ? { body: JSON.stringify(body) } : {}),
           // No idempotency key at DrChrono: a retried POST would create a second record.
           idempotent: method !== 'POST',
           expect: method === 'POST' ? 'json' : 'none',
           ...(signal ? { signal } : {}),
         }),
       );
-      // PUT/PATCH answer 204 with no body: read the record back as it now stands.
-      if (method === 'PUT' || method === 'PATCH') return this.read(row, id ?? '', signal);
+      // PUT/PATCH answer 204 with no body: read the record back as it now stands. DELETE answers
+      // 204 too; where DrChrono deletes softly (appointments, documents) the record still reads.
+      if (method === 'PUT' || method === 'PATCH' || method === 'DELETE')
+        return this.read(row, id ?? '', signal);
+      return res.body;
+    },
+    async invoke(operation, input, signal) {
+      const path = operation.path.replace(/\{(id|parentId)\}/g, (_m, key: string) => {
+        const value = key === 'id' ? input.nativeId : input.parentNativeId;
+        if (!value) throw new SourceError('rejected', `drchrono ${operation.id} needs ${key}`);
+        return encodeURIComponent(value);
+      });
+      const endpoint = `${operation.method} ${operation.path}`;
+      const res = await track(() =>
+        http.send({
+          method: operation.method,
+          url: `${config.baseUrl}${path}`,
+          endpoint,
+          ...(input.body
+            ? { headers: { 'content-type': 'application/json' }, body: JSON.stringify(input.body) }
+            : {}),
+          // Sending an invite twice sends two e-mails: only reads and removals are retried.
+          idempotent: operation.method !== 'POST',
+          ...(signal ? { signal } : {}),
+        }),
+      );
       return res.body;
     },
     status,
     async close() {},
   };
+}
+
+/**
+ * A code for a DrChrono refusal: DRF answers 400 with `{"<field>": ["<message>"]}`; the first
+ * field's name is kept (`field:exam_room`), never the message (it may quote the value).
+ */
+export function drchronoErrorCode(body: unknown): string | undefined {
+  if (!body || typeof body !== 'object' || Array.isArray(body)) return undefined;
+  const field = Object.entries(body).find(([key, value]) => key !== 'detail' && Array.isArray(value))?.[0];
+  return field ? `field:${field}` : undefined;
 }
 
 function bulkPageCheck(body: unknown): string | undefined {
