@@ -20,6 +20,11 @@ export type DrChronoCatalogRow = CatalogRow & {
   readonly bulkPath?: string;
   /** Creates need the practice's `practice_group` id, which FHIR input does not carry: the session adds it. */
   readonly practiceGroupOnCreate?: boolean;
+  /**
+   * Creates need an `exam_room` of the office, which FHIR input does not carry (exam rooms are not
+   * Locations): the session books the office's first room unless the body names one.
+   */
+  readonly examRoomOnCreate?: boolean;
 };
 
 type RowInput = {
@@ -37,6 +42,7 @@ type RowInput = {
   requiresSince?: boolean;
   bulk?: boolean;
   practiceGroupOnCreate?: boolean;
+  examRoomOnCreate?: boolean;
 };
 
 const row = (r: RowInput): DrChronoCatalogRow => ({
@@ -60,6 +66,7 @@ const row = (r: RowInput): DrChronoCatalogRow => ({
   ...(r.requiresSince ? { requiresSince: true } : {}),
   ...(r.bulk ? { bulkPath: `/api/${r.key}_list` } : {}),
   ...(r.practiceGroupOnCreate ? { practiceGroupOnCreate: true } : {}),
+  ...(r.examRoomOnCreate ? { examRoomOnCreate: true } : {}),
 });
 
 const RW: Operation[] = ['read', 'search', 'create', 'update', 'patch'];
@@ -123,6 +130,7 @@ export const DRCHRONO_CATALOG: readonly DrChronoCatalogRow[] = [
     listParams: { verbose: 'true' },
     requiresSince: true,
     operations: RWD,
+    examRoomOnCreate: true,
     scopes: ['calendar:read'],
     triggerThings: ['appointment', 'appointments_list'],
     dependsOn: ['patients'],
@@ -237,6 +245,8 @@ export const DRCHRONO_CATALOG: readonly DrChronoCatalogRow[] = [
   row({
     key: 'tasks',
     fhirTypes: ['Task'],
+    // The patient (associated_items) and the notes are verbose-only fields (x-verbose-required).
+    listParams: { verbose: 'true' },
     operations: RW,
     scopes: ['tasks:read'],
     triggerThings: ['task'],

@@ -151,22 +151,53 @@ export function openDrChronoSession(deps: ConnectorDeps, connection: Connection)
   /** The practice of the connected account (`/api/users/current` → its user), read once per session. */
   let practice: Promise<number> | undefined;
   const practiceGroup = (signal?: AbortSignal): Promise<number> => {
-    practice ??= track(() =>
-      http.send({
-        method: 'GET',
-        url: `${config.baseUrl}/api/users/current`,
-        endpoint: 'GET /api/users/current',
-        check: (body) =>
-          /^\d+$/.test(String((body as { practice_group?: unknown })?.practice_group ?? ''))
-            ? undefined
-            : 'a user without practice_group',
-        ...(signal ? { signal } : {}),
-      }),
-    ).then((res) => Number((res.body as { practice_group: unknown }).practice_group));
+    const get = (url: string, endpoint: string) =>
+      track(() => http.send({ method: 'GET', url, endpoint, ...(signal ? { signal } : {}) }));
+    practice ??= (async () => {
+      // DrChrono answers `/api/users/current` with a 302 to the user's own record.
+      const current = await get(`${config.baseUrl}/api/users/current`, 'GET /api/users/current');
+      const location = current.headers.get('location');
+      const user = location
+        ? await get(sameOriginUrl(location, config.baseUrl, 'drchrono'), 'GET /api/users/{id}')
+        : current;
+      const group = String((user.body as { practice_group?: unknown } | undefined)?.practice_group ?? '');
+      if (!/^\d+$/.test(group))
+        throw new SourceError(
+          'bad_response',
+          'drchrono GET /api/users/{id} answered a user without practice_group',
+        );
+      return Number(group);
+    })();
     practice.catch(() => {
       practice = undefined;
     });
     return practice;
+  };
+
+  /** What a create needs that FHIR input does not carry (see the row flags). */
+  const completeCreate = async (
+    row: DrChronoCatalogRow,
+    body: Record<string, unknown> | undefined,
+    signal?: AbortSignal,
+  ): Promise<Record<string, unknown> | undefined> => {
+    if (!body) return body;
+    const out = { ...body };
+    if (row.practiceGroupOnCreate && out.practice_group === undefined)
+      out.practice_group = await practiceGroup(signal);
+    if (row.examRoomOnCreate && out.exam_room === undefined && /^\d+$/.test(String(out.office ?? ''))) {
+      const office = (await track(() =>
+        http.send({
+          method: 'GET',
+          url: `${config.baseUrl}/api/offices/${encodeURIComponent(String(out.office))}`,
+          endpoint: 'GET /api/offices/{id}',
+          ...(signal ? { signal } : {}),
+        }),
+      )) as { body: { exam_rooms?: Array<{ index?: unknown }> } };
+      const first = office.body.exam_rooms?.find((r) => Number.isInteger(r.index))?.index;
+      // No room: DrChrono's own 400 (exam_room required) says so.
+      if (first !== undefined) out.exam_room = first;
+    }
+    return out;
   };
 
   const itemUrl = (row: DrChronoCatalogRow, id: string | undefined) =>
@@ -180,7 +211,11 @@ export function openDrChronoSession(deps: ConnectorDeps, connection: Connection)
         const res = await track(() =>
           http.send({
             method: 'GET',
-            url: itemUrl(row as DrChronoCatalogRow, nativeId),
+            // The list's switches (verbose) too, so a read maps as a poll of the same record does.
+            url: withQuery(
+              itemUrl(row as DrChronoCatalogRow, nativeId),
+              (row as DrChronoCatalogRow).listParams,
+            ),
             endpoint: `GET ${row.path}/{id}`,
             ...(signal ? { signal } : {}),
           }),
@@ -201,10 +236,7 @@ export function openDrChronoSession(deps: ConnectorDeps, connection: Connection)
       if (operation !== 'create' && !id)
         throw new SourceError('rejected', `drchrono ${row.key} ${operation} needs a native id`);
       const drow = row as DrChronoCatalogRow;
-      const body =
-        operation === 'create' && drow.practiceGroupOnCreate && payload.body?.practice_group === undefined
-          ? { ...payload.body, practice_group: await practiceGroup(signal) }
-          : payload.body;
+      const body = operation === 'create' ? await completeCreate(drow, payload.body, signal) : payload.body;
       const res = await track(() =>
         http.send({
           method,
@@ -249,6 +281,10 @@ export function openDrChronoSession(deps: ConnectorDeps, connection: Connection)
     status,
     async close() {},
   };
+}
+
+function withQuery(url: string, params: Readonly<Record<string, string>> | undefined): string {
+  return params && Object.keys(params).length ? `${url}?${new URLSearchParams(params)}` : url;
 }
 
 /**
