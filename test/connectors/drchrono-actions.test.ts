@@ -490,6 +490,74 @@ describe('DrChrono actions: FHIR → DrChrono → FHIR through the connector', (
     expect(kept).toEqual(expected);
   });
 
+  it.each([
+    ['patient_communications', 'Communication'],
+    ['patient_interventions', 'Procedure'],
+    ['patient_physical_exams', 'Observation'],
+    ['patient_risk_assessments', 'Observation'],
+    ['signed_consent_forms', 'DocumentReference'],
+    ['amendments', 'DocumentReference'],
+  ])(
+    'Create %s from its FHIR form: routed by the input, every mapped field kept, read back alike',
+    async (row, type) => {
+      const list = (await (
+        await fetch(`${sim.url}/api/${row}`, { headers: { authorization: `Bearer ${token}` } })
+      ).json()) as { results: Loose[] };
+      const existing = list.results[0] as Loose;
+      const { id: _id, identifier: _identifier, meta: _meta, ...input } = mapOne(row, type, existing);
+      expect(drchronoCreateRow(input as AnyResource)).toEqual({ row });
+      const answer = await create(row, reverse(row, input as AnyResource));
+      expect(answer.id).not.toBe(existing.id);
+      const created = mapOne(row, type, answer);
+      const { id: _a, identifier: _b, meta: _c, ...kept } = created;
+      // DrChrono stamps its own times on a new record (signature date); the rest is the input's.
+      const unstamped = (r: Loose) => {
+        const { date: _d, content, ...rest } = r;
+        return {
+          ...rest,
+          content: (content as Loose[] | undefined)?.map(({ attachment }) => ({
+            attachment: { ...(attachment as Loose), creation: undefined },
+          })),
+        };
+      };
+      expect(unstamped(kept)).toEqual(unstamped(input));
+      expect(mapOne(row, type, await session.read(rowOf(catalog, row), String(answer.id)))).toEqual(created);
+    },
+  );
+
+  it('Update and delete an amendment; a partial update leaves the file and the rest untouched', async () => {
+    const patient = patients[0] as AnyResource;
+    const input: AnyResource = {
+      resourceType: 'DocumentReference',
+      status: 'current',
+      type: { coding: [{ system: 'http://loinc.org', code: '11503-0' }], text: 'Allergy correction' },
+      category: [
+        { coding: [{ system: 'urn:fhir-gateway:codesystem:drchrono:document-category', code: 'amendment' }] },
+      ],
+      subject: refOf(patient),
+      author: [refOf(doctor)],
+      description: 'Patient asked to correct the allergy list',
+      content: [{ attachment: { url: 'https://files.example.org/amendment-1.pdf' } }],
+    };
+    const answer = await create('amendments', reverse('amendments', input));
+    const before = await native('amendments', answer.id);
+    const created = mapOne('amendments', 'DocumentReference', answer);
+    const body = changed(
+      reverse('amendments', created),
+      reverse('amendments', { ...created, description: 'Corrected: no penicillin allergy' } as AnyResource),
+    );
+    expect(body).toEqual({ comments: 'Corrected: no penicillin allergy' });
+    await session.write(rowOf(catalog, 'amendments'), 'patch', { nativeId: String(answer.id), body });
+    expect(await native('amendments', answer.id)).toEqual({
+      ...before,
+      comments: 'Corrected: no penicillin allergy',
+    });
+    expect(await session.write(rowOf(catalog, 'amendments'), 'delete', { nativeId: String(answer.id) })).toBe(
+      undefined,
+    );
+    expect(await native('amendments', answer.id)).toBeUndefined();
+  });
+
   it('OnPatient invite: send, read, revoke (named operations)', async () => {
     const id = String(patientRecords[1]?.id);
     const sent = (await session.invoke?.(op('drchrono.patient.onpatient_invite_send'), {

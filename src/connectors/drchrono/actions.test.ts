@@ -94,10 +94,28 @@ describe("DrChrono's action decisions (issue 15 scope)", () => {
     expect(drchronoCreateRow({ resourceType: 'Patient' })).toEqual({ row: 'patients' });
     const unsaid = drchronoCreateRow({ resourceType: 'Communication', status: 'completed' } as Resource);
     expect(unsaid).toMatchObject({ reason: expect.stringContaining('must say which record it is') });
+    expect(drchronoCreateRow({ resourceType: 'Immunization' } as Resource)).toMatchObject({
+      reason: expect.stringContaining('no create for Immunization'),
+    });
+    const scan = { coding: [{ system: 'http://loinc.org', code: '11503-0' }] };
+    const amendment = [
+      { coding: [{ system: 'urn:fhir-gateway:codesystem:drchrono:document-category', code: 'amendment' }] },
+    ];
+    expect(drchronoCreateRow({ resourceType: 'DocumentReference', type: scan } as Resource)).toEqual({
+      row: 'documents',
+    });
     expect(
-      drchronoCreateRow({ resourceType: 'Observation', status: 'final', code: {} } as Resource),
-    ).toMatchObject({
-      reason: expect.stringContaining('no create for Observation'),
+      drchronoCreateRow({ resourceType: 'DocumentReference', type: scan, category: amendment } as Resource),
+    ).toEqual({ row: 'amendments' });
+    const exam = [
+      { coding: [{ system: 'http://terminology.hl7.org/CodeSystem/observation-category', code: 'exam' }] },
+    ];
+    expect(drchronoCreateRow({ resourceType: 'Observation', category: exam } as Resource)).toEqual({
+      row: 'patient_physical_exams',
+    });
+    const cqm = [{ coding: [{ system: 'http://snomed.info/sct', code: '315640000' }] }];
+    expect(drchronoCreateRow({ resourceType: 'Communication', category: cqm } as Resource)).toEqual({
+      row: 'patient_communications',
     });
   });
 });

@@ -260,6 +260,42 @@ export const DRCHRONO_CATALOG: readonly DrChronoCatalogRow[] = [
     triggerThings: ['task_note'],
     dependsOn: ['tasks'],
   }),
+  // Written and read by id, not polled (polledBy `none`): CQM entries, amendments and signed
+  // consent forms carry no seed trigger, and polling them would spend the 500-an-hour budget.
+  ...(
+    [
+      ['patient_communications', 'Communication'],
+      ['patient_interventions', 'Procedure'],
+      ['patient_physical_exams', 'Observation'],
+      ['patient_risk_assessments', 'Observation'],
+    ] as const
+  ).map(([key, type]) =>
+    row({
+      key,
+      fhirTypes: [type],
+      operations: ['read', 'create', 'update', 'patch'],
+      scopes: ['clinical:read'],
+      polledBy: 'none',
+      dependsOn: ['patients'],
+    }),
+  ),
+  row({
+    key: 'amendments',
+    fhirTypes: ['DocumentReference'],
+    operations: ['read', 'create', 'update', 'patch', 'delete'],
+    scopes: ['clinical:read'],
+    polledBy: 'none',
+    dependsOn: ['patients'],
+  }),
+  row({
+    key: 'signed_consent_forms',
+    fhirTypes: ['DocumentReference'],
+    // DrChrono updates signatures by a PATCH on the collection (per patient), not by id.
+    operations: ['read', 'create'],
+    scopes: ['patients:read'],
+    polledBy: 'none',
+    dependsOn: ['patients'],
+  }),
   row({
     key: 'inventory_categories',
     fhirTypes: ['Basic'],

@@ -19,6 +19,7 @@ const kind = (system: string, code: string, path = 'category') =>
   `${path}.coding.where(system = '${system}' and code = '${code}').exists()`;
 const MESSAGE_KIND = 'urn:fhir-gateway:codesystem:drchrono:message-kind';
 const BASIC_KIND = 'urn:fhir-gateway:codesystem:basic-kind';
+const DOCUMENT_CATEGORY = 'urn:fhir-gateway:codesystem:drchrono:document-category';
 
 export const DRCHRONO_WRITE_ROWS: readonly DrChronoWriteRow[] = [
   { resourceType: 'Patient', row: 'patients' },
@@ -30,8 +31,37 @@ export const DRCHRONO_WRITE_ROWS: readonly DrChronoWriteRow[] = [
   { resourceType: 'Communication', row: 'task_notes', when: kind(MESSAGE_KIND, 'task-note') },
   { resourceType: 'Basic', row: 'task_categories', when: kind(BASIC_KIND, 'drchrono-task-category', 'code') },
   { resourceType: 'Basic', row: 'task_statuses', when: kind(BASIC_KIND, 'drchrono-task-status', 'code') },
-  // A scanned chart document: LOINC 11503-0 "Medical records" (document.yaml).
-  { resourceType: 'DocumentReference', row: 'documents', when: kind('http://loinc.org', '11503-0', 'type') },
+  // A scanned chart document: LOINC 11503-0 "Medical records" (document.yaml); an amendment has
+  // the same type and says it is one by its category (amendment.yaml).
+  {
+    resourceType: 'DocumentReference',
+    row: 'documents',
+    when: `${kind('http://loinc.org', '11503-0', 'type')} and ${kind(DOCUMENT_CATEGORY, 'amendment')}.not()`,
+  },
+  { resourceType: 'DocumentReference', row: 'amendments', when: kind(DOCUMENT_CATEGORY, 'amendment') },
+  {
+    resourceType: 'DocumentReference',
+    row: 'signed_consent_forms',
+    when: kind('http://loinc.org', '59284-0', 'type'),
+  },
+  // CQM entries (patient-communication.yaml, intervention.yaml, physical-exam.yaml, risk-assessment.yaml):
+  // their category is a clinical code, never one of the gateway's own kinds.
+  {
+    resourceType: 'Communication',
+    row: 'patient_communications',
+    when: "category.coding.exists() and category.coding.where(system.startsWith('urn:fhir-gateway:')).empty()",
+  },
+  { resourceType: 'Procedure', row: 'patient_interventions' },
+  {
+    resourceType: 'Observation',
+    row: 'patient_physical_exams',
+    when: kind('http://terminology.hl7.org/CodeSystem/observation-category', 'exam'),
+  },
+  {
+    resourceType: 'Observation',
+    row: 'patient_risk_assessments',
+    when: kind('http://terminology.hl7.org/CodeSystem/observation-category', 'survey'),
+  },
 ];
 
 const compiled = new Map(
