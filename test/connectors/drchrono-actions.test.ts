@@ -558,6 +558,18 @@ describe('DrChrono actions: FHIR → DrChrono → FHIR through the connector', (
     expect(await native('amendments', answer.id)).toBeUndefined();
   });
 
+  it('Clinical Notes Read: notes are polled, and a read by id (fresh) maps as the poll does', async () => {
+    const notes = (await drain(session, rowOf(catalog, 'clinical_notes'))).records as Loose[];
+    const note = notes.find((n) => mappings.forward('drchrono', 'clinical_notes', n, scope).ok) as Loose;
+    const polledNote = mapOne('clinical_notes', 'DocumentReference', note);
+    expect(polledNote.category).toEqual([
+      expect.objectContaining({ coding: [expect.objectContaining({ code: 'clinical-note' })] }),
+    ]);
+    const read = await session.read(rowOf(catalog, 'clinical_notes'), String(note.id));
+    expect(mapOne('clinical_notes', 'DocumentReference', read)).toEqual(polledNote);
+    expect(await session.read(rowOf(catalog, 'clinical_notes'), '1')).toBeUndefined();
+  });
+
   it('OnPatient invite: send, read, revoke (named operations)', async () => {
     const id = String(patientRecords[1]?.id);
     const sent = (await session.invoke?.(op('drchrono.patient.onpatient_invite_send'), {

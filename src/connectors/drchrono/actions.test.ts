@@ -47,9 +47,12 @@ describe("DrChrono's action decisions (issue 15 scope)", () => {
       expect(row, a.id).toBeDefined();
       expect(row?.operations, a.id).toContain(a.operation);
       expect(row?.fhirTypes, a.id).toContain(a.resourceType);
-      expect(a.graphqlField, a.id).toBe(
-        `${a.resourceType}${{ create: 'Create', update: 'Update', delete: 'Delete', find: '' }[a.kind]}`,
-      );
+      const suffix = { create: 'Create', update: 'Update', delete: 'Delete', find: '' }[a.kind];
+      // A find is the read query, or for list-shaped seed actions (batch jobs) the list query.
+      expect(
+        [`${a.resourceType}${suffix}`, ...(a.kind === 'find' ? [`${a.resourceType}List`] : [])],
+        a.id,
+      ).toContain(a.graphqlField);
       expect(row?.actions, a.id).toContain(a.id);
       if (a.kind === 'create' || a.kind === 'update') {
         const entity = row?.entity ?? '';

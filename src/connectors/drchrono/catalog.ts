@@ -260,6 +260,13 @@ export const DRCHRONO_CATALOG: readonly DrChronoCatalogRow[] = [
     triggerThings: ['task_note'],
     dependsOn: ['tasks'],
   }),
+  row({
+    key: 'clinical_notes',
+    fhirTypes: ['DocumentReference'],
+    operations: RO,
+    scopes: ['clinical:read'],
+    dependsOn: ['appointments'],
+  }),
   // Written and read by id, not polled (polledBy `none`): CQM entries, amendments and signed
   // consent forms carry no seed trigger, and polling them would spend the 500-an-hour budget.
   ...(
