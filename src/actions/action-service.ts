@@ -107,9 +107,13 @@ export function createActionService(deps: ActionServiceDeps): ActionService {
     return { connection, connector };
   }
 
-  function rowFor(connector: Connector, type: string, kind: WriteKind): CatalogRow {
+  function rowFor(connector: Connector, type: string, kind: WriteKind, resource?: Resource): CatalogRow {
+    // A source with several rows for one type says which one a create goes to (from the input).
+    const routed = kind === 'create' && resource ? connector.createRow?.(resource) : undefined;
+    if (routed && 'reason' in routed) throw new ActionError('VALIDATION', routed.reason);
     const row = connector.catalog.find(
       (r) =>
+        (!routed || r.key === routed.row) &&
         r.fhirTypes.includes(type) &&
         (r.operations.includes(kind) ||
           (kind === 'update' || kind === 'patch'
@@ -229,8 +233,8 @@ export function createActionService(deps: ActionServiceDeps): ActionService {
     input: { connection: string; type: string; res: unknown; idempotencyKey: string },
   ) {
     const { connection, connector } = await connectionFor(caller, input.connection);
-    const target: Target = { connection, connector, row: rowFor(connector, input.type, 'create') };
     const resource = asResource(input.type, input.res);
+    const target: Target = { connection, connector, row: rowFor(connector, input.type, 'create', resource) };
     delete (resource as { id?: string }).id;
     validate(resource);
     const payload = reverse(target, resource, await guardReferences(deps, connection, resource));
@@ -345,7 +349,11 @@ export function createActionService(deps: ActionServiceDeps): ActionService {
     input: { connection: string; type: string; match: UpsertMatch; res: unknown; idempotencyKey: string },
   ) {
     const { connection, connector } = await connectionFor(caller, input.connection);
-    const createTarget: Target = { connection, connector, row: rowFor(connector, input.type, 'create') };
+    const createTarget: Target = {
+      connection,
+      connector,
+      row: rowFor(connector, input.type, 'create', asResource(input.type, input.res)),
+    };
     rowFor(connector, input.type, 'update');
     const params = matchParams(input.match);
     const query = searchOf(input.type, params);
