@@ -73,8 +73,6 @@ const SAME_AS_APPOINTMENTS =
   'appointments_list serves the same records as /api/appointments (one table, one gateway id)';
 const unmapped = (what: string) =>
   `DrChrono offers it; ${what} has no FHIR mapping in the gateway yet, so there is no resource to write or find`;
-const NO_REVERSE = (what: string) =>
-  `DrChrono offers it; ${what} is mapped forward only (no write-back template yet)`;
 const NOT_POLLED = (what: string) =>
   `DrChrono offers it; ${what} is mapped but not synced (not polled: the 500 requests/hour budget), so the store holds only what the gateway itself wrote; read-through of any id needs a sync first`;
 
