@@ -1,5 +1,10 @@
 import type { Resource } from 'fhir/r4';
-import { profileProblems, US_CORE_PATIENT, vitalSignProfile } from './profiles.ts';
+import {
+  profileProblems,
+  US_CORE_IMPLANTABLE_DEVICE,
+  US_CORE_PATIENT,
+  vitalSignProfile,
+} from './profiles.ts';
 
 /**
  * Checks of meaning over a set of mapped resources: what schema validation cannot see
@@ -58,6 +63,10 @@ const ABOUT_A_PATIENT = new Set([
   'CarePlan',
   'DocumentReference',
   'Coverage',
+  'CareTeam',
+  'Device',
+  'CoverageEligibilityResponse',
+  'ClaimResponse',
 ]);
 
 /** Elements of type Identifier in the gateway's resources. */
@@ -201,6 +210,7 @@ export function meaningProblems(resources: readonly Resource[], options: Meaning
 
     if (options.profiles) {
       if (resource.resourceType === 'Patient') checkProfile(resource, US_CORE_PATIENT, say);
+      if (resource.resourceType === 'Device') checkProfile(resource, US_CORE_IMPLANTABLE_DEVICE, say);
       if (resource.resourceType === 'Observation') {
         const profile = vitalSignProfile(json);
         if (profile) checkProfile(resource, profile, say);

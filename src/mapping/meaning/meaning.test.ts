@@ -80,6 +80,17 @@ describe('the checks themselves', () => {
   });
 });
 
+describe('the implantable device checks', () => {
+  it('report a Device with no patient and no type against US Core Implantable Device', () => {
+    const device = { resourceType: 'Device', id: 'd1', status: 'active' } as Resource;
+    const text = meaningProblems([device], { profiles: true }).join('\n');
+    expect(text).toContain('Device/d1 Device.subject: no patient');
+    expect(text).toContain(
+      'Device/d1 http://hl7.org/fhir/us/core/StructureDefinition/us-core-implantable-device:',
+    );
+  });
+});
+
 describe('the BMI check', () => {
   const vital = (id: string, code: string, value: number, unit: string) =>
     ({
