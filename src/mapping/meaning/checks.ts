@@ -50,6 +50,32 @@ export function loincCheckDigitOk(code: string): boolean {
   return (10 - (sum % 10)) % 10 === Number(match[2]);
 }
 
+/** A GS1 GTIN-14 (a UDI's device identifier): 14 digits, the last the GS1 mod-10 check digit. */
+export function gtinCheckDigitOk(gtin: string): boolean {
+  if (!/^\d{14}$/.test(gtin)) return false;
+  const digits = gtin.split('').map(Number);
+  const check = digits.pop();
+  // Weights 3, 1, 3… from the digit next to the check digit leftwards.
+  const sum = digits.reverse().reduce((total, digit, i) => total + digit * (i % 2 === 0 ? 3 : 1), 0);
+  return (10 - (sum % 10)) % 10 === check;
+}
+
+const GS1_DI = 'http://hl7.org/fhir/NamingSystem/gs1-di';
+
+/** A GS1 UDI carrier: a valid GTIN, and the human-readable form carries the same one after (01). */
+function udiProblems(device: Json, say: (path: string, what: string) => void): void {
+  const carriers = (device.udiCarrier as Json[] | undefined) ?? [];
+  for (const [i, carrier] of carriers.entries()) {
+    if (carrier.issuer !== GS1_DI || typeof carrier.deviceIdentifier !== 'string') continue;
+    const path = `Device.udiCarrier[${i}]`;
+    if (!gtinCheckDigitOk(carrier.deviceIdentifier)) say(path, 'GS1 device identifier fails its check digit');
+    const hrf = carrier.carrierHRF;
+    if (typeof hrf === 'string' && !hrf.startsWith(`(01)${carrier.deviceIdentifier}`)) {
+      say(path, 'carrierHRF names another device identifier');
+    }
+  }
+}
+
 /** Chart resources that mean nothing without their patient (US Core makes subject/patient 1..1). */
 const ABOUT_A_PATIENT = new Set([
   'Observation',
@@ -190,6 +216,7 @@ export function meaningProblems(resources: readonly Resource[], options: Meaning
     if (ABOUT_A_PATIENT.has(resource.resourceType) && !patientOf(json)) {
       say(`${resource.resourceType}.subject`, 'no patient');
     }
+    if (resource.resourceType === 'Device') udiProblems(json, say);
     if (resource.resourceType === 'DocumentReference') {
       if (!json.type) say('DocumentReference.type', 'missing');
       const contents = (json.content as Array<{ attachment?: Json }> | undefined) ?? [];

@@ -6,7 +6,7 @@ import { discoverFixtures } from '../fixtures.ts';
 import { loadMappingSet } from '../load-mapping-set.ts';
 import { loadMappingDefinitions } from '../mapping-definitions.ts';
 import { readAllowList } from '../unmapped-report.ts';
-import { loincCheckDigitOk, meaningProblems } from './checks.ts';
+import { gtinCheckDigitOk, loincCheckDigitOk, meaningProblems } from './checks.ts';
 import { mapSample, sampleRecords } from './samples.ts';
 
 /**
@@ -80,7 +80,34 @@ describe('the checks themselves', () => {
   });
 });
 
+describe('GS1 check digits', () => {
+  it('accepts real GTIN-14s and rejects a wrong check digit or length', () => {
+    expect(['00844588003288', '10614141000415', '00884401439566'].every(gtinCheckDigitOk)).toBe(true);
+    expect(['00844588003289', '0884401439566', '0088440143956x'].some(gtinCheckDigitOk)).toBe(false);
+  });
+});
+
 describe('the implantable device checks', () => {
+  it('report a UDI whose device identifier fails its check digit or disagrees with its HRF', () => {
+    const device = (deviceIdentifier: string, carrierHRF: string) =>
+      ({
+        resourceType: 'Device',
+        id: 'd2',
+        patient: { reference: 'Patient/p1' },
+        udiCarrier: [{ deviceIdentifier, issuer: 'http://hl7.org/fhir/NamingSystem/gs1-di', carrierHRF }],
+      }) as unknown as Resource;
+    const patient = new Set(['Patient']);
+    expect(
+      meaningProblems([device('00844588003288', '(01)00844588003288(17)320912')], { externalTypes: patient }),
+    ).toEqual([]);
+    expect(
+      meaningProblems([device('00844588003289', '(01)00844588003288')], { externalTypes: patient }),
+    ).toEqual([
+      'Device/d2 Device.udiCarrier[0]: GS1 device identifier fails its check digit',
+      'Device/d2 Device.udiCarrier[0]: carrierHRF names another device identifier',
+    ]);
+  });
+
   it('report a Device with no patient and no type against US Core Implantable Device', () => {
     const device = { resourceType: 'Device', id: 'd1', status: 'active' } as Resource;
     const text = meaningProblems([device], { profiles: true }).join('\n');
@@ -88,6 +115,16 @@ describe('the implantable device checks', () => {
     expect(text).toContain(
       'Device/d1 http://hl7.org/fhir/us/core/StructureDefinition/us-core-implantable-device:',
     );
+  });
+});
+
+describe('generated implantable devices', () => {
+  it('carry valid, self-consistent GS1 UDIs over a larger sample', () => {
+    const devices = sampleRecords('drchrono', set, 400).filter((r) => r.entity === 'implantable_devices');
+    const mapped = mapSample('drchrono', set, devices);
+    expect(mapped.resources.length).toBeGreaterThan(5);
+    const patient = new Set(['Patient']);
+    expect(meaningProblems(mapped.resources, { externalTypes: patient })).toEqual([]);
   });
 });
 

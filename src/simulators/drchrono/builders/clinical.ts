@@ -12,6 +12,12 @@ import {
 import type { BuildContext, Builder } from './types.ts';
 
 /** The patient (by index) of a per-patient child resource, spread evenly. */
+/** Appends the GS1 mod-10 check digit (weights 3, 1, 3… from the right) to 13 digits: a GTIN-14. */
+function withGs1CheckDigit(digits: string): string {
+  const sum = [...digits].reverse().reduce((total, d, i) => total + Number(d) * (i % 2 === 0 ? 3 : 1), 0);
+  return `${digits}${(10 - (sum % 10)) % 10}`;
+}
+
 /** A GS1 UDI in its human-readable form: (01) 14-digit device identifier, (17) expiry YYMMDD, (10) lot, (21) serial. */
 function udiOf(gtin: string, expires: number, lot: string, serial: string): string {
   const yymmdd = formatDate(expires).slice(2).replaceAll('-', '');
@@ -283,7 +289,7 @@ export const clinicalBuilders: Record<string, Builder> = {
   implantable_devices(ctx, i, rng) {
     const o = ownerOf(ctx, 'implantable_devices', i);
     const { created, updated } = stamps(ctx, rng, 1460);
-    const gtin = `00884${rng.int(100_000_000, 999_999_999)}`;
+    const gtin = withGs1CheckDigit(`0088${rng.int(100_000_000, 999_999_999)}`);
     const serial = `SN${rng.int(100_000, 999_999)}`;
     const lot = `L${rng.int(1000, 9999)}`;
     const expires = created + 3650 * DAY_MS;
