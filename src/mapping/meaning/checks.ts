@@ -76,6 +76,16 @@ function udiProblems(device: Json, say: (path: string, what: string) => void): v
   }
 }
 
+function isVitalSign(observation: Json): boolean {
+  const categories = (observation.category as Array<{ coding?: Array<{ code?: string }> }> | undefined) ?? [];
+  return categories.some((category) => category.coding?.some((coding) => coding.code === 'vital-signs'));
+}
+
+function hasLoinc(concept: unknown): boolean {
+  const codings = (concept as { coding?: Array<{ system?: string; code?: string }> } | undefined)?.coding;
+  return codings?.some((coding) => coding.system === 'http://loinc.org' && Boolean(coding.code)) ?? false;
+}
+
 /** Chart resources that mean nothing without their patient (US Core makes subject/patient 1..1). */
 const ABOUT_A_PATIENT = new Set([
   'Observation',
@@ -233,6 +243,11 @@ export function meaningProblems(resources: readonly Resource[], options: Meaning
       const other = encounter ? patientOf(encounter as unknown as Json) : undefined;
       if (patient && other && other !== patient)
         say(`${resource.resourceType}.${key}`, 'encounter of another patient');
+    }
+
+    // Every vital-signs profile fixes the LOINC code: text alone (or a local code) is no vital sign.
+    if (resource.resourceType === 'Observation' && isVitalSign(json) && !hasLoinc(json.code)) {
+      say('Observation.code', 'vital sign without a LOINC code');
     }
 
     if (options.profiles) {

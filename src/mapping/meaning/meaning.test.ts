@@ -87,6 +87,29 @@ describe('GS1 check digits', () => {
   });
 });
 
+describe('the vital-sign code check', () => {
+  it('reports a vital-signs Observation named by text alone (a panel of readings without its LOINC code)', () => {
+    const panel = {
+      resourceType: 'Observation',
+      id: 'bp',
+      status: 'final',
+      category: [
+        {
+          coding: [
+            { system: 'http://terminology.hl7.org/CodeSystem/observation-category', code: 'vital-signs' },
+          ],
+        },
+      ],
+      code: { text: 'Systolic blood pressure, Diastolic blood pressure' },
+      subject: { reference: 'Patient/p1' },
+      effectiveDateTime: '2024-02-05T09:14:02Z',
+    } as unknown as Resource;
+    expect(meaningProblems([panel], { externalTypes: new Set(['Patient']) })).toEqual([
+      'Observation/bp Observation.code: vital sign without a LOINC code',
+    ]);
+  });
+});
+
 describe('the implantable device checks', () => {
   it('report a UDI whose device identifier fails its check digit or disagrees with its HRF', () => {
     const device = (deviceIdentifier: string, carrierHRF: string) =>
