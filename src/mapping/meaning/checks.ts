@@ -1,4 +1,6 @@
 import type { Resource } from 'fhir/r4';
+import type { LocalDefinitions } from '../local-definitions.ts';
+import { localDefinitionProblems } from './local-definitions-check.ts';
 import {
   profileProblems,
   US_CORE_IMPLANTABLE_DEVICE,
@@ -21,6 +23,8 @@ export type MeaningOptions = {
    * resource, and one template gives every resource of a profile its shape). Default: all.
    */
   readonly profileLimit?: number;
+  /** The gateway's published CodeSystems, NamingSystems and extensions: every local URL must be one. */
+  readonly definitions?: LocalDefinitions;
 };
 
 type Json = Record<string, unknown>;
@@ -259,5 +263,6 @@ export function meaningProblems(resources: readonly Resource[], options: Meaning
       }
     }
   }
-  return [...problems, ...bmiProblems(resources)];
+  const undefinedUrls = options.definitions ? localDefinitionProblems(resources, options.definitions) : [];
+  return [...problems, ...bmiProblems(resources), ...undefinedUrls];
 }

@@ -4,6 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { createIdentityScheme, SOURCE_SYSTEMS } from '../../fhir/identity.ts';
 import { discoverFixtures } from '../fixtures.ts';
 import { loadMappingSet } from '../load-mapping-set.ts';
+import { loadLocalDefinitions } from '../local-definitions.ts';
 import { loadMappingDefinitions } from '../mapping-definitions.ts';
 import { readAllowList } from '../unmapped-report.ts';
 import { gtinCheckDigitOk, loincCheckDigitOk, meaningProblems } from './checks.ts';
@@ -19,6 +20,7 @@ const mappingsDir = join(import.meta.dirname, '..', '..', '..', 'mappings');
 const defs = loadMappingDefinitions();
 const set = loadMappingSet({ dir: mappingsDir, defs, scheme: createIdentityScheme() });
 const fixtures = discoverFixtures(mappingsDir);
+const definitions = loadLocalDefinitions(mappingsDir);
 
 describe('LOINC check digits', () => {
   it('accepts real codes and rejects a wrong check digit', () => {
@@ -193,13 +195,13 @@ describe.each(SOURCE_SYSTEMS)('meaning of %s', (source) => {
       });
     const externalTypes = new Set(Object.keys(readAllowList(mappingsDir, source).referenceTypes));
     expect(resources.length).toBeGreaterThan(10);
-    expect(meaningProblems(resources, { externalTypes, profiles: true })).toEqual([]);
+    expect(meaningProblems(resources, { externalTypes, profiles: true, definitions })).toEqual([]);
   });
 
   it('holds over a generated sample of every mapped entity, with nothing quarantined', () => {
     const sample = mapSample(source, set, sampleRecords(source, set, 20));
     expect(sample.failures).toEqual([]);
     expect(sample.resources.length).toBeGreaterThan(100);
-    expect(meaningProblems(sample.resources, { profiles: true, profileLimit: 30 })).toEqual([]);
+    expect(meaningProblems(sample.resources, { profiles: true, profileLimit: 30, definitions })).toEqual([]);
   });
 });
