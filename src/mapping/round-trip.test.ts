@@ -94,6 +94,8 @@ const LOSSY: Record<string, string> = {
     'Coverage is its own resource (coverage-*.yaml), not part of the patient write',
   'drchrono:patients.race="declined"': 'a declined answer is no race extension (US Core has no code for it)',
   'drchrono:patients.ethnicity="blank"': 'DrChrono\'s "no answer" code',
+  'jane:observations.values.id':
+    "a single reading becomes code + value[x], which have no id (Jane gives the value a new one; the Observation keeps its id, qualified by the reading's code); readings of a panel keep theirs as component.id",
   'jane:medications.ingredients': 'implied by the RxNorm code; an update leaves them unchanged in Jane',
   'jane:medications.dose_form': 'implied by the RxNorm code; an update leaves it unchanged in Jane',
 };
