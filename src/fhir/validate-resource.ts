@@ -17,7 +17,11 @@ import { valueAtPath } from './value-at-path.ts';
  * medplum is stricter than R4 (absolute references, whitespace in base64Binary) R4 wins.
  * Never throws for bad input.
  */
-export function validateResource(defs: FhirDefinitions, resource: unknown): OperationOutcome {
+export function validateResource(
+  defs: FhirDefinitions,
+  resource: unknown,
+  options: ValidateOptions = {},
+): OperationOutcome {
   if (typeof resource !== 'object' || resource === null || Array.isArray(resource)) {
     return operationOutcome([outcomeIssue('error', 'structure', 'A resource must be a JSON object')]);
   }
@@ -35,6 +39,9 @@ export function validateResource(defs: FhirDefinitions, resource: unknown): Oper
       ),
     ]);
   }
+  if (options.fastPath !== false && acceptedFast(defs, resource as Record<string, unknown>)) {
+    return operationOutcome([]);
+  }
   const unsupportedContained = findUnsupportedContained(defs, resource as Resource);
   // The validator stops at the first unknown type, so report these alone rather than a partial result.
   if (unsupportedContained.length > 0) return operationOutcome(unsupportedContained);
@@ -46,6 +53,25 @@ export function validateResource(defs: FhirDefinitions, resource: unknown): Oper
     ...checkDatatypeInvariants(defs.datatypeInvariants, resource as Record<string, unknown>),
     ...checkRequiredBindings(defs.requiredValueSets, boundValues, resource),
   ]);
+}
+
+export type ValidateOptions = {
+  /** false: always run the full validator (tests compare both paths). */
+  readonly fastPath?: boolean;
+};
+
+/**
+ * The fast path (fast-validation.ts) answers only "no issue" or "not sure"; the gateway's own
+ * checks run on it unchanged, so a resource they would flag takes the full path and is reported
+ * exactly as before.
+ */
+export function acceptedFast(defs: FhirDefinitions, resource: Record<string, unknown>): boolean {
+  return (
+    defs.fastValidator.accepts(resource) &&
+    checkResourceIds(resource).length === 0 &&
+    findConflictingChoiceTypes(resource).length === 0 &&
+    checkDatatypeInvariants(defs.datatypeInvariants, resource).length === 0
+  );
 }
 
 function findUnsupportedContained(defs: FhirDefinitions, resource: Resource): OperationOutcomeIssue[] {
