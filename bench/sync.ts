@@ -15,6 +15,7 @@ import { parseArgs } from 'node:util';
 import { createSharedConnectorState } from '../src/connectors/common/connector-deps.ts';
 import type { RequestBudget } from '../src/connectors/common/request-budget.ts';
 import type { Connector } from '../src/connectors/connector.ts';
+import { createConnectors } from '../src/connectors/registry.ts';
 import {
   DEFAULT_DRCHRONO_CLIENT,
   type RunningDrChronoSimulator,
@@ -29,13 +30,7 @@ import { openSqliteStore } from '../src/store/sqlite/open-sqlite-store.ts';
 import { createSyncEngine } from '../src/sync/sync-engine.ts';
 import { connectDrChrono, connectJane } from '../test/connectors/helpers.ts';
 import { startFerretdb } from '../test/support/ferretdb.ts';
-import {
-  connectEpic,
-  projectMappings,
-  realConnectors,
-  serveJwks,
-  silentLog,
-} from '../test/sync/real-sources.ts';
+import { connectEpic, projectMappings, serveJwks, silentLog } from '../test/sync/real-sources.ts';
 
 const { values } = parseArgs({
   options: {
@@ -88,11 +83,19 @@ class UnlimitedBudgets extends Map<string, RequestBudget> {
   }
 }
 
-/** Connectors whose request budgets are off. */
+/**
+ * Connectors whose request budgets are off, with a long request timeout: a bulk job over hundreds
+ * of thousands of records takes the simulator longer to start than a test's few seconds.
+ */
 function unlimited(store: Store): Connector[] {
-  return realConnectors(store, {
-    shared: { ...createSharedConnectorState(), budgets: new UnlimitedBudgets() },
-  });
+  return Object.values(
+    createConnectors({
+      store,
+      log: silentLog,
+      shared: { ...createSharedConnectorState(), budgets: new UnlimitedBudgets() },
+      retry: { baseDelayMs: 5, maxDelayMs: 40, maxWaitMs: 5_000, timeoutMs: 300_000 },
+    }),
+  );
 }
 
 async function backfill(
@@ -100,7 +103,14 @@ async function backfill(
   connection: Connection,
   connectors: Connector[],
   onlyRow?: string,
-): Promise<{ records: number; resources: number; seconds: number; peakRss: number }> {
+  expectedRecords = 0,
+): Promise<{
+  records: number;
+  resources: number;
+  seconds: number;
+  peakRss: number;
+  samples: MemorySample[];
+}> {
   const chosen = onlyRow
     ? connectors.map((c) => ({ ...c, catalog: c.catalog.filter((row) => row.key === onlyRow) }))
     : connectors;
@@ -118,8 +128,16 @@ async function backfill(
     },
   });
   let peakRss = process.memoryUsage().rss;
+  const samples: MemorySample[] = [];
+  let nextSampleAt = 0;
   const sampler = setInterval(() => {
-    peakRss = Math.max(peakRss, process.memoryUsage().rss);
+    const usage = process.memoryUsage();
+    peakRss = Math.max(peakRss, usage.rss);
+    // Where memory goes as the backfill grows: one sample per tenth of the records expected.
+    if (records >= nextSampleAt) {
+      samples.push({ records, rss: usage.rss, heapUsed: usage.heapUsed, external: usage.external });
+      nextSampleAt = records + Math.max(1, Math.floor(expectedRecords / 10));
+    }
   }, 100);
   const started = performance.now();
   const run = await engine.runOnce(connection.tenant, connection.id);
@@ -128,8 +146,10 @@ async function backfill(
   await engine.stop();
   if (run.outcome !== 'completed')
     throw new Error(`backfill ended ${run.outcome}: ${JSON.stringify(run.rows.filter((r) => r.error))}`);
-  return { records, resources, seconds, peakRss };
+  return { records, resources, seconds, peakRss, samples };
 }
+
+type MemorySample = { records: number; rss: number; heapUsed: number; external: number };
 
 const fmt = (n: number) => Math.round(n).toLocaleString('en-US');
 const mb = (bytes: number) => `${Math.round(bytes / 1024 / 1024)} MB`;
@@ -159,7 +179,14 @@ if (values.rss) {
     const sim = { url, client: DEFAULT_DRCHRONO_CLIENT } as unknown as RunningDrChronoSimulator;
     const connection = await connectDrChrono(store, sim, { tenant: 'bench', id: 'dc' });
     const before = process.memoryUsage().rss;
-    const result = await backfill(store, connection, unlimited(store), 'patients');
+    const result = await backfill(store, connection, unlimited(store), 'patients', patients);
+    console.log('| records | RSS | V8 heap used | external (SQLite, buffers) |');
+    console.log('| ---: | ---: | ---: | ---: |');
+    for (const sample of result.samples) {
+      console.log(
+        `| ${fmt(sample.records)} | ${mb(sample.rss)} | ${mb(sample.heapUsed)} | ${mb(sample.external)} |`,
+      );
+    }
     console.log(
       `DrChrono patients backfill, ${fmt(result.records)} records on ${values.store}: ${fmt(result.records / result.seconds)} records/s, ` +
         `RSS before ${mb(before)}, peak ${mb(result.peakRss)}, ${result.seconds.toFixed(1)} s`,
