@@ -8,7 +8,7 @@
  *   node bench/sync.ts --rss --patients N
  */
 import { spawn } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -135,7 +135,13 @@ async function backfill(
     peakRss = Math.max(peakRss, usage.rss);
     // Where memory goes as the backfill grows: one sample per tenth of the records expected.
     if (records >= nextSampleAt) {
-      samples.push({ records, rss: usage.rss, heapUsed: usage.heapUsed, external: usage.external });
+      samples.push({
+        records,
+        rss: usage.rss,
+        heapUsed: usage.heapUsed,
+        external: usage.external,
+        ...rssKinds(),
+      });
       nextSampleAt = records + Math.max(1, Math.floor(expectedRecords / 10));
     }
   }, 100);
@@ -149,7 +155,26 @@ async function backfill(
   return { records, resources, seconds, peakRss, samples };
 }
 
-type MemorySample = { records: number; rss: number; heapUsed: number; external: number };
+type MemorySample = {
+  records: number;
+  rss: number;
+  heapUsed: number;
+  external: number;
+  /** Linux only: anonymous memory (heaps, SQLite's page cache) vs file pages (SQLite's mmap of the database). */
+  rssAnon?: number;
+  rssFile?: number;
+};
+
+/** RssAnon and RssFile from /proc/self/status, where there is one. */
+function rssKinds(): { rssAnon?: number; rssFile?: number } {
+  try {
+    const status = readFileSync('/proc/self/status', 'utf8');
+    const kib = (name: string) => Number(new RegExp(`^${name}:\\s+(\\d+) kB`, 'm').exec(status)?.[1]) * 1024;
+    return { rssAnon: kib('RssAnon'), rssFile: kib('RssFile') };
+  } catch {
+    return {};
+  }
+}
 
 const fmt = (n: number) => Math.round(n).toLocaleString('en-US');
 const mb = (bytes: number) => `${Math.round(bytes / 1024 / 1024)} MB`;

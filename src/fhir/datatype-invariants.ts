@@ -92,3 +92,51 @@ export function checkDatatypeInvariants(
   });
   return issues;
 }
+
+/**
+ * Remembers (invariant, node JSON) pairs fhirpath.js found to hold, for the fast validation path:
+ * only nodes it has accepted as plain JSON get here (no null, NaN or functions, which JSON text
+ * would blur), so equal text means equal input and the same result. Bounded: cleared when full.
+ */
+export type InvariantMemo = { has(key: string): boolean; add(key: string): void };
+
+export function createInvariantMemo(limit = 10_000, maxKeyLength = 2_000): InvariantMemo {
+  const held = new Set<string>();
+  return {
+    has: (key) => held.has(key),
+    add(key) {
+      if (key.length > maxKeyLength) return;
+      if (held.size >= limit) held.clear();
+      held.add(key);
+    },
+  };
+}
+
+/** True if every datatype invariant holds (checkDatatypeInvariants would report nothing). */
+export function datatypeInvariantsHold(
+  invariants: DatatypeInvariants,
+  resource: Record<string, unknown>,
+  memo: InvariantMemo,
+): boolean {
+  let holds = true;
+  walkTypedObjects(resource, (node, modelPath) => {
+    if (!holds) return;
+    for (const invariant of invariants.get(modelPath) ?? []) {
+      if (invariant.holds(node)) continue;
+      const key = `${modelPath}\u0000${invariant.key}\u0000${JSON.stringify(node)}`;
+      if (memo.has(key)) continue;
+      let result: unknown[];
+      try {
+        result = invariant.evaluate(node);
+      } catch {
+        continue; // not reported by checkDatatypeInvariants either
+      }
+      if (result.length === 1 && result[0] === false) {
+        holds = false;
+        return;
+      }
+      memo.add(key);
+    }
+  });
+  return holds;
+}

@@ -89,7 +89,7 @@ export function loadFhirDefinitions(options: LoadDefinitionsOptions = {}): FhirD
     structureDefinitions,
     requiredValueSets,
     datatypeInvariants,
-    fastValidator: createFastValidator(requiredValueSets),
+    fastValidator: createFastValidator(requiredValueSets, datatypeInvariants),
     searchParameters,
   };
 }

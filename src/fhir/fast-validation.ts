@@ -15,7 +15,14 @@ import {
   validationRegexes,
 } from '@medplum/core';
 import type { Coding } from 'fhir/r4';
+import { findConflictingChoiceTypes } from './choice-type-check.ts';
+import {
+  createInvariantMemo,
+  type DatatypeInvariants,
+  datatypeInvariantsHold,
+} from './datatype-invariants.ts';
 import { compileInvariantGuard, type ElementKeys, type InvariantGuard } from './invariant-guard.ts';
+import { checkResourceIds } from './resource-id-check.ts';
 import { canonicalWithoutVersion, type ValueSetExpansions } from './value-set-expansion.ts';
 
 /**
@@ -25,7 +32,9 @@ import { canonicalWithoutVersion, type ValueSetExpansions } from './value-set-ex
  * constraint expressions parsed once), and checks what @medplum/core's validator checks: known
  * properties, array-ness and cardinality, required elements, JSON types and formats of primitives,
  * element constraints (evaluated by @medplum/core's own FHIRPath engine, with the same variables),
- * reference target types and codes of required bindings.
+ * reference target types and codes of required bindings. Then the gateway's own checks run as
+ * they are (ids, one type per choice element, datatype invariants; the last with a bounded memo of
+ * invariants that held on identical JSON, and guards that decide most without fhirpath.js).
  *
  * It only ever answers "no issue" or "not sure": anything outside its subset (primitive
  * extensions `_x`, contained or nested resources, patterns, fixed values, slicing, base64Binary)
@@ -35,7 +44,7 @@ import { canonicalWithoutVersion, type ValueSetExpansions } from './value-set-ex
  * fast-validation.test.ts checks on a corpus of valid and invalid resources.
  */
 export type FastValidator = {
-  /** True only if the full validator would report no issue at all (the gateway's own checks aside). */
+  /** True only if the full validator (validate-resource.ts) would report no issue at all. */
   accepts(resource: Record<string, unknown>): boolean;
 };
 
@@ -81,8 +90,12 @@ type CompiledType = {
 
 type Walk = { readonly root: TypedValue; readonly rootVars: Record<string, TypedValue> };
 
-export function createFastValidator(requiredValueSets: ValueSetExpansions): FastValidator {
+export function createFastValidator(
+  requiredValueSets: ValueSetExpansions,
+  datatypeInvariants: DatatypeInvariants,
+): FastValidator {
   const compiled = new Map<InternalTypeSchema, CompiledType>();
+  const invariantMemo = createInvariantMemo();
 
   function compiledType(schema: InternalTypeSchema): CompiledType {
     let found = compiled.get(schema);
@@ -176,10 +189,16 @@ export function createFastValidator(requiredValueSets: ValueSetExpansions): Fast
         const root = toTypedValue(resource);
         const walk: Walk = { root, rootVars: { '%ucum': UCUM, '%resource': root, '%rootResource': root } };
         if (!constraintsHoldOn(compiledRootConstraints(schema), root, walk)) return false;
-        return checkObject(resource, schema, walk);
+        if (!checkObject(resource, schema, walk)) return false;
       } catch {
         return false; // whatever went wrong, the full validator reports it properly
       }
+      // The gateway's own checks, unchanged, on what @medplum/core would accept.
+      return (
+        checkResourceIds(resource).length === 0 &&
+        findConflictingChoiceTypes(resource).length === 0 &&
+        datatypeInvariantsHold(datatypeInvariants, resource, invariantMemo)
+      );
     },
   };
 }

@@ -39,7 +39,8 @@ export function validateResource(
       ),
     ]);
   }
-  if (options.fastPath !== false && acceptedFast(defs, resource as Record<string, unknown>)) {
+  // The fast path only ever answers "no issue"; anything else is the full validator's to report.
+  if (options.fastPath !== false && defs.fastValidator.accepts(resource as Record<string, unknown>)) {
     return operationOutcome([]);
   }
   const unsupportedContained = findUnsupportedContained(defs, resource as Resource);
@@ -59,20 +60,6 @@ export type ValidateOptions = {
   /** false: always run the full validator (tests compare both paths). */
   readonly fastPath?: boolean;
 };
-
-/**
- * The fast path (fast-validation.ts) answers only "no issue" or "not sure"; the gateway's own
- * checks run on it unchanged, so a resource they would flag takes the full path and is reported
- * exactly as before.
- */
-export function acceptedFast(defs: FhirDefinitions, resource: Record<string, unknown>): boolean {
-  return (
-    defs.fastValidator.accepts(resource) &&
-    checkResourceIds(resource).length === 0 &&
-    findConflictingChoiceTypes(resource).length === 0 &&
-    checkDatatypeInvariants(defs.datatypeInvariants, resource).length === 0
-  );
-}
 
 function findUnsupportedContained(defs: FhirDefinitions, resource: Resource): OperationOutcomeIssue[] {
   const contained = (resource as { contained?: unknown }).contained;
