@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 import type { Resource } from 'fhir/r4';
 
 /**
@@ -7,9 +7,7 @@ import type { Resource } from 'fhir/r4';
  * and `meta.lastUpdated`, which the store itself sets.
  */
 export function contentHash(resource: Resource): string {
-  return createHash('sha256')
-    .update(canonicalJson(withoutVolatileMeta(resource)))
-    .digest('base64url');
+  return hash('sha256', canonicalJson(withoutVolatileMeta(resource)), 'base64url');
 }
 
 export function withoutVolatileMeta(resource: Resource): Resource {
