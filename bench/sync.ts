@@ -3,6 +3,7 @@
  * store, with every limit off (the simulators' rate limits and the connectors' request budgets). Records/s per source (all catalog rows of a connection), and
  * DrChrono patients alone (the issue's ≥ 5,000/s target on SQLite).
  *   node bench/sync.ts [--patients N (DrChrono patients alone)] [--all-patients N (every row)] [--store sqlite|mongo]
+ *     [--patients-only (skip the every-row backfills)]
  * Peak RSS over a large backfill (DrChrono patients; the simulator runs in its own process so only
  * the gateway's memory is measured):
  *   node bench/sync.ts --rss --patients N
@@ -38,6 +39,7 @@ const { values } = parseArgs({
     'all-patients': { type: 'string', default: '200' },
     store: { type: 'string', default: 'sqlite' },
     rss: { type: 'boolean', default: false },
+    'patients-only': { type: 'boolean', default: false },
   },
 });
 const patients = Number(values.patients);
@@ -242,6 +244,8 @@ if (values.rss) {
       );
       await a.close();
       await big.close();
+    }
+    if (!values['patients-only']) {
       const sim = await startDrChronoSimulator({ seed: 1, patients: allPatients, rateLimits: false });
       const b = await openBenchStore('drchrono_all');
       report(
@@ -255,7 +259,7 @@ if (values.rss) {
       await b.close();
       await sim.close();
     }
-    {
+    if (!values['patients-only']) {
       const sim = await startJaneSimulator({ seed: 1, patients: allPatients, rateLimits: false });
       const s = await openBenchStore('jane');
       report(
@@ -269,7 +273,7 @@ if (values.rss) {
       await s.close();
       await sim.close();
     }
-    {
+    if (!values['patients-only']) {
       const sim = await startEpicSimulator({ seed: 1, patients: allPatients, bulkPollsBeforeComplete: 0 });
       const s = await openBenchStore('epic');
       const jwks = await serveJwks(s.store);
