@@ -125,11 +125,11 @@ export function datatypeInvariantsHold(
       if (invariant.holds(node)) continue;
       const key = `${modelPath}\u0000${invariant.key}\u0000${JSON.stringify(node)}`;
       if (memo.has(key)) continue;
-      let result: unknown[];
+      let result: unknown[] = [];
       try {
         result = invariant.evaluate(node);
       } catch {
-        continue; // not reported by checkDatatypeInvariants either
+        // Not reported by checkDatatypeInvariants either: as good as holding, and as repeatable.
       }
       if (result.length === 1 && result[0] === false) {
         holds = false;
