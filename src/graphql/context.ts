@@ -1,5 +1,7 @@
 import type { Resource } from 'fhir/r4';
+import type { ActionService } from '../actions/action-service.ts';
 import type { Caller } from '../auth/scopes.ts';
+import type { ChangeFeed } from '../events/change-feed.ts';
 import type { FhirDefinitions } from '../fhir/definitions.ts';
 import type { Store } from '../store/port.ts';
 import { createLoaders, type Loaders } from './loaders.ts';
@@ -12,12 +14,17 @@ export type GatewayContext = {
   readonly loaders: Loaders;
   /** Resources read by id in this request, to resolve their contained (`#id`) references against. */
   readonly roots: Resource[];
+  /** The mutation machinery (src/actions); absent in a process that does not write to sources. */
+  readonly actions?: ActionService;
+  /** The process's change feed (subscriptions, replay, feed status); absent where none runs. */
+  readonly feed?: ChangeFeed;
 };
 
 export type RequestContextDeps = {
   readonly store: Store;
   readonly caller: Caller;
   readonly definitions: FhirDefinitions;
+  readonly actions?: ActionService;
 };
 
 export function createRequestContext(deps: RequestContextDeps): GatewayContext {
@@ -27,5 +34,6 @@ export function createRequestContext(deps: RequestContextDeps): GatewayContext {
     definitions: deps.definitions,
     loaders: createLoaders(deps.store, deps.caller.tenant, deps.definitions),
     roots: [],
+    ...(deps.actions ? { actions: deps.actions } : {}),
   };
 }

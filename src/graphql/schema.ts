@@ -1,9 +1,12 @@
 import { GraphQLSchema, specifiedDirectives } from 'graphql';
+import type { MutationSpec } from '../actions/write-targets.ts';
 import type { FhirDefinitions } from '../fhir/definitions.ts';
 import { createBuilder, type GatewayBuilder } from './builder.ts';
+import { addChangeFields } from './changes/change-fields.ts';
 import { FHIR_DIRECTIVES } from './directives.ts';
 import { buildFhirModel } from './fhir-model.ts';
 import { createFhirpathCache } from './list-arguments.ts';
+import { addMutationFields } from './mutations/mutation-fields.ts';
 import { addObjectTypes } from './object-types.ts';
 import { addRootFields } from './root-fields.ts';
 import { addScalars } from './scalar-types.ts';
@@ -11,6 +14,8 @@ import { searchArgumentNames } from './search-arguments.ts';
 
 export type GatewaySchemaDeps = {
   readonly definitions: FhirDefinitions;
+  /** Which mutations exist (src/actions/write-targets.ts); none without it. */
+  readonly mutations?: MutationSpec;
 };
 
 /**
@@ -27,6 +32,8 @@ export function buildGatewaySchema(deps: GatewaySchemaDeps): GraphQLSchema {
   const compileFhirpath = createFhirpathCache();
   const types = addObjectTypes(builder, { model, definitions, scalars, searchArgs, compileFhirpath });
   addRootFields(builder, { model, definitions, scalars, searchArgs, compileFhirpath, types });
+  if (deps.mutations) addMutationFields(builder, { model, scalars, types, spec: deps.mutations });
+  addChangeFields(builder, { resourceInterface: types.resourceInterface });
   const schema = builder.toSchema({ sortSchema: false });
   return new GraphQLSchema({
     ...schema.toConfig(),

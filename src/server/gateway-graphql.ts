@@ -1,10 +1,14 @@
 import type { Logger } from 'pino';
+import type { ActionService } from '../actions/action-service.ts';
+import type { MutationSpec } from '../actions/write-targets.ts';
 import type { ApiKeyService } from '../auth/api-keys.ts';
+import type { ChangeFeed } from '../events/change-feed.ts';
 import type { FhirDefinitions } from '../fhir/definitions.ts';
 import type { AdminOps } from '../graphql/admin/admin-ops.ts';
 import { ADMIN_ROOT_FIELDS } from '../graphql/admin/admin-schema.ts';
 import { withAdminFields } from '../graphql/admin/with-admin-fields.ts';
 import { createRequestContext } from '../graphql/context.ts';
+import { defaultMutationSpec } from '../graphql/mutations/default-mutation-spec.ts';
 import { buildGatewaySchema } from '../graphql/schema.ts';
 import { useFhirGraphQL } from '../graphql/yoga-plugin.ts';
 import type { Store } from '../store/port.ts';
@@ -24,13 +28,27 @@ export function createGatewayGraphQL(deps: {
   limits?: Partial<GraphQLLimits>;
   /** What admin operations this process offers beyond the store (sync state, replay, connect links). */
   admin?: AdminOps;
+  /** The mutation machinery (src/actions); without it mutations answer that they are not available here. */
+  actions?: ActionService;
+  /** Which mutations the schema has: by default the project's catalogs and mappings. */
+  mutations?: MutationSpec;
+  /** The process's change feed: subscriptions, `changeEvents`, `feedStatus`, `triggers`. */
+  feed?: ChangeFeed;
 }): GraphQLServer {
   const { store, definitions } = deps;
   return createGraphQLServer({
-    schema: withAdminFields(buildGatewaySchema({ definitions })),
+    schema: withAdminFields(
+      buildGatewaySchema({ definitions, mutations: deps.mutations ?? defaultMutationSpec() }),
+    ),
     createContext: ({ caller }) => ({
-      ...createRequestContext({ store, caller, definitions }),
+      ...createRequestContext({
+        store,
+        caller,
+        definitions,
+        ...(deps.actions ? { actions: deps.actions } : {}),
+      }),
       ...(deps.admin ? { admin: deps.admin } : {}),
+      ...(deps.feed ? { feed: deps.feed } : {}),
     }),
     adminFields: ADMIN_ROOT_FIELDS,
     authenticate: (authorization) => deps.keys.authenticate(authorization),

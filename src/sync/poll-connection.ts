@@ -254,7 +254,7 @@ function createLimiter(max: number): <T>(task: () => Promise<T>) => Promise<T> {
 }
 
 /** Epic is a FHIR source: absolute references to its base URL are rewritten too. */
-function forwardOptionsFor(connection: Connection): ForwardOptions | undefined {
+export function forwardOptionsFor(connection: Connection): ForwardOptions | undefined {
   const base = connection.config.fhirBaseUrl ?? connection.config.baseUrl;
   return connection.source === 'epic' && typeof base === 'string' ? { fhirBaseUrl: base } : undefined;
 }
