@@ -207,11 +207,13 @@ if (values.rss) {
     const connection = await connectDrChrono(store, sim, { tenant: 'bench', id: 'dc' });
     const before = process.memoryUsage().rss;
     const result = await backfill(store, connection, unlimited(store), 'patients', patients);
-    console.log('| records | RSS | V8 heap used | external (SQLite, buffers) |');
-    console.log('| ---: | ---: | ---: | ---: |');
-    for (const sample of result.samples) {
+    console.log('| records | RSS | anonymous | file pages (SQLite mmap) | V8 heap used | external |');
+    console.log('| ---: | ---: | ---: | ---: | ---: | ---: |');
+    const opt = (bytes: number | undefined) =>
+      bytes === undefined || Number.isNaN(bytes) ? 'n/a' : mb(bytes);
+    for (const s of result.samples) {
       console.log(
-        `| ${fmt(sample.records)} | ${mb(sample.rss)} | ${mb(sample.heapUsed)} | ${mb(sample.external)} |`,
+        `| ${fmt(s.records)} | ${mb(s.rss)} | ${opt(s.rssAnon)} | ${opt(s.rssFile)} | ${mb(s.heapUsed)} | ${mb(s.external)} |`,
       );
     }
     console.log(
