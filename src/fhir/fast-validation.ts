@@ -137,7 +137,7 @@ export function createFastValidator(
       for (const item of value) if (!checkValue(item, entry, parent, walk)) return false;
       return true;
     }
-    if (Array.isArray(value)) return false;
+    if (Array.isArray(value) || element.max < 1) return false; // max 0: a profile forbids it
     return checkValue(value, entry, parent, walk);
   }
 
