@@ -75,24 +75,36 @@ describe('guards against the engines, on every node of the HL7 R4 examples', () 
   const defs = loadFhirDefinitions();
   const examples = supportedExamples();
 
-  it('never skips a datatype invariant that fhirpath.js finds false', () => {
+  it('never skips a datatype invariant that fhirpath.js finds false, on the nodes or with any one key removed', () => {
     let decided = 0;
+    let failing = 0;
     const wrong: string[] = [];
     for (const { file, resource } of examples) {
       walkTypedObjects(resource, (node, modelPath, path) => {
-        for (const invariant of defs.datatypeInvariants.get(modelPath) ?? []) {
-          if (!invariant.holds(node)) continue;
-          decided++;
-          let result: unknown[] = [];
-          try {
-            result = invariant.evaluate(node);
-          } catch {}
-          if (result.length === 1 && result[0] === false) wrong.push(`${file} ${path} ${invariant.key}`);
+        const invariants = defs.datatypeInvariants.get(modelPath) ?? [];
+        if (invariants.length === 0) return;
+        // The node as it is, and each variant without one of its keys: many of those break the invariant.
+        const variants = [node, ...Object.keys(node).map((key) => ({ ...node, [key]: undefined }))].map(
+          (variant) => JSON.parse(JSON.stringify(variant)) as Record<string, unknown>,
+        );
+        for (const variant of variants) {
+          for (const invariant of invariants) {
+            let result: unknown[] = [];
+            try {
+              result = invariant.evaluate(variant);
+            } catch {}
+            const fails = result.length === 1 && result[0] === false;
+            if (fails) failing++;
+            if (!invariant.holds(variant)) continue;
+            decided++;
+            if (fails) wrong.push(`${file} ${path} ${invariant.key} ${Object.keys(variant).join(',')}`);
+          }
         }
       });
     }
     expect(wrong).toEqual([]);
     expect(decided).toBeGreaterThan(500);
+    expect(failing).toBeGreaterThan(20);
   });
 
   it('never skips a resource constraint that @medplum/core does not find true', () => {
