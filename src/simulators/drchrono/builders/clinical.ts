@@ -43,6 +43,16 @@ const CQM: Record<string, { name: string; code: string; value: string; valueCode
   ],
 };
 
+/** The display names DrChrono's code database gives these codes (read-only `name` / `value_name`). */
+export const CQM_CODE_NAMES: ReadonlyMap<string, string> = new Map(
+  Object.values(CQM).flatMap((entries) =>
+    entries.flatMap((e) => [
+      [e.code, e.name],
+      [e.valueCode, e.value],
+    ]),
+  ),
+);
+
 const cqmBuilder =
   (resource: string): Builder =>
   (ctx, i, rng) => {
