@@ -23,6 +23,7 @@ import { type IdempotencyDeps, runOnce } from './idempotent-run.ts';
 import { applyMergePatch, isObject } from './merge-patch.ts';
 import { changedFields } from './native-diff.ts';
 import { guardReferences } from './reference-guard.ts';
+import { withSiblingItems } from './sibling-items.ts';
 import { storeNativeRecords, writtenOfType } from './store-answer.ts';
 import { type LeaseWait, withLease } from './with-lease.ts';
 import { findWriteTargets, type WriteKind } from './write-targets.ts';
@@ -208,9 +209,14 @@ export function createActionService(deps: ActionServiceDeps): ActionService {
     }
   }
 
-  async function storeAnswer(target: Target, type: string, answer: unknown): Promise<ActionResult> {
+  async function storeAnswer(
+    target: Target,
+    type: string,
+    answer: unknown,
+    preferId?: string,
+  ): Promise<ActionResult> {
     const written = await storeNativeRecords(deps, target.connection, target.connector, target.row, [answer]);
-    const stored = writtenOfType(written, type);
+    const stored = writtenOfType(written, type, preferId);
     return { type: stored.type, id: stored.id, versionId: stored.versionId };
   }
 
@@ -321,10 +327,11 @@ export function createActionService(deps: ActionServiceDeps): ActionService {
     return async () => {
       if (Object.keys(body).length === 0) return { type, id: stored.id, versionId: stored.versionId };
       return withSession(target, `${type}Update`, async (session) => {
-        const answer = await session.write(target.row, 'patch', { nativeId, body });
+        const sent = await withSiblingItems(session, target.row, nativeId, before, body);
+        const answer = await session.write(target.row, 'patch', { nativeId, body: sent });
         // DrChrono answers 204 with no body: read the record back.
         const record = isObject(answer) ? answer : await session.read(target.row, nativeId);
-        return storeAnswer(target, type, record);
+        return storeAnswer(target, type, record, stored.id);
       });
     };
   }

@@ -45,8 +45,16 @@ export async function storeNativeRecords(
 }
 
 /** The stored resource of `type` among what one record wrote. */
-export function writtenOfType(results: readonly PutResult[], type: string): StoredResource {
-  const found = results.find((r) => r.stored.type === type);
+export function writtenOfType(
+  results: readonly PutResult[],
+  type: string,
+  preferId?: string,
+): StoredResource {
+  // A record can map to several resources of one type (one Observation per Jane reading): an
+  // update answers the one it changed.
+  const found =
+    results.find((r) => r.stored.type === type && r.stored.id === preferId) ??
+    results.find((r) => r.stored.type === type);
   if (!found) throw new ActionError('SOURCE_ANSWER_UNMAPPED', `the source's answer mapped to no ${type}`);
   return found.stored;
 }

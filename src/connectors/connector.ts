@@ -49,6 +49,13 @@ export type CatalogRow = {
    * says so, instead of letting it be dropped silently.
    */
   readonly updateFields?: readonly string[];
+  /**
+   * A list field the source's update replaces whole while the mapping turns each of its items into
+   * a resource of its own (Jane observation `values`: one Observation per reading). An update of one
+   * such resource sends the source's current list with only that resource's items replaced (matched
+   * by `key`), so the record's other items are kept.
+   */
+  readonly itemsPerResource?: { readonly field: string; readonly key: string };
   /** OAuth scopes a connection needs for this row. */
   readonly scopes: readonly string[];
   /** Seed trigger ids served by this row (see triggers.ts), e.g. `jane.patient.created`. */

@@ -16,6 +16,8 @@ const CONN = 'jane-main';
 type Loose = Record<string, unknown>;
 type WithNative = { id: string; gatewayProvenance: { nativeId: string } };
 
+const WEIGHT_ID = '0190a1b2-0000-7000-8000-00000000b001';
+const HEIGHT_ID = '0190a1b2-0000-7000-8000-00000000b002';
 const ACTIVITY_CATEGORY = 'urn:fhir-gateway:codesystem:jane:care-plan-activity-category';
 
 /**
@@ -147,6 +149,67 @@ describe("Jane's actions", () => {
       values: [expect.objectContaining({ code: '8867-4', value: '64', unit: '/min' })],
     });
     expect(await actions('Observation', created.id)).toEqual(['created', 'updated', 'updated']);
+  });
+
+  it("Update Observation of one reading keeps the Jane observation's other readings (JDP replaces the whole list)", async () => {
+    const template = jane.clinic().store.entries('observations')[0]?.record as Loose;
+    const at = jane.clinic().store.stamp();
+    const entry = jane.clinic().store.insert('observations', {
+      record: {
+        ...template,
+        id: '0190a1b2-0000-7000-8000-00000000a001',
+        patient_id: nativeIdOf(patient, connection),
+        category: 'vital_signs',
+        note: null,
+        values: [
+          {
+            id: WEIGHT_ID,
+            code: '29463-7',
+            system: 'http://loinc.org',
+            display: 'Body weight',
+            value: '70',
+            value_type: 'numeric',
+            unit: 'kg',
+          },
+          {
+            id: HEIGHT_ID,
+            code: '8302-2',
+            system: 'http://loinc.org',
+            display: 'Body height',
+            value: '175',
+            value_type: 'numeric',
+            unit: 'cm',
+          },
+        ],
+      },
+      createdAt: at,
+      updatedAt: at,
+    });
+    await gateway.poll(connection);
+    const page = await gateway.store.resources.list(TENANT, 'Observation', { limit: 1000 });
+    const ofRecord = page.items.filter((item) => nativeIdOf(item.resource, connection) === entry.id);
+    expect(ofRecord).toHaveLength(2);
+    const height = ofRecord.find(
+      (item) => (item.resource as Observation).code.coding?.[0]?.code === '8302-2',
+    ) as (typeof ofRecord)[number];
+    const weight = ofRecord.find((item) => item !== height) as (typeof ofRecord)[number];
+
+    const patched = (
+      await mutate(
+        `mutation { ObservationPatch(id: "${height.id}", idempotencyKey: "obs-reading-p", patch: { valueQuantity: { value: 176 } }) { id valueQuantity { value } } }`,
+        {},
+      )
+    ).ObservationPatch as Observation;
+    // The answer is the Observation that was changed, not the record's first one.
+    expect(patched).toEqual({ id: height.id, valueQuantity: { value: 176 } });
+    expect(sim('observations', entry.id).values).toEqual([
+      expect.objectContaining({ id: WEIGHT_ID, code: '29463-7', value: '70' }),
+      expect.objectContaining({ id: HEIGHT_ID, code: '8302-2', value: '176' }),
+    ]);
+    expect(await actions('Observation', height.id)).toEqual(['created', 'updated']);
+    expect(await actions('Observation', weight.id)).toEqual(['created']);
+    await gateway.poll(connection);
+    expect(await actions('Observation', weight.id)).toEqual(['created']);
   });
 
   it('Create / Update (partial) / Find Care Plan, and its activities under it', async () => {

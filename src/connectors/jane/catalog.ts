@@ -76,6 +76,8 @@ export const JANE_CATALOG: readonly JaneCatalogRow[] = [
     operations: ['read', 'search', 'create', 'patch'],
     // JDP's Update Observation body: no patient, practitioner or category.
     updateFields: ['encounter_id', 'note', 'issued_at', 'values', 'document_ids'],
+    // Each reading is its own Observation, and JDP's PATCH replaces the whole `values` list.
+    itemsPerResource: { field: 'values', key: 'code' },
     scopes: ['observations:read', 'observations:create', 'observations:update'],
     triggers: [],
     actions: ['jane.observation.create', 'jane.observation.find', 'jane.observation.update'],
