@@ -75,10 +75,11 @@ async function main(): Promise<void> {
     log.info({ source: sim.source, url: sim.url }, 'demo mode: simulated clinic running');
   const demoKey =
     demo.length > 0 ? await ensureDemoApiKey({ store, keys, dataDir: config.DATA_DIR }) : undefined;
+  const scheme = createIdentityScheme();
   const mappings = loadMappingSet({
     dir: join(import.meta.dirname, '../mappings'),
     defs: loadMappingDefinitions(),
-    scheme: createIdentityScheme(),
+    scheme,
   });
   const connectors = Object.values(createConnectors({ store, log }));
   const sync = createSyncService({
@@ -113,6 +114,7 @@ async function main(): Promise<void> {
     keys,
     log,
     admin,
+    sources: { connectors, mappings, scheme },
     demo: demoKey && { apiKey: demoKey.token, examples: loadGraphiQLExamples() },
   });
   const app = createApp({ store, log, demo, graphql, connectSeal, metrics: sync.metrics });

@@ -1,4 +1,5 @@
 import type { Resource } from 'fhir/r4';
+import type { SourceAccess } from '../actions/find/read-through.ts';
 import type { Caller } from '../auth/scopes.ts';
 import type { FhirDefinitions } from '../fhir/definitions.ts';
 import type { Store } from '../store/port.ts';
@@ -12,12 +13,15 @@ export type GatewayContext = {
   readonly loaders: Loaders;
   /** Resources read by id in this request, to resolve their contained (`#id`) references against. */
   readonly roots: Resource[];
+  /** The connectors and mappings, when this process has them (finds with `fresh: true`, the `actions` catalog). */
+  readonly sources?: SourceAccess;
 };
 
 export type RequestContextDeps = {
   readonly store: Store;
   readonly caller: Caller;
   readonly definitions: FhirDefinitions;
+  readonly sources?: SourceAccess;
 };
 
 export function createRequestContext(deps: RequestContextDeps): GatewayContext {
@@ -27,5 +31,6 @@ export function createRequestContext(deps: RequestContextDeps): GatewayContext {
     definitions: deps.definitions,
     loaders: createLoaders(deps.store, deps.caller.tenant, deps.definitions),
     roots: [],
+    ...(deps.sources ? { sources: deps.sources } : {}),
   };
 }

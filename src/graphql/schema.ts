@@ -1,5 +1,6 @@
 import { GraphQLSchema, specifiedDirectives } from 'graphql';
 import type { FhirDefinitions } from '../fhir/definitions.ts';
+import { addActionFields } from './actions/actions-query.ts';
 import { createBuilder, type GatewayBuilder } from './builder.ts';
 import { FHIR_DIRECTIVES } from './directives.ts';
 import { buildFhirModel } from './fhir-model.ts';
@@ -27,6 +28,7 @@ export function buildGatewaySchema(deps: GatewaySchemaDeps): GraphQLSchema {
   const compileFhirpath = createFhirpathCache();
   const types = addObjectTypes(builder, { model, definitions, scalars, searchArgs, compileFhirpath });
   addRootFields(builder, { model, definitions, scalars, searchArgs, compileFhirpath, types });
+  addActionFields(builder);
   const schema = builder.toSchema({ sortSchema: false });
   return new GraphQLSchema({
     ...schema.toConfig(),

@@ -1,4 +1,5 @@
 import type { Logger } from 'pino';
+import type { SourceAccess } from '../actions/find/read-through.ts';
 import type { ApiKeyService } from '../auth/api-keys.ts';
 import type { FhirDefinitions } from '../fhir/definitions.ts';
 import type { AdminOps } from '../graphql/admin/admin-ops.ts';
@@ -24,12 +25,19 @@ export function createGatewayGraphQL(deps: {
   limits?: Partial<GraphQLLimits>;
   /** What admin operations this process offers beyond the store (sync state, replay, connect links). */
   admin?: AdminOps;
+  /** Connectors and mappings: finds with `fresh: true` and the `actions` catalog. */
+  sources?: SourceAccess;
 }): GraphQLServer {
   const { store, definitions } = deps;
   return createGraphQLServer({
     schema: withAdminFields(buildGatewaySchema({ definitions })),
     createContext: ({ caller }) => ({
-      ...createRequestContext({ store, caller, definitions }),
+      ...createRequestContext({
+        store,
+        caller,
+        definitions,
+        ...(deps.sources ? { sources: deps.sources } : {}),
+      }),
       ...(deps.admin ? { admin: deps.admin } : {}),
     }),
     adminFields: ADMIN_ROOT_FIELDS,

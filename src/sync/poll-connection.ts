@@ -253,8 +253,11 @@ function createLimiter(max: number): <T>(task: () => Promise<T>) => Promise<T> {
   };
 }
 
-/** Epic is a FHIR source: absolute references to its base URL are rewritten too. */
-function forwardOptionsFor(connection: Connection): ForwardOptions | undefined {
+/**
+ * The mapping options a connection's records are read with (polls and finds with `fresh` alike).
+ * Epic is a FHIR source: absolute references to its base URL are rewritten too.
+ */
+export function forwardOptionsFor(connection: Connection): ForwardOptions | undefined {
   const base = connection.config.fhirBaseUrl ?? connection.config.baseUrl;
   return connection.source === 'epic' && typeof base === 'string' ? { fhirBaseUrl: base } : undefined;
 }

@@ -1,3 +1,4 @@
+import { DRCHRONO_ACTIONS } from '../../actions/catalog/drchrono-actions.ts';
 import type { CatalogRow, Operation } from '../connector.ts';
 
 /**
@@ -35,15 +36,6 @@ type RowInput = {
   bulk?: boolean;
 };
 
-const OPERATION_ACTION: Record<Operation, string | undefined> = {
-  read: 'read',
-  search: undefined,
-  create: 'create',
-  update: 'update',
-  patch: undefined,
-  delete: 'delete',
-};
-
 const row = (r: RowInput): DrChronoCatalogRow => ({
   key: r.key,
   source: 'drchrono',
@@ -56,11 +48,8 @@ const row = (r: RowInput): DrChronoCatalogRow => ({
   operations: r.operations,
   scopes: r.scopes,
   triggers: (r.triggerThings ?? []).map((t) => `drchrono.${t}.new_or_updated`),
-  // Actions named by operation; the mutation layer maps the seed's 174 action names onto them.
-  actions: r.operations.flatMap((op) => {
-    const verb = OPERATION_ACTION[op];
-    return verb ? [`drchrono.${r.key}.${verb}`] : [];
-  }),
+  // The seed actions that go through this endpoint, from the action catalog (one source of truth).
+  actions: DRCHRONO_ACTIONS.filter((a) => a.row === r.key).map((a) => a.id),
   ...(r.polledBy ? { polledBy: r.polledBy } : {}),
   ...(r.dependsOn ? { dependsOn: r.dependsOn } : {}),
   ...(r.listParams ? { listParams: r.listParams } : {}),
