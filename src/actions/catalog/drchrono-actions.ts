@@ -30,12 +30,32 @@ const NO_MAPPING = 'no FHIR mapping for this DrChrono endpoint yet';
 const NOT_CRUD =
   'a DrChrono operation that is not CRUD (a job, an invite or a sub-action): no named operation for it yet';
 
+/** Endpoints whose singular is not the plural minus its `s`. */
+const SINGULAR: Readonly<Record<string, string>> = {
+  patients_summary: 'patient_summary',
+  patients_onpatient_access: 'patient_onpatient_access',
+  fee_schedules_v2: 'fee_schedule_v2',
+  clinical_notes_list: 'clinical_notes_batch',
+  custom_demographics: 'custom_demographic',
+};
+const KEEP = /(_list|_log|_schedule|_history|_notepad|^staff)$/;
+
+/** The action id's thing: the endpoint's record, singular (`lab_orders` → `lab_order`). */
+function thingOf(endpoint: string): string {
+  const known = SINGULAR[endpoint];
+  if (known) return known;
+  if (KEEP.test(endpoint)) return endpoint;
+  if (endpoint.endsWith('ies')) return `${endpoint.slice(0, -3)}y`;
+  if (endpoint.endsWith('statuses')) return endpoint.slice(0, -2);
+  return endpoint.replace(/s$/, '');
+}
+
 function action(group: string, [seedName, endpoint, verb, fhirType, how]: Spec): ActionDefinition {
   const listed = how !== undefined && typeof how === 'object' && 'list' in how ? how.list : undefined;
   const kind: ActionKind = listed !== undefined ? 'find' : (VERB_KIND[verb] ?? 'operation');
   // Every action names the endpoint row it goes through (CatalogRow.actions lists it there).
   const base = {
-    id: `drchrono.${endpoint}.${verb}`,
+    id: `drchrono.${thingOf(endpoint)}.${verb}`,
     source: 'drchrono' as const,
     seedName,
     group,
@@ -76,8 +96,8 @@ function action(group: string, [seedName, endpoint, verb, fhirType, how]: Spec):
 const section = (group: string, specs: readonly Spec[]) => specs.map((s) => action(group, s));
 
 /**
- * DrChrono's 174 seed actions (seed 001), by the API endpoint they call (`drchrono.<endpoint>.<verb>`,
- * the verb of the OpenAPI operation id). Finds are the `X(id)` queries for every endpoint the
+ * DrChrono's 174 seed actions (seed 001), by the API endpoint they call (`drchrono.<record>.<verb>`:
+ * the endpoint's record, singular, and the verb of the OpenAPI operation id). Finds are the `X(id)` queries for every endpoint the
  * gateway maps; writes are in issue 15's scope for patients, appointments, clinical notes, tasks
  * and documents; the rest wait for their own issue.
  */
