@@ -1,6 +1,8 @@
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
+import { createActionService } from './actions/action-service.ts';
+import { mutationSpec } from './actions/write-targets.ts';
 import { createApp } from './app.ts';
 import { createApiKeyService } from './auth/api-keys.ts';
 import { resolveKeyring } from './config/encryption-key.ts';
@@ -108,6 +110,13 @@ async function main(): Promise<void> {
       });
     },
   });
+  const actions = createActionService({
+    store,
+    mappings,
+    connectors,
+    definitions,
+    scheme,
+  });
   const graphql = createGatewayGraphQL({
     store,
     definitions,
@@ -115,6 +124,8 @@ async function main(): Promise<void> {
     log,
     admin,
     sources: { connectors, mappings, scheme },
+    actions,
+    mutations: mutationSpec(connectors, mappings),
     demo: demoKey && { apiKey: demoKey.token, examples: loadGraphiQLExamples() },
   });
   const app = createApp({ store, log, demo, graphql, connectSeal, metrics: sync.metrics });

@@ -43,6 +43,12 @@ export type CatalogRow = {
   readonly paging: 'page-number' | 'next-url' | 'fhir-bundle-next' | 'none';
   readonly cursor: CursorStrategy;
   readonly operations: readonly Operation[];
+  /**
+   * Native fields an update or patch may send (the source's update schema); undefined: any. The
+   * mutation layer refuses a change to another field before calling the source, with an error that
+   * says so, instead of letting it be dropped silently.
+   */
+  readonly updateFields?: readonly string[];
   /** OAuth scopes a connection needs for this row. */
   readonly scopes: readonly string[];
   /** Seed trigger ids served by this row (see triggers.ts), e.g. `jane.patient.created`. */
@@ -96,6 +102,15 @@ export type NamedOperation = {
   readonly inputType: string;
   readonly outputType: string;
   readonly scopes: readonly string[];
+  /**
+   * Set when the operation acts on a stored resource: the caller names it by gateway id (its native
+   * id fills `{parentId}`), and with `element` one element of it by element id (`{id}`, e.g. a care
+   * plan's activity). The input (`inputType`, that element's type) is merged into the stored
+   * resource, validated there and reverse-mapped with the row's template; the native body is that
+   * element's item of `nativeElement` in the payload. After the call the target is read back from
+   * the source and stored, and is the answer.
+   */
+  readonly target?: { readonly type: string; readonly element?: string; readonly nativeElement?: string };
 };
 
 /** Where a poll resumes: serialised into the watermark store after the page is committed. */

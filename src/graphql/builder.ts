@@ -16,6 +16,7 @@ export type GatewaySchemaTypes = {
     base64Binary: Custom;
     id: Custom;
     SearchValue: { Input: string; Output: string };
+    JSON: Custom;
   };
 };
 

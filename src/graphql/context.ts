@@ -1,4 +1,5 @@
 import type { Resource } from 'fhir/r4';
+import type { ActionService } from '../actions/action-service.ts';
 import type { SourceAccess } from '../actions/find/read-through.ts';
 import type { Caller } from '../auth/scopes.ts';
 import type { FhirDefinitions } from '../fhir/definitions.ts';
@@ -15,6 +16,8 @@ export type GatewayContext = {
   readonly roots: Resource[];
   /** The connectors and mappings, when this process has them (finds with `fresh: true`, the `actions` catalog). */
   readonly sources?: SourceAccess;
+  /** The mutation machinery (src/actions); absent in a process that does not write to sources. */
+  readonly actions?: ActionService;
 };
 
 export type RequestContextDeps = {
@@ -22,6 +25,7 @@ export type RequestContextDeps = {
   readonly caller: Caller;
   readonly definitions: FhirDefinitions;
   readonly sources?: SourceAccess;
+  readonly actions?: ActionService;
 };
 
 export function createRequestContext(deps: RequestContextDeps): GatewayContext {
@@ -32,5 +36,6 @@ export function createRequestContext(deps: RequestContextDeps): GatewayContext {
     loaders: createLoaders(deps.store, deps.caller.tenant, deps.definitions),
     roots: [],
     ...(deps.sources ? { sources: deps.sources } : {}),
+    ...(deps.actions ? { actions: deps.actions } : {}),
   };
 }

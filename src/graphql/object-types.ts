@@ -112,7 +112,7 @@ type FieldDeps = TypeBuildDeps & {
   readonly elementBase: AnyRef;
 };
 
-function scalarFor(field: FieldModel, scalars: ReadonlySet<string>): string {
+export function scalarFor(field: FieldModel, scalars: ReadonlySet<string>): string {
   const scalar = PRIMITIVE_SCALARS[field.type];
   if (scalar === undefined) return 'String';
   return scalar === 'Boolean' || scalar === 'Int' || scalars.has(scalar) ? scalar : 'String';

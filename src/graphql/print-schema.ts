@@ -1,6 +1,7 @@
 import { lexicographicSortSchema, printSchema } from 'graphql';
 import type { FhirDefinitions } from '../fhir/definitions.ts';
 import { withAdminFields } from './admin/with-admin-fields.ts';
+import { defaultMutationSpec } from './mutations/default-mutation-spec.ts';
 import { buildGatewaySchema } from './schema.ts';
 
 export const SCHEMA_HEADER =
@@ -8,5 +9,5 @@ export const SCHEMA_HEADER =
 
 /** The committed schema.graphql text (the served schema, admin fields included): sorted, so it only changes when the schema does. */
 export function printGatewaySchema(definitions: FhirDefinitions): string {
-  return `${SCHEMA_HEADER}${printSchema(lexicographicSortSchema(withAdminFields(buildGatewaySchema({ definitions }))))}\n`;
+  return `${SCHEMA_HEADER}${printSchema(lexicographicSortSchema(withAdminFields(buildGatewaySchema({ definitions, mutations: defaultMutationSpec() }))))}\n`;
 }

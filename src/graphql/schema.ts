@@ -1,10 +1,12 @@
 import { GraphQLSchema, specifiedDirectives } from 'graphql';
+import type { MutationSpec } from '../actions/write-targets.ts';
 import type { FhirDefinitions } from '../fhir/definitions.ts';
 import { addActionFields } from './actions/actions-query.ts';
 import { createBuilder, type GatewayBuilder } from './builder.ts';
 import { FHIR_DIRECTIVES } from './directives.ts';
 import { buildFhirModel } from './fhir-model.ts';
 import { createFhirpathCache } from './list-arguments.ts';
+import { addMutationFields } from './mutations/mutation-fields.ts';
 import { addObjectTypes } from './object-types.ts';
 import { addRootFields } from './root-fields.ts';
 import { addScalars } from './scalar-types.ts';
@@ -12,6 +14,8 @@ import { searchArgumentNames } from './search-arguments.ts';
 
 export type GatewaySchemaDeps = {
   readonly definitions: FhirDefinitions;
+  /** Which mutations exist (src/actions/write-targets.ts); none without it. */
+  readonly mutations?: MutationSpec;
 };
 
 /**
@@ -29,6 +33,7 @@ export function buildGatewaySchema(deps: GatewaySchemaDeps): GraphQLSchema {
   const types = addObjectTypes(builder, { model, definitions, scalars, searchArgs, compileFhirpath });
   addRootFields(builder, { model, definitions, scalars, searchArgs, compileFhirpath, types });
   addActionFields(builder);
+  if (deps.mutations) addMutationFields(builder, { model, scalars, types, spec: deps.mutations });
   const schema = builder.toSchema({ sortSchema: false });
   return new GraphQLSchema({
     ...schema.toConfig(),

@@ -1,11 +1,14 @@
 import type { Logger } from 'pino';
+import type { ActionService } from '../actions/action-service.ts';
 import type { SourceAccess } from '../actions/find/read-through.ts';
+import type { MutationSpec } from '../actions/write-targets.ts';
 import type { ApiKeyService } from '../auth/api-keys.ts';
 import type { FhirDefinitions } from '../fhir/definitions.ts';
 import type { AdminOps } from '../graphql/admin/admin-ops.ts';
 import { ADMIN_ROOT_FIELDS } from '../graphql/admin/admin-schema.ts';
 import { withAdminFields } from '../graphql/admin/with-admin-fields.ts';
 import { createRequestContext } from '../graphql/context.ts';
+import { defaultMutationSpec } from '../graphql/mutations/default-mutation-spec.ts';
 import { buildGatewaySchema } from '../graphql/schema.ts';
 import { useFhirGraphQL } from '../graphql/yoga-plugin.ts';
 import type { Store } from '../store/port.ts';
@@ -27,16 +30,23 @@ export function createGatewayGraphQL(deps: {
   admin?: AdminOps;
   /** Connectors and mappings: finds with `fresh: true` and the `actions` catalog. */
   sources?: SourceAccess;
+  /** The mutation machinery (src/actions); without it mutations answer that they are not available here. */
+  actions?: ActionService;
+  /** Which mutations the schema has: by default the project's catalogs and mappings. */
+  mutations?: MutationSpec;
 }): GraphQLServer {
   const { store, definitions } = deps;
   return createGraphQLServer({
-    schema: withAdminFields(buildGatewaySchema({ definitions })),
+    schema: withAdminFields(
+      buildGatewaySchema({ definitions, mutations: deps.mutations ?? defaultMutationSpec() }),
+    ),
     createContext: ({ caller }) => ({
       ...createRequestContext({
         store,
         caller,
         definitions,
         ...(deps.sources ? { sources: deps.sources } : {}),
+        ...(deps.actions ? { actions: deps.actions } : {}),
       }),
       ...(deps.admin ? { admin: deps.admin } : {}),
     }),

@@ -1,7 +1,7 @@
 import type { Resource } from 'fhir/r4';
 import type { SourceSystem } from '../fhir/identity.ts';
 import type { ForwardOptions, MappingSet } from '../mapping/mapping-set.ts';
-import type { ChangeAction, PutOptions, Store } from '../store/port.ts';
+import type { ChangeAction, PutOptions, PutResult, Store } from '../store/port.ts';
 
 export type PageWriteDependencies = {
   readonly store: Pick<Store, 'resources' | 'quarantine'>;
@@ -21,6 +21,8 @@ export type PageToWrite = {
   /** The page belongs to a first run (backfill): its changes are marked so subscribers can tell. */
   readonly backfill?: boolean;
   readonly triggers?: TriggerTagger;
+  /** Sees what the batch wrote (mutations answer the resource they stored). */
+  readonly onWritten?: (results: readonly PutResult[]) => void;
 };
 
 export type PageCounts = {
@@ -71,6 +73,7 @@ export async function writePage(deps: PageWriteDependencies, page: PageToWrite):
     };
     const written = await deps.store.resources.putMany(tenant, resources, options);
     for (const { outcome } of written) counts[outcome]++;
+    page.onWritten?.(written);
   }
   if (failures.length > 0) counts.quarantined += await quarantine(deps, page, failures);
   return counts;

@@ -12,6 +12,7 @@ import type { Indexer } from '../../src/fhir/index-entry.ts';
 import { searchIndexer } from '../../src/fhir/search-indexer.ts';
 import { SUPPORTED_RESOURCE_TYPES } from '../../src/fhir/supported-types.ts';
 import { createRequestContext } from '../../src/graphql/context.ts';
+import { defaultMutationSpec } from '../../src/graphql/mutations/default-mutation-spec.ts';
 import { buildGatewaySchema } from '../../src/graphql/schema.ts';
 import { openMongoStore } from '../../src/store/mongo/open-mongo-store.ts';
 import type { Store } from '../../src/store/port.ts';
@@ -34,7 +35,7 @@ export function gatewaySchema(extraTypes: readonly string[] = []): {
   let entry = cached.get(key);
   if (!entry) {
     const definitions = loadFhirDefinitions({ resourceTypes: [...SUPPORTED_RESOURCE_TYPES, ...extraTypes] });
-    entry = { definitions, schema: buildGatewaySchema({ definitions }) };
+    entry = { definitions, schema: buildGatewaySchema({ definitions, mutations: defaultMutationSpec() }) };
     cached.set(key, entry);
   }
   return entry;

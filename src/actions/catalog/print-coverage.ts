@@ -3,6 +3,7 @@ import { createConnectors } from '../../connectors/registry.ts';
 import type { FhirDefinitions } from '../../fhir/definitions.ts';
 import { createIdentityScheme } from '../../fhir/identity.ts';
 import { withAdminFields } from '../../graphql/admin/with-admin-fields.ts';
+import { defaultMutationSpec } from '../../graphql/mutations/default-mutation-spec.ts';
 import { buildGatewaySchema } from '../../graphql/schema.ts';
 import { createLogger } from '../../log/create-logger.ts';
 import { loadMappingSet } from '../../mapping/load-mapping-set.ts';
@@ -17,7 +18,7 @@ import { resolveActions, rootFieldsOf } from './resolve-actions.ts';
  * project's mappings and the connectors' catalogs (no store or network: only their static parts).
  */
 export function printCoverage(definitions: FhirDefinitions): string {
-  const schema = withAdminFields(buildGatewaySchema({ definitions }));
+  const schema = withAdminFields(buildGatewaySchema({ definitions, mutations: defaultMutationSpec() }));
   const mappings = loadMappingSet({
     dir: join(import.meta.dirname, '../../../mappings'),
     defs: loadMappingDefinitions(),

@@ -133,12 +133,21 @@ export function openEpicSession(deps: ConnectorDeps, connection: Connection): Co
     poll: (request) => poll(request.row as EpicCatalogRow, request.watermark, request.signal),
     read,
     async write(row, operation, payload, signal) {
-      if (!row.operations.includes(operation) || operation === 'patch' || operation === 'delete')
+      // Epic has no PATCH: a partial update is the current record with the changed elements, PUT back.
+      const partial = operation === 'patch' && row.operations.includes('update');
+      if ((!row.operations.includes(operation) && !partial) || operation === 'delete')
         throw new SourceError('rejected', `epic ${row.key} does not support ${operation}`);
       const id = operation === 'create' ? '' : `/${encodeURIComponent(payload.nativeId ?? '')}`;
       const method = operation === 'create' ? 'POST' : 'PUT';
+      let body: Record<string, unknown> = payload.body ?? {};
+      if (partial) {
+        const current = await read(row, payload.nativeId ?? '', signal);
+        if (current === undefined)
+          throw new SourceError('not_found', `epic ${row.key}: no record to update`, { status: 404 });
+        body = withChanges(current as Record<string, unknown>, body);
+      }
       // An update replaces the record: Epic wants the body's id to be the one in the URL.
-      const body = operation === 'update' ? { ...payload.body, id: payload.nativeId } : (payload.body ?? {});
+      if (method === 'PUT') body = { ...body, id: payload.nativeId };
       const res = await track(() =>
         http.send({
           method,
@@ -184,6 +193,20 @@ export function openEpicSession(deps: ConnectorDeps, connection: Connection): Co
     status,
     async close() {},
   };
+}
+
+/** A merge of changed top-level elements into the current record (null removes one); Epic's version metadata dropped. */
+function withChanges(
+  current: Record<string, unknown>,
+  changes: Record<string, unknown>,
+): Record<string, unknown> {
+  const next: Record<string, unknown> = { ...current };
+  delete next.meta;
+  for (const [key, value] of Object.entries(changes)) {
+    if (value === null) delete next[key];
+    else next[key] = value;
+  }
+  return next;
 }
 
 /** The booked resource in `$book`'s answer (a Bundle with it as its match). */

@@ -42,7 +42,8 @@ export function openJaneSession(deps: ConnectorDeps, connection: Connection): Co
     budgetKey: `jane:${config.clinicUrl}`,
     budget: JANE_BUDGET,
     tokens,
-    errors: { errorEnvelope: janeErrorEnvelope },
+    // Jane's error code (`VALIDATION_ERROR`, `NOT_FOUND`…) travels with a refusal; its text never does.
+    errors: { errorEnvelope: janeErrorEnvelope, errorCode: janeErrorEnvelope },
   });
 
   async function* poll(
@@ -115,6 +116,11 @@ export function openJaneSession(deps: ConnectorDeps, connection: Connection): Co
       if (!allowed(row, operation))
         throw new SourceError('rejected', `jane ${row.key} does not support ${operation}`);
       const item = operation === 'create' ? '' : `/${encodeURIComponent(payload.nativeId ?? '')}`;
+      // JDP update bodies are strict: only the row's update fields go (read-only ones never).
+      const body =
+        operation === 'create' || !row.updateFields
+          ? (payload.body ?? {})
+          : pick(payload.body ?? {}, row.updateFields);
       const res = await track(() =>
         http.send({
           method,
@@ -122,8 +128,26 @@ export function openJaneSession(deps: ConnectorDeps, connection: Connection): Co
           endpoint: `${method} ${row.path}${item ? '/{id}' : ''}`,
           headers: { 'content-type': 'application/json' },
           // JDP wraps write bodies in `data`.
-          body: JSON.stringify({ data: payload.body ?? {} }),
+          body: JSON.stringify({ data: body }),
           idempotent: method !== 'POST',
+          ...sig(signal),
+        }),
+      );
+      return res.body;
+    },
+    async invoke(operation, input, signal) {
+      const path = operation.path
+        .replace('{parentId}', encodeURIComponent(input.parentNativeId ?? ''))
+        .replace('{id}', encodeURIComponent(input.nativeId ?? ''));
+      const { id: _id, created_at: _c, updated_at: _u, ...body } = input.body ?? {};
+      const res = await track(() =>
+        http.send({
+          method: operation.method,
+          url: `${apiBase}${path}`,
+          endpoint: `${operation.method} ${operation.path}`,
+          headers: { 'content-type': 'application/json' },
+          ...(operation.method === 'GET' ? {} : { body: JSON.stringify({ data: body }) }),
+          idempotent: operation.method !== 'POST',
           ...sig(signal),
         }),
       );
@@ -132,6 +156,10 @@ export function openJaneSession(deps: ConnectorDeps, connection: Connection): Co
     status,
     async close() {},
   };
+}
+
+function pick(body: Record<string, unknown>, fields: readonly string[]): Record<string, unknown> {
+  return Object.fromEntries(Object.entries(body).filter(([key]) => fields.includes(key)));
 }
 
 function allowed(row: CatalogRow, operation: 'create' | 'update' | 'patch' | 'delete'): boolean {

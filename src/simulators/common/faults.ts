@@ -14,6 +14,11 @@ export type FaultSettings = {
   timeoutMs: number;
   /** The socket is destroyed before any byte of the answer. */
   droppedConnection: number;
+  /**
+   * The request is carried out (a write is applied) and then the socket is destroyed without an
+   * answer: the client sees a failure although the source accepted it (idempotency tests).
+   */
+  lostResponse: number;
   expiredToken: number;
   malformedRecord: number;
 };
@@ -25,6 +30,7 @@ export const noFaults: FaultSettings = {
   timeout: 0,
   timeoutMs: 30_000,
   droppedConnection: 0,
+  lostResponse: 0,
   expiredToken: 0,
   malformedRecord: 0,
 };

@@ -179,6 +179,11 @@ async function handle(options: SimServerOptions, req: IncomingMessage, res: Serv
     body,
     baseUrl: `http://${host}`,
   });
+  if (!unfaulted && options.faults.roll('lostResponse')) {
+    options.counters.record(routeKey, 0);
+    req.socket.destroy();
+    return;
+  }
   return finish(response);
 
   function finish(response: SimResponse): void {

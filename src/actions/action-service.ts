@@ -1,0 +1,658 @@
+import { createHash } from 'node:crypto';
+import type { OperationOutcomeIssue, Resource } from 'fhir/r4';
+import type { Caller } from '../auth/scopes.ts';
+import { connectionState } from '../connectors/common/connection-state.ts';
+import type { CatalogRow, Connector, ConnectorSession, NamedOperation } from '../connectors/connector.ts';
+import type { FhirDefinitions } from '../fhir/definitions.ts';
+import type { IdentityScheme } from '../fhir/identity.ts';
+import { errorIssues } from '../fhir/operation-outcome.ts';
+import { parseSearch } from '../fhir/parse-search.ts';
+import { SearchError } from '../fhir/search-error.ts';
+import { validateResource } from '../fhir/validate-resource.ts';
+import type { MappingSet } from '../mapping/mapping-set.ts';
+import { nativeIdFromResource } from '../mapping/native-id.ts';
+import type { NativeIdResolver } from '../mapping/run-state.ts';
+import { canonicalJson } from '../store/canonical-hash.ts';
+import type { Connection, Store, StoredResource } from '../store/port.ts';
+import { decodeRowWatermark, watermarkKey } from '../sync/sync-keys.ts';
+import { createTriggerTagger } from '../sync/trigger-tagger.ts';
+import { ActionError, asActionError } from './action-error.ts';
+import { fhirOperationAnswer, fhirOperationBody } from './fhir-operation.ts';
+import { type IdempotencyDeps, runOnce } from './idempotent-run.ts';
+import { applyMergePatch, isObject } from './merge-patch.ts';
+import { changedFields } from './native-diff.ts';
+import { guardReferences } from './reference-guard.ts';
+import { storeNativeRecords, writtenOfType } from './store-answer.ts';
+import { type LeaseWait, withLease } from './with-lease.ts';
+import type { WriteKind } from './write-targets.ts';
+
+export type ActionServiceDeps = {
+  readonly store: Store;
+  readonly mappings: MappingSet;
+  readonly connectors: readonly Connector[];
+  readonly definitions: FhirDefinitions;
+  readonly scheme: IdentityScheme;
+  /** Lease times for idempotency keys and upsert identities. */
+  readonly idempotency?: LeaseWait;
+};
+
+/** What an idempotency record keeps: the stored version a mutation produced, or a raw answer. */
+export type ActionResult =
+  | { readonly type: string; readonly id: string; readonly versionId: number }
+  | { readonly json: unknown };
+
+/** Upsert's match: an identifier (`system|value`) or a FHIR search (`code=…&subject=…`). */
+export type UpsertMatch = { readonly identifier?: string; readonly search?: string };
+
+export type ActionService = {
+  create(
+    caller: Caller,
+    input: { connection: string; type: string; res: unknown; idempotencyKey: string },
+  ): Promise<unknown>;
+  update(
+    caller: Caller,
+    input: { type: string; id: string; res: unknown; idempotencyKey: string },
+  ): Promise<unknown>;
+  patch(
+    caller: Caller,
+    input: { type: string; id: string; patch: unknown; idempotencyKey: string },
+  ): Promise<unknown>;
+  delete(caller: Caller, input: { type: string; id: string; idempotencyKey: string }): Promise<unknown>;
+  upsert(
+    caller: Caller,
+    input: { connection: string; type: string; match: UpsertMatch; res: unknown; idempotencyKey: string },
+  ): Promise<unknown>;
+  invoke(
+    caller: Caller,
+    input: {
+      operation: NamedOperation;
+      connection: string;
+      target?: string | undefined;
+      elementId?: string | undefined;
+      input: unknown;
+      idempotencyKey: string;
+    },
+  ): Promise<unknown>;
+};
+
+type Target = { connection: Connection; connector: Connector; row: CatalogRow };
+
+/**
+ * The mutation machinery every source uses (docs/mutations.md): checks (write scope, the caller's
+ * connection, its state, FHIR validation, references), the reverse mapping, one source call per
+ * idempotency key, and the answer stored through the sync layer's page write. Nothing is stored
+ * when the source refuses.
+ */
+export function createActionService(deps: ActionServiceDeps): ActionService {
+  const { store, mappings, definitions, scheme } = deps;
+  const leaseWait: LeaseWait = deps.idempotency ?? {};
+  const idem: IdempotencyDeps = { store, ...leaseWait };
+  const connectorOf = (source: string) => deps.connectors.find((c) => c.source === source);
+
+  async function connectionFor(
+    caller: Caller,
+    id: string,
+  ): Promise<{ connection: Connection; connector: Connector }> {
+    if (!caller.scopes.has('write')) throw new ActionError('FORBIDDEN', 'this API key lacks the write scope');
+    const connection = /^[A-Za-z0-9._~-]{1,64}$/.test(id)
+      ? await store.connections.get(caller.tenant, id)
+      : undefined;
+    if (!connection) throw new ActionError('UNKNOWN_CONNECTION', `no connection ${safe(id)} in this tenant`);
+    if (connectionState(connection) === 'needs_reauth')
+      throw new ActionError(
+        'NEEDS_REAUTH',
+        `connection ${connection.id} needs to be re-authorised before it can write (reconnect it)`,
+      );
+    const connector = connectorOf(connection.source);
+    if (!connector) throw new ActionError('UNSUPPORTED_BY_SOURCE', `no connector for ${connection.source}`);
+    return { connection, connector };
+  }
+
+  function rowFor(connector: Connector, type: string, kind: WriteKind): CatalogRow {
+    const row = connector.catalog.find(
+      (r) =>
+        r.fhirTypes.includes(type) &&
+        (r.operations.includes(kind) ||
+          (kind === 'update' || kind === 'patch'
+            ? r.operations.includes('patch') || r.operations.includes('update')
+            : false)) &&
+        (kind === 'delete' ||
+          mappings.mappingsFor(connector.source, r.entity).some((m) => m.target === type && m.hasReverse)),
+    );
+    if (!row)
+      throw new ActionError(
+        'UNSUPPORTED_BY_SOURCE',
+        `${connector.source} offers no ${kind} of ${type} (see docs/coverage.md for what it offers instead)`,
+      );
+    return row;
+  }
+
+  /** The stored resource a mutation addresses by gateway id, with its connection. */
+  async function storedTarget(caller: Caller, type: string, id: string, kind: WriteKind) {
+    if (!caller.scopes.has('write')) throw new ActionError('FORBIDDEN', 'this API key lacks the write scope');
+    const stored = /^[A-Za-z0-9.-]{1,64}$/.test(id)
+      ? await store.resources.read(caller.tenant, type, id)
+      : undefined;
+    if (!stored || stored.deleted) throw new ActionError('NOT_FOUND', `${type}/${safe(id)} not found`);
+    if (stored.connection === undefined)
+      throw new ActionError('UNSUPPORTED_BY_SOURCE', `${type}/${id} did not come from a source connection`);
+    const { connection, connector } = await connectionFor(caller, stored.connection);
+    const row = rowFor(connector, type, kind);
+    const nativeId = nativeIdFromResource(scheme, stored.resource, {
+      source: connection.source,
+      connectionId: connection.id,
+    });
+    if (nativeId === undefined)
+      throw new ActionError('NOT_FOUND', `${type}/${id} carries no native id of connection ${connection.id}`);
+    return { stored, nativeId, target: { connection, connector, row } satisfies Target };
+  }
+
+  function validate(resource: Resource): void {
+    const errors = errorIssues(validateResource(definitions, resource));
+    if (errors.length > 0)
+      throw new ActionError(
+        'VALIDATION',
+        `the input is not a valid FHIR R4 ${resource.resourceType}: ${errors.length} issue(s), see the OperationOutcome`,
+        { issues: errors.map(phiFree) },
+      );
+  }
+
+  function reverse(target: Target, resource: Resource, resolve: NativeIdResolver): Record<string, unknown> {
+    const result = mappings.reverse(target.connection.source, target.row.entity, resource, {
+      resolveNativeId: resolve,
+    });
+    if (!result.ok)
+      throw new ActionError(
+        'VALIDATION',
+        `the ${resource.resourceType} cannot be written to ${target.connection.source}: ${result.reason}${result.path ? ` (at ${result.path})` : ''}`,
+      );
+    return result.payload;
+  }
+
+  async function withSession<T>(
+    target: Target,
+    what: string,
+    fn: (session: ConnectorSession) => Promise<T>,
+  ): Promise<T> {
+    const session = await target.connector.open(target.connection);
+    try {
+      return await fn(session);
+    } catch (error) {
+      throw asActionError(error, what);
+    } finally {
+      await session.close();
+    }
+  }
+
+  async function storeAnswer(target: Target, type: string, answer: unknown): Promise<ActionResult> {
+    const written = await storeNativeRecords(deps, target.connection, target.connector, target.row, [answer]);
+    const stored = writtenOfType(written, type);
+    return { type: stored.type, id: stored.id, versionId: stored.versionId };
+  }
+
+  async function answerOf(tenant: string, result: ActionResult): Promise<unknown> {
+    if ('json' in result) return result.json;
+    const stored = await store.resources.readVersion(tenant, result.type, result.id, result.versionId);
+    if (!stored) throw new ActionError('NOT_FOUND', `${result.type}/${result.id} is no longer stored`);
+    return stored.resource;
+  }
+
+  /** Reads a row from the source and keeps the records `keep` accepts (reconciliation, upsert). */
+  async function sourceRecords(
+    session: ConnectorSession,
+    target: Target,
+    keep: (record: unknown) => boolean,
+    since?: string,
+  ): Promise<unknown[]> {
+    const found: unknown[] = [];
+    for await (const page of session.poll({ row: target.row, watermark: since })) {
+      for (const record of page.records) if (keep(record)) found.push(record);
+    }
+    return found;
+  }
+
+  /** The one source record a timed-out create left behind, or undefined when there is none. */
+  async function findCreated(target: Target, type: string, payload: Record<string, unknown>) {
+    return withSession(target, `${type}Create`, async (session) => {
+      const matches = await sourceRecords(session, target, (record) => contains(record, payload));
+      if (matches.length === 0) return undefined;
+      if (matches.length > 1)
+        throw new ActionError(
+          'CONFLICT',
+          `the first attempt's outcome is unknown and ${matches.length} ${target.row.source} records match it; check the source`,
+        );
+      return storeAnswer(target, type, matches[0]);
+    });
+  }
+
+  async function create(
+    caller: Caller,
+    input: { connection: string; type: string; res: unknown; idempotencyKey: string },
+  ) {
+    const { connection, connector } = await connectionFor(caller, input.connection);
+    const target: Target = { connection, connector, row: rowFor(connector, input.type, 'create') };
+    const resource = asResource(input.type, input.res);
+    delete (resource as { id?: string }).id;
+    validate(resource);
+    const payload = reverse(target, resource, await guardReferences(deps, connection, resource));
+    const result = await runOnce(idem, caller.tenant, input.idempotencyKey, ['create', input], {
+      run: () =>
+        withSession(target, `${input.type}Create`, async (session) =>
+          storeAnswer(target, input.type, await session.write(target.row, 'create', { body: payload })),
+        ),
+      reconcile: () => findCreated(target, input.type, payload),
+    });
+    return answerOf(caller.tenant, result);
+  }
+
+  /** Update and patch: the changed native fields only, so what the caller did not touch stays as it is. */
+  async function change(
+    caller: Caller,
+    kind: 'update' | 'patch',
+    type: string,
+    id: string,
+    next: (stored: Resource) => unknown,
+    idempotencyKey: string,
+    request: unknown,
+  ) {
+    const { stored, nativeId, target } = await storedTarget(caller, type, id, kind);
+    const execute = await prepareChange(target, stored, nativeId, next, kind === 'patch');
+    const result = await runOnce(idem, caller.tenant, idempotencyKey, request, {
+      run: execute,
+      // A partial update sends the same fields again: repeating it is harmless.
+      reconcile: async () => undefined,
+    });
+    return answerOf(caller.tenant, result);
+  }
+
+  /** Checks an update and answers the call that makes it (sending only the changed native fields). */
+  async function prepareChange(
+    target: Target,
+    stored: StoredResource,
+    nativeId: string,
+    next: (stored: Resource) => unknown,
+    clearRemoved: boolean,
+  ): Promise<() => Promise<ActionResult>> {
+    const type = stored.type;
+    const wanted = asResource(type, next(stored.resource));
+    (wanted as { id?: string }).id = stored.id;
+    validate(wanted);
+    const after = reverse(target, wanted, await guardReferences(deps, target.connection, wanted));
+    const before = await reverseStored(target, stored.resource);
+    const changed = before ? changedFields(before, after, { clearRemoved }) : after;
+    const updatable = (field: string) => !target.row.updateFields || target.row.updateFields.includes(field);
+    // A field the source cannot update and an update leaves out stays as the source has it; one the
+    // input sets to another value (or a patch removes) is refused rather than dropped silently.
+    const body = Object.fromEntries(
+      Object.entries(changed).filter(([k, v]) => updatable(k) || v !== null || clearRemoved),
+    );
+    const refused = Object.keys(body).filter((field) => !updatable(field));
+    if (before && refused.length > 0) {
+      const via = (target.connector.operations ?? []).filter((op) => op.row === target.row.key);
+      throw new ActionError(
+        'UNSUPPORTED_BY_SOURCE',
+        `${target.connection.source} cannot change ${refused.join(', ')} of ${target.row.key} in an update${via.length > 0 ? ` (see ${via.map((op) => op.graphqlField).join(', ')})` : ''}`,
+      );
+    }
+    return async () => {
+      if (Object.keys(body).length === 0) return { type, id: stored.id, versionId: stored.versionId };
+      return withSession(target, `${type}Update`, async (session) => {
+        const answer = await session.write(target.row, 'patch', { nativeId, body });
+        // DrChrono answers 204 with no body: read the record back.
+        const record = isObject(answer) ? answer : await session.read(target.row, nativeId);
+        return storeAnswer(target, type, record);
+      });
+    };
+  }
+
+  /** The native payload the stored resource stands for (what the source holds), or undefined when it no longer reverses. */
+  async function reverseStored(
+    target: Target,
+    resource: Resource,
+  ): Promise<Record<string, unknown> | undefined> {
+    let resolve: NativeIdResolver;
+    try {
+      resolve = await guardReferences(deps, target.connection, resource);
+    } catch {
+      return undefined;
+    }
+    const result = mappings.reverse(target.connection.source, target.row.entity, resource, {
+      resolveNativeId: resolve,
+    });
+    return result.ok ? result.payload : undefined;
+  }
+
+  async function remove(caller: Caller, input: { type: string; id: string; idempotencyKey: string }) {
+    const { stored, nativeId, target } = await storedTarget(caller, input.type, input.id, 'delete');
+    const result = await runOnce(idem, caller.tenant, input.idempotencyKey, ['delete', input], {
+      run: () =>
+        withSession(target, `${input.type}Delete`, async (session) => {
+          await session.write(target.row, 'delete', { nativeId });
+          const tagger = createTriggerTagger(target.connector.triggers, target.row);
+          await store.resources.delete(caller.tenant, input.type, stored.id, {
+            connection: target.connection.id,
+            triggers: tagger,
+          });
+          return { type: input.type, id: stored.id, versionId: stored.versionId };
+        }),
+      // A delete of what is already gone answers not_found: retrying is the check.
+      reconcile: async () => undefined,
+    });
+    return answerOf(caller.tenant, result);
+  }
+
+  async function upsert(
+    caller: Caller,
+    input: { connection: string; type: string; match: UpsertMatch; res: unknown; idempotencyKey: string },
+  ) {
+    const { connection, connector } = await connectionFor(caller, input.connection);
+    const createTarget: Target = { connection, connector, row: rowFor(connector, input.type, 'create') };
+    rowFor(connector, input.type, 'update');
+    const params = matchParams(input.match);
+    const query = searchOf(input.type, params);
+    validate({ ...asResource(input.type, input.res) });
+    const identity = createHash('sha256')
+      .update(canonicalJson([connection.id, input.type, params]))
+      .digest('hex');
+    const result = await runOnce(idem, caller.tenant, input.idempotencyKey, ['upsert', input], {
+      run: () =>
+        withLease(
+          store,
+          `upsert/${caller.tenant}/${identity}`,
+          { ...leaseWait, busy: 'another upsert of this identity is still running; retry later' },
+          async () => {
+            let found = await matching(caller.tenant, connection, input.type, query);
+            if (found.length === 0) {
+              // Not in the gateway yet: read what the source holds since the last poll, then look again.
+              await withSession(createTarget, `${input.type}Upsert`, async (session) => {
+                const mark = decodeRowWatermark(
+                  await store.watermarks.get(
+                    watermarkKey(caller.tenant, connection.id, createTarget.row.key),
+                  ),
+                );
+                const records = await sourceRecords(session, createTarget, () => true, mark?.cursor);
+                if (records.length > 0)
+                  await storeNativeRecords(deps, connection, connector, createTarget.row, records);
+              });
+              found = await matching(caller.tenant, connection, input.type, query);
+            }
+            if (found.length > 1)
+              throw new ActionError(
+                'CONFLICT',
+                `the match finds ${found.length} ${input.type} resources; make it narrower`,
+              );
+            const existing = found[0];
+            if (existing) {
+              const { nativeId, target } = await storedTarget(caller, input.type, existing.id, 'update');
+              return (await prepareChange(target, existing, nativeId, () => input.res, false))();
+            }
+            const resource = asResource(input.type, input.res);
+            const payload = reverse(
+              createTarget,
+              resource,
+              await guardReferences(deps, connection, resource),
+            );
+            return withSession(createTarget, `${input.type}Upsert`, async (session) =>
+              storeAnswer(
+                createTarget,
+                input.type,
+                await session.write(createTarget.row, 'create', { body: payload }),
+              ),
+            );
+          },
+        ),
+      // Running an upsert again finds what a timed-out first attempt created (in the source) and updates it.
+      reconcile: async () => undefined,
+    });
+    return answerOf(caller.tenant, result);
+  }
+
+  function searchOf(type: string, params: URLSearchParams) {
+    params.set('_count', '2');
+    try {
+      return parseSearch(definitions, type, params);
+    } catch (error) {
+      if (error instanceof SearchError)
+        throw new ActionError('VALIDATION', `match: ${error.message}`, { issues: error.outcome.issue });
+      throw error;
+    }
+  }
+
+  async function matching(
+    tenant: string,
+    connection: Connection,
+    type: string,
+    query: ReturnType<typeof parseSearch>,
+  ) {
+    const page = await store.resources.search(tenant, type, query);
+    return page.items.filter((item) => item.connection === connection.id);
+  }
+
+  async function invoke(
+    caller: Caller,
+    input: {
+      operation: NamedOperation;
+      connection: string;
+      target?: string | undefined;
+      elementId?: string | undefined;
+      input: unknown;
+      idempotencyKey: string;
+    },
+  ) {
+    const op = input.operation;
+    const { connection, connector } = await connectionFor(caller, input.connection);
+    if (connection.source !== op.source || !connector.operations?.includes(op))
+      throw new ActionError('UNSUPPORTED_BY_SOURCE', `${op.graphqlField} needs a ${op.source} connection`);
+    const row = connector.catalog.find((r) => r.key === op.row);
+    if (!row) throw new ActionError('UNSUPPORTED_BY_SOURCE', `${op.source} has no ${op.row}`);
+    const target: Target = { connection, connector, row };
+    if (!op.target) return invokePlain(caller, target, op, input);
+    if (!input.target)
+      throw new ActionError('VALIDATION', `${op.graphqlField} needs the id of its ${op.target.type}`);
+    const { stored, nativeId } = await storedTarget(caller, op.target.type, input.target, 'update');
+    if (stored.connection !== connection.id)
+      throw new ActionError(
+        'FOREIGN_REFERENCE',
+        `${op.target.type}/${stored.id} is not a resource of connection ${connection.id}`,
+      );
+    const element = op.target.element ?? '';
+    const nativeElement = op.target.nativeElement ?? element;
+    const items = ((stored.resource as unknown as Record<string, unknown>)[element] ?? []) as Record<
+      string,
+      unknown
+    >[];
+    const elementInput = isObject(input.input) ? { ...input.input } : {};
+    delete elementInput.id;
+    let next: Record<string, unknown>[];
+    if (input.elementId !== undefined) {
+      if (!items.some((item) => item.id === input.elementId))
+        throw new ActionError(
+          'NOT_FOUND',
+          `${op.target.type}/${stored.id} has no ${element} ${safe(input.elementId)}`,
+        );
+      next = items.map((item) =>
+        item.id === input.elementId ? (applyMergePatch(item, elementInput) as Record<string, unknown>) : item,
+      );
+    } else next = [...items, elementInput];
+    const wanted = { ...stored.resource, [element]: next } as Resource;
+    validate(wanted);
+    const after = reverse(target, wanted, await guardReferences(deps, connection, wanted));
+    const afterItems = (after[nativeElement] ?? []) as Record<string, unknown>[];
+    let body: Record<string, unknown>;
+    if (input.elementId !== undefined) {
+      const before = await reverseStored(target, stored.resource);
+      const beforeItem =
+        ((before?.[nativeElement] ?? []) as Record<string, unknown>[]).find(
+          (i) => i.id === input.elementId,
+        ) ?? {};
+      body = changedFields(beforeItem, afterItems.find((i) => i.id === input.elementId) ?? {}, {
+        clearRemoved: false,
+      });
+    } else body = { ...(afterItems[afterItems.length - 1] ?? {}) };
+    delete body.id;
+    const refresh = (session: ConnectorSession) => async () => {
+      const record = await session.read(row, nativeId);
+      if (record === undefined)
+        throw new ActionError('NOT_FOUND', `the source no longer has ${op.target?.type}/${stored.id}`);
+      return storeAnswer(target, op.target?.type ?? op.outputType, record);
+    };
+    const result = await runOnce(
+      idem,
+      caller.tenant,
+      input.idempotencyKey,
+      [op.id, { ...input, operation: op.id }],
+      {
+        run: () =>
+          withSession(target, op.graphqlField, async (session) => {
+            await session.invoke?.(op, {
+              parentNativeId: nativeId,
+              ...(input.elementId !== undefined ? { nativeId: input.elementId } : {}),
+              body,
+            });
+            return refresh(session)();
+          }),
+        reconcile: async () => {
+          if (op.method !== 'POST') return undefined;
+          // Did the timed-out POST add the element? Look for exactly one new item like it in the source.
+          return withSession(target, op.graphqlField, async (session) => {
+            const record = await session.read(row, nativeId);
+            const known = new Set(items.map((item) => item.id));
+            const added = (
+              ((record as Record<string, unknown> | undefined)?.[nativeElement] ?? []) as Record<
+                string,
+                unknown
+              >[]
+            ).filter((item) => !known.has(item.id) && contains(item, body));
+            if (added.length === 0) return undefined;
+            if (added.length > 1)
+              throw new ActionError(
+                'CONFLICT',
+                `the first attempt's outcome is unknown and ${added.length} items match it; check the source`,
+              );
+            return refresh(session)();
+          });
+        },
+      },
+    );
+    return answerOf(caller.tenant, result);
+  }
+
+  /** An operation that takes a resource (e.g. Epic `Parameters`) and answers whatever the source answers. */
+  async function invokePlain(
+    caller: Caller,
+    target: Target,
+    op: NamedOperation,
+    input: { input: unknown; idempotencyKey: string; connection: string },
+  ) {
+    const resource = asResource(op.inputType, input.input);
+    if (definitions.resourceTypes.includes(op.inputType)) validate(resource);
+    const resolve = await guardReferences(deps, target.connection, resource);
+    const reversible = mappings
+      .mappingsFor(target.connection.source, target.row.entity)
+      .some((m) => m.target === op.inputType && m.hasReverse);
+    // Without a reverse template the input (Epic `Parameters`) goes as FHIR, its references in source ids.
+    const body = reversible ? reverse(target, resource, resolve) : fhirOperationBody(resource, resolve);
+    const result = await runOnce(idem, caller.tenant, input.idempotencyKey, [op.id, { ...input }], {
+      run: () =>
+        withSession(target, op.graphqlField, async (session) => {
+          if (!session.invoke)
+            throw new ActionError('UNSUPPORTED_BY_SOURCE', `${op.source} has no named operations`);
+          const answer = await session.invoke(op, { body });
+          if (
+            isObject(answer) &&
+            answer.resourceType === op.outputType &&
+            target.row.fhirTypes.includes(op.outputType)
+          )
+            return storeAnswer(target, op.outputType, answer);
+          return { json: fhirOperationAnswer(target.connection, answer) } satisfies ActionResult;
+        }),
+      reconcile: async () => {
+        if (op.method === 'GET' || op.method === 'PUT') return undefined;
+        throw new ActionError(
+          'CONFLICT',
+          `the first ${op.graphqlField} attempt's outcome is unknown and the source offers no way to find it; check the source before retrying with a new idempotencyKey`,
+        );
+      },
+    });
+    return answerOf(caller.tenant, result);
+  }
+
+  return {
+    create,
+    update: (caller, input) =>
+      change(caller, 'update', input.type, input.id, () => input.res, input.idempotencyKey, [
+        'update',
+        input,
+      ]),
+    patch: (caller, input) =>
+      change(
+        caller,
+        'patch',
+        input.type,
+        input.id,
+        (stored) => {
+          if (!isObject(input.patch))
+            throw new ActionError('VALIDATION', 'patch must be a JSON object (JSON Merge Patch, RFC 7396)');
+          if ('resourceType' in input.patch || 'id' in input.patch || 'meta' in input.patch)
+            throw new ActionError('VALIDATION', 'a patch may not change resourceType, id or meta');
+          return applyMergePatch(stored, input.patch);
+        },
+        input.idempotencyKey,
+        ['patch', input],
+      ),
+    delete: remove,
+    upsert,
+    invoke,
+  };
+}
+
+/** The input as a resource of `type`: GraphQL input objects carry no resourceType. */
+function asResource(type: string, value: unknown): Resource {
+  if (!isObject(value)) throw new ActionError('VALIDATION', `the input must be a ${type} object`);
+  const { meta: _meta, ...rest } = value;
+  if (rest.resourceType !== undefined && rest.resourceType !== type)
+    throw new ActionError('VALIDATION', `the input's resourceType must be ${type}`);
+  return { ...rest, resourceType: type } as unknown as Resource;
+}
+
+function matchParams(match: UpsertMatch): URLSearchParams {
+  const given = [match.identifier, match.search].filter((v) => v !== undefined && v !== null);
+  if (given.length !== 1)
+    throw new ActionError('VALIDATION', 'match needs exactly one of identifier or search');
+  if (match.identifier) return new URLSearchParams({ identifier: match.identifier });
+  const params = new URLSearchParams(match.search ?? '');
+  for (const key of params.keys())
+    if (key.startsWith('_'))
+      throw new ActionError('VALIDATION', `match: ${key} is not allowed in an upsert match`);
+  if ([...params.keys()].length === 0) throw new ActionError('VALIDATION', 'match.search names no parameter');
+  return params;
+}
+
+/** True when `record` holds every field of `expected` (objects: at least those keys; lists: item by item). */
+export function contains(record: unknown, expected: unknown): boolean {
+  if (Array.isArray(expected))
+    return (
+      Array.isArray(record) &&
+      record.length === expected.length &&
+      expected.every((e, i) => contains(record[i], e))
+    );
+  if (isObject(expected))
+    return (
+      isObject(record) &&
+      Object.entries(expected).every(([k, v]) => v === undefined || contains(record[k], v))
+    );
+  return (
+    record === expected || (record !== null && record !== undefined && String(record) === String(expected))
+  );
+}
+
+/** An id echoed in a message: only when it has the id grammar (never free text from the caller). */
+function safe(value: string): string {
+  return /^[A-Za-z0-9._~-]{1,64}$/.test(value) ? value : '(invalid id)';
+}
+
+/** Validator issues keep their code and location; text that may quote a value is cut. */
+function phiFree(issue: OperationOutcomeIssue): OperationOutcomeIssue {
+  const text = (issue.diagnostics ?? issue.details?.text ?? issue.code).replace(/"[^"]*"/g, '"…"');
+  return { ...issue, diagnostics: text, details: { text } };
+}
