@@ -177,6 +177,24 @@ describe('X(id, fresh: true) reads through to the source', () => {
     expect((await freshWithEvents('Observation', id, 'id')).events).toEqual([]);
   });
 
+  it('two fresh reads racing a poll over one changed record give one event between them', async () => {
+    const { id, nativeId } = await storedOf('Observation', 'jane-1', 'observations');
+    const { s, row } = await session('jane');
+    await s.write(row('observations'), 'patch', { nativeId, body: { note: 'raced' } });
+    const before = await changesAfter(store, undefined);
+    const [a, b] = await Promise.all([
+      fresh('Observation', id, 'note { text }'),
+      fresh('Observation', id, 'note { text }'),
+      engine.runOnce(TENANT, 'jane-1'),
+    ]);
+    for (const result of [a, b]) {
+      expect(result.errors).toBeUndefined();
+      expect(result.data).toEqual({ Observation: { note: [{ text: 'raced' }] } });
+    }
+    const events = (await changesAfter(store, before.cursor)).changes.filter((c) => c.id === id);
+    expect(events.map((e) => e.action)).toEqual(['updated']);
+  });
+
   it('a record the source no longer has: NOT_FOUND with an OperationOutcome naming ids only; the stored copy stays', async () => {
     const { id, nativeId } = await storedOf('Patient', 'drc-1', 'patients');
     const { s, row } = await session('drchrono');
