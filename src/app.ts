@@ -1,4 +1,5 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Duplex } from 'node:stream';
 import type { Logger } from 'pino';
 import { createConnectRoutes } from './server/connect/connect-routes.ts';
 import type { ConnectSeal } from './server/connect/connect-seal.ts';
@@ -25,6 +26,8 @@ export type AppDeps = {
 export type App = {
   /** The node:http request listener. */
   handle(req: IncomingMessage, res: ServerResponse): void;
+  /** The node:http `upgrade` listener (GraphQL over WebSocket); other upgrades are refused. */
+  upgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void;
   close(): Promise<void>;
 };
 
@@ -65,6 +68,12 @@ export function createApp(deps: AppDeps): App {
         res.end(JSON.stringify({ error: 'internal error' }));
       });
     },
-    async close() {},
+    upgrade(req, socket, head) {
+      if (deps.graphql) deps.graphql.upgrade(req, socket, head);
+      else socket.destroy();
+    },
+    async close() {
+      await deps.graphql?.close();
+    },
   };
 }

@@ -16,6 +16,11 @@ import { createConnectors } from './connectors/registry.ts';
 import { connectDemoClinics } from './demo/connect-demo-clinics.ts';
 import { ensureDemoApiKey, loadGraphiQLExamples } from './demo/demo-api-key.ts';
 import { startDemoClinics } from './demo/start-demo-clinics.ts';
+import { createChangeFeed } from './events/change-feed.ts';
+import { createChangeTailer } from './events/change-tailer.ts';
+import { createEventCursors, deriveEventCursorKeys } from './events/event-cursors.ts';
+import { notifyOnCommit } from './events/notify-on-commit.ts';
+import { ALL_TRIGGERS } from './events/trigger-catalog.ts';
 import { loadFhirDefinitions } from './fhir/definitions.ts';
 import { createIdentityScheme, isSourceSystem, SOURCE_SYSTEMS } from './fhir/identity.ts';
 import { searchIndexer } from './fhir/search-indexer.ts';
@@ -46,13 +51,16 @@ async function main(): Promise<void> {
   const log = createLogger({ level: config.LOG_LEVEL });
   const keyring = resolveKeyring(config, log);
   const definitions = loadFhirDefinitions();
-  let store: Awaited<ReturnType<typeof openStore>>;
+  let opened: Awaited<ReturnType<typeof openStore>>;
   try {
-    store = await openStore(config, keyring, { indexer: searchIndexer(definitions) });
+    opened = await openStore(config, keyring, { indexer: searchIndexer(definitions) });
   } catch (err) {
     process.stderr.write(`${storeUnavailableLine(config, err)}\n`);
     process.exit(1);
   }
+  // One tailer per process; every write through `store` wakes it (other processes' by its poll).
+  const tailer = createChangeTailer({ changes: opened.changes, log, pollMs: config.EVENTS_POLL_MS });
+  const store = notifyOnCommit(opened, tailer.wake);
   const keys = createApiKeyService({ store });
   if (config.CONNECTIONS_FILE) {
     try {
@@ -117,8 +125,24 @@ async function main(): Promise<void> {
     definitions,
     scheme,
   });
+  const feed = createChangeFeed({
+    store,
+    tailer,
+    cursors: createEventCursors(deriveEventCursorKeys([keyring.current, ...(keyring.previous ?? [])])),
+    resourceTypes: definitions.resourceTypes,
+    triggers: ALL_TRIGGERS,
+    log,
+    syncView: sync.view,
+    ...(config.SYNC_CADENCE
+      ? { cadence: { jane: config.SYNC_CADENCE, drchrono: config.SYNC_CADENCE, epic: config.SYNC_CADENCE } }
+      : {}),
+    pollMs: config.EVENTS_POLL_MS,
+    heartbeatMs: config.EVENTS_HEARTBEAT_MS,
+  });
+  await tailer.start();
   const graphql = createGatewayGraphQL({
     store,
+    feed,
     definitions,
     keys,
     log,
@@ -130,6 +154,7 @@ async function main(): Promise<void> {
   });
   const app = createApp({ store, log, demo, graphql, connectSeal, metrics: sync.metrics });
   const server = createServer(app.handle);
+  server.on('upgrade', app.upgrade);
   await new Promise<void>((resolve) => server.listen(config.PORT, config.HOST, resolve));
   const { port } = server.address() as AddressInfo;
   gatewayUrl = `http://${config.HOST}:${port}`;
@@ -164,6 +189,7 @@ async function main(): Promise<void> {
     server.closeAllConnections();
     await sync.engine.stop();
     await app.close();
+    await tailer.stop();
     await Promise.all(demo.map((sim) => sim.close()));
     await store.close();
     process.exit(0);

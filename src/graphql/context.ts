@@ -2,6 +2,7 @@ import type { Resource } from 'fhir/r4';
 import type { ActionService } from '../actions/action-service.ts';
 import type { SourceAccess } from '../actions/find/read-through.ts';
 import type { Caller } from '../auth/scopes.ts';
+import type { ChangeFeed } from '../events/change-feed.ts';
 import type { FhirDefinitions } from '../fhir/definitions.ts';
 import type { Store } from '../store/port.ts';
 import { createLoaders, type Loaders } from './loaders.ts';
@@ -18,6 +19,8 @@ export type GatewayContext = {
   readonly sources?: SourceAccess;
   /** The mutation machinery (src/actions); absent in a process that does not write to sources. */
   readonly actions?: ActionService;
+  /** The process's change feed (subscriptions, replay, feed status); absent where none runs. */
+  readonly feed?: ChangeFeed;
 };
 
 export type RequestContextDeps = {

@@ -3,6 +3,7 @@ import type { MutationSpec } from '../actions/write-targets.ts';
 import type { FhirDefinitions } from '../fhir/definitions.ts';
 import { addActionFields } from './actions/actions-query.ts';
 import { createBuilder, type GatewayBuilder } from './builder.ts';
+import { addChangeFields } from './changes/change-fields.ts';
 import { FHIR_DIRECTIVES } from './directives.ts';
 import { buildFhirModel } from './fhir-model.ts';
 import { createFhirpathCache } from './list-arguments.ts';
@@ -34,6 +35,7 @@ export function buildGatewaySchema(deps: GatewaySchemaDeps): GraphQLSchema {
   addRootFields(builder, { model, definitions, scalars, searchArgs, compileFhirpath, types });
   addActionFields(builder);
   if (deps.mutations) addMutationFields(builder, { model, scalars, types, spec: deps.mutations });
+  addChangeFields(builder, { resourceInterface: types.resourceInterface });
   const schema = builder.toSchema({ sortSchema: false });
   return new GraphQLSchema({
     ...schema.toConfig(),

@@ -3,6 +3,7 @@ import type { ActionService } from '../actions/action-service.ts';
 import type { SourceAccess } from '../actions/find/read-through.ts';
 import type { MutationSpec } from '../actions/write-targets.ts';
 import type { ApiKeyService } from '../auth/api-keys.ts';
+import type { ChangeFeed } from '../events/change-feed.ts';
 import type { FhirDefinitions } from '../fhir/definitions.ts';
 import type { AdminOps } from '../graphql/admin/admin-ops.ts';
 import { ADMIN_ROOT_FIELDS } from '../graphql/admin/admin-schema.ts';
@@ -34,6 +35,8 @@ export function createGatewayGraphQL(deps: {
   actions?: ActionService;
   /** Which mutations the schema has: by default the project's catalogs and mappings. */
   mutations?: MutationSpec;
+  /** The process's change feed: subscriptions, `changeEvents`, `feedStatus`, `triggers`. */
+  feed?: ChangeFeed;
 }): GraphQLServer {
   const { store, definitions } = deps;
   return createGraphQLServer({
@@ -49,6 +52,7 @@ export function createGatewayGraphQL(deps: {
         ...(deps.actions ? { actions: deps.actions } : {}),
       }),
       ...(deps.admin ? { admin: deps.admin } : {}),
+      ...(deps.feed ? { feed: deps.feed } : {}),
     }),
     adminFields: ADMIN_ROOT_FIELDS,
     authenticate: (authorization) => deps.keys.authenticate(authorization),

@@ -1,4 +1,5 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Duplex } from 'node:stream';
 import { EnvelopArmorPlugin } from '@escape.tech/graphql-armor';
 import { useCSRFPrevention } from '@graphql-yoga/plugin-csrf-prevention';
 import { renderGraphiQL } from '@graphql-yoga/render-graphiql';
@@ -9,6 +10,7 @@ import { AuthError } from '../auth/auth-error.ts';
 import type { Caller } from '../auth/scopes.ts';
 import { gatewayError } from './graphql-errors.ts';
 import { DEFAULT_GRAPHQL_LIMITS, type GraphQLLimits } from './graphql-limits.ts';
+import { createWebSocketTransport } from './graphql-ws-transport.ts';
 import { scopesNeeded } from './operation-scopes.ts';
 import { measureOperation } from './query-budget.ts';
 
@@ -41,6 +43,10 @@ export type GraphQLServer = {
   handle(req: IncomingMessage, res: ServerResponse): void;
   /** In-process fetch, for unit tests. */
   fetch(input: string | URL | Request, init?: RequestInit): Promise<Response>;
+  /** node:http `upgrade` listener: GraphQL over WebSocket (graphql-ws protocol) on `/graphql`. */
+  upgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void;
+  /** Closes the WebSocket connections (subscriptions end). */
+  close(): Promise<void>;
 };
 
 export const GRAPHQL_PATH = '/graphql';
@@ -221,6 +227,12 @@ export function createGraphQLServer<TContext extends object>(
   const main = yogaAt(GRAPHQL_PATH, true);
   const system = yogaAt('/\\$graphql', false);
   const instance = yogaAt('/:type/:id/\\$graphql', false);
+  const websocket = createWebSocketTransport({
+    yoga: main as never,
+    authenticate: deps.authenticate,
+    bindCaller: (request, caller) => callers.set(request, caller),
+    log: deps.log,
+  });
   const pick = (pathname: string) =>
     pathname === SYSTEM_PATH ? system : INSTANCE_PATH.test(pathname) ? instance : main;
 
@@ -235,5 +247,13 @@ export function createGraphQLServer<TContext extends object>(
       const request = new Request(input, init);
       return Promise.resolve(pick(new URL(request.url).pathname).fetch(request));
     },
+    upgrade(req, socket, head) {
+      if (new URL(req.url ?? '/', 'http://gateway').pathname !== GRAPHQL_PATH) {
+        socket.destroy();
+        return;
+      }
+      websocket.upgrade(req, socket, head);
+    },
+    close: () => websocket.close(),
   };
 }

@@ -1,0 +1,180 @@
+import type { Change, ChangeLog } from '../store/port.ts';
+import { CLOSED, createBoundedQueue, TIMEOUT } from './bounded-queue.ts';
+import type { ChangeTailer } from './change-tailer.ts';
+import type { EventCursors } from './event-cursors.ts';
+import type { EventFilter } from './event-filter.ts';
+
+/** A change as a subscriber receives it: the change, and the cursor that resumes right after it. */
+export type FeedEvent = {
+  readonly kind: 'event';
+  readonly tenant: string;
+  readonly cursor: string;
+  readonly change: Change;
+};
+/** Nothing to send for a while: where the subscriber's position is (a narrow filter still advances it). */
+export type FeedHeartbeat = {
+  readonly kind: 'heartbeat';
+  readonly cursor: string;
+  readonly highWaterMark: string;
+  readonly at: string;
+};
+/** The subscriber fell too far behind: closed; everything up to `cursor` was delivered. */
+export type FeedResync = { readonly kind: 'resync'; readonly cursor: string };
+export type FeedMessage = FeedEvent | FeedHeartbeat | FeedResync;
+
+export type SubscriptionDeps = {
+  readonly changes: ChangeLog;
+  readonly tailer: ChangeTailer;
+  readonly cursors: EventCursors;
+  /** The filter's asynchronous part (source of the connection, FHIRPath on the resource). */
+  accept(tenant: string, change: Change, filter: EventFilter): Promise<boolean>;
+  readonly now?: () => number;
+};
+
+export type SubscriptionOptions = {
+  readonly tenant: string;
+  readonly filter: EventFilter;
+  /** Resume after this seq; undefined: live from now. */
+  readonly afterSeq: number | undefined;
+  readonly heartbeatMs: number;
+  /** Live changes held for this subscriber before it is closed with RESYNC. */
+  readonly bufferSize: number;
+  /** Changes read per store round trip while catching up. */
+  readonly pageSize: number;
+};
+
+type Queued = { readonly change: Change } | { readonly mark: number };
+
+/**
+ * One subscription: catch up from the store (pull: a slow client only slows its own reads), then
+ * attach to the process's tailer once it has scanned as far as the tailer has dispatched, so the
+ * seam has no gap (the tailer hands over everything after the attach position) and no duplicate
+ * (the sink ignores what was already scanned). Live changes wait in a bounded queue; when it is
+ * full the subscription stops taking more, delivers what it holds, and ends with RESYNC and the
+ * cursor of the last change it delivered. Throws CursorExpiredError before the first message when
+ * `afterSeq` is older than retention.
+ */
+export async function openSubscription(
+  deps: SubscriptionDeps,
+  options: SubscriptionOptions,
+): Promise<AsyncIterableIterator<FeedMessage>> {
+  const { tenant, filter } = options;
+  const now = deps.now ?? Date.now;
+  const scan = (from: number) =>
+    deps.changes.after(deps.changes.cursorAt(from), options.pageSize, { allTenants: true });
+  const start = options.afterSeq ?? deps.tailer.position();
+  // Read the first page now so an expired cursor is refused at subscribe time, not mid-stream.
+  let pending = start < deps.tailer.position() ? (await scan(start)).changes : undefined;
+
+  const queue = createBoundedQueue<Queued>(options.bufferSize);
+  let detach: (() => void) | undefined;
+  let overflowed = false;
+  let cancelled = false;
+  let consumed = start;
+  let lastSentAt = now();
+
+  const attach = (from: number) => {
+    const isMark = (q: Queued) => 'mark' in q;
+    detach = deps.tailer.attach({
+      tenant,
+      push(change) {
+        if (change.seq <= from || overflowed) return;
+        if (!filter.matchesChange(change)) {
+          queue.pushOrReplaceLast({ mark: change.seq }, isMark);
+          return;
+        }
+        if (!queue.push({ change })) {
+          overflowed = true;
+          detach?.();
+          queue.close();
+        }
+      },
+      advance(seq) {
+        // A full queue only delays the heartbeat position; it never drops a change.
+        if (seq > from && !overflowed) queue.pushOrReplaceLast({ mark: seq }, isMark);
+      },
+      abort() {
+        overflowed = true;
+        detach?.();
+        queue.close();
+      },
+    });
+  };
+
+  const heartbeat = (): FeedHeartbeat => {
+    lastSentAt = now();
+    return {
+      kind: 'heartbeat',
+      cursor: deps.cursors.encode(tenant, consumed),
+      highWaterMark: deps.cursors.encode(tenant, Math.max(consumed, deps.tailer.position())),
+      at: new Date(lastSentAt).toISOString(),
+    };
+  };
+  const event = (change: Change): FeedEvent => {
+    lastSentAt = now();
+    return { kind: 'event', tenant, cursor: deps.cursors.encode(tenant, change.seq), change };
+  };
+  const wanted = async (change: Change) =>
+    change.tenant === tenant && filter.matchesChange(change) && (await deps.accept(tenant, change, filter));
+
+  async function* run(): AsyncGenerator<FeedMessage> {
+    // Catch-up from the store until this subscriber has scanned what the tailer has dispatched.
+    while (!cancelled) {
+      if (consumed >= deps.tailer.position()) {
+        attach(consumed);
+        break;
+      }
+      const page = pending ?? (await scan(consumed)).changes;
+      pending = undefined;
+      if (page.length === 0) {
+        attach(consumed);
+        break;
+      }
+      for (const change of page) {
+        if (cancelled) return;
+        if (await wanted(change)) yield event(change);
+        consumed = change.seq;
+        if (now() - lastSentAt >= options.heartbeatMs) yield heartbeat();
+      }
+    }
+    while (!cancelled) {
+      const item = await queue.take(Math.max(1, options.heartbeatMs - (now() - lastSentAt)));
+      if (item === CLOSED) {
+        if (overflowed && !cancelled) yield { kind: 'resync', cursor: deps.cursors.encode(tenant, consumed) };
+        return;
+      }
+      if (item === TIMEOUT) {
+        yield heartbeat();
+        continue;
+      }
+      if ('mark' in item) {
+        consumed = Math.max(consumed, item.mark);
+        continue;
+      }
+      if (await wanted(item.change)) yield event(item.change);
+      consumed = item.change.seq;
+    }
+  }
+
+  const generator = run();
+  const cancel = () => {
+    cancelled = true;
+    detach?.();
+    queue.discard();
+  };
+  const iterator: AsyncIterableIterator<FeedMessage> = {
+    next: () => generator.next(),
+    async return(value?: unknown) {
+      cancel();
+      return generator.return(value as never);
+    },
+    async throw(error?: unknown) {
+      cancel();
+      return generator.throw(error);
+    },
+    [Symbol.asyncIterator]() {
+      return iterator;
+    },
+  };
+  return iterator;
+}
