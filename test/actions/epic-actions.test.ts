@@ -87,6 +87,36 @@ describe("Epic's actions through GraphQL", () => {
     await noEventOnNextPoll('Patient', created.id);
   });
 
+  it('Epic took a create whose answer was lost: the retry with the key finds that patient instead of filing a second', async () => {
+    const byFamily = async (family: string) => {
+      const token = await sim.backendClient.fetchAccessToken();
+      const res = await fetch(`${sim.fhirBaseUrl}/Patient?family=${family}`, {
+        headers: { authorization: `Bearer ${token}`, accept: 'application/fhir+json' },
+      });
+      const bundle = (await res.json()) as { entry?: { resource: Loose }[] };
+      return (bundle.entry ?? []).map((e) => e.resource).filter((r) => r.resourceType === 'Patient');
+    };
+    const mutation = `mutation($res: PatientInput!) { PatientCreate(connection: "epic-g", idempotencyKey: "lost-1", res: $res) { id } }`;
+    const res = { name: [{ family: 'Lostanswer', given: ['Bo'] }], gender: 'male', birthDate: '1979-11-30' };
+    sim.faults.update({ lostResponse: 1 });
+    let lost: Awaited<ReturnType<typeof gql>>;
+    try {
+      lost = await gql(mutation, { res });
+    } finally {
+      sim.faults.update({ lostResponse: 0 });
+    }
+    expect(lost.errors?.[0]?.extensions?.code).toBe('SOURCE_UNAVAILABLE');
+    expect(await byFamily('Lostanswer')).toHaveLength(1);
+    const retry = await gql(mutation, { res });
+    expect(retry.errors).toBeUndefined();
+    const id = (retry.data as { PatientCreate: { id: string } }).PatientCreate.id;
+    const filed = await byFamily('Lostanswer');
+    expect(filed).toHaveLength(1);
+    const stored = await gateway.store.resources.read(TENANT, 'Patient', id);
+    expect(nativeIdOf(stored?.resource as Resource, connection)).toBe(filed[0]?.id);
+    expect((await changesOf(gateway.store, TENANT, 'Patient', id)).map((c) => c.action)).toEqual(['created']);
+  });
+
   it('Create observation → ObservationCreate: subject sent as the Epic patient id; ObservationPatch changes one element and leaves the rest', async () => {
     const res = {
       status: 'final',
