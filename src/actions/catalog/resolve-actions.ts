@@ -57,7 +57,10 @@ function missingPart(action: ActionDefinition, env: ActionEnvironment): string |
   if (!row) return `the ${source} connector has no ${action.row} row yet`;
   const targets = env.mappings.mappingsFor(source, row.entity).filter((m) => m.target === action.fhirType);
   if (action.kind === 'find') {
-    if (!row.operations.includes('read')) return `the ${source} ${row.key} row cannot read by id`;
+    // `X(id)` reads by id; an `XList` find (a search) needs the row to be searchable instead.
+    const needs = field === `${action.fhirType}List` ? 'search' : 'read';
+    if (!row.operations.includes(needs))
+      return `the ${source} ${row.key} row cannot ${needs === 'read' ? 'read by id' : 'be searched'}`;
     if (targets.length === 0) return `no mapping of ${source}:${row.entity} to ${action.fhirType} yet`;
     return undefined;
   }
