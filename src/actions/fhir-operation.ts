@@ -30,7 +30,7 @@ export function fhirOperationBody(resource: Resource, resolve: NativeIdResolver)
  * in the next call (`$book`). Other sources' answers are passed on as they are.
  */
 export function fhirOperationAnswer(connection: Connection, answer: unknown): unknown {
-  const fhirBaseUrl = forwardOptionsFor(connection)?.fhirBaseUrl;
+  const fhirBaseUrl = forwardOptionsFor(connection).fhirBaseUrl;
   if (fhirBaseUrl === undefined || answer === null || typeof answer !== 'object') return answer;
   const scope = { tenant: connection.tenant, connectionId: connection.id, source: connection.source };
   return rewriteFhirReferences(scope, answer as Resource, fhirBaseUrl);

@@ -37,6 +37,7 @@ describe('catalogs and the trigger table', () => {
         expect(row?.polledBy, `${t.id} must fire on a polled row`).toBeUndefined();
         expect(row?.triggers, t.id).toContain(t.id);
         expect(row?.fhirTypes, t.id).toContain(t.resourceType);
+        for (const type of t.alsoOn ?? []) expect(row?.fhirTypes, t.id).toContain(type);
         expect(t.kinds.length, t.id).toBeGreaterThan(0);
       }
       const listed = s.catalog.flatMap((r) => r.triggers);

@@ -63,7 +63,22 @@ export type CatalogRow = {
    * source cannot list them (Jane document uploads). Polling such a row yields no pages.
    */
   readonly polledBy?: string;
+  /**
+   * How the source marks a record it deleted, when it keeps listing it (DrChrono's `deleted_flag`
+   * on appointments and `archived` on documents, Epic's `entered-in-error`): such a record's
+   * resources become store tombstones. Hard deletions are only seen by full-scan rows (docs/sync.md).
+   */
+  readonly deletedWhen?: DeletionMark;
+  /**
+   * Set on a row that lists deletion notices of another row's records (DrChrono's
+   * `line_item_deletions`): `idField` names the deleted record's native id in `row`. Its records
+   * are not mapped; the resources the deleted record stood for become tombstones.
+   */
+  readonly deletionFeedOf?: { readonly row: string; readonly idField: string };
 };
+
+/** A record is deleted at the source when its `field` equals `equals`. */
+export type DeletionMark = { readonly field: string; readonly equals: string | boolean };
 
 /** A seed trigger: what the market's connector calls it, and which change event satisfies it. */
 export type TriggerDefinition = {
@@ -77,6 +92,12 @@ export type TriggerDefinition = {
   readonly resourceType: string;
   /** Which store change kinds satisfy it. */
   readonly kinds: ReadonlyArray<'created' | 'updated' | 'deleted'>;
+  /**
+   * Other resource types mapped from the same native record whose change satisfies it too, when
+   * the record's `resourceType` resource did not change (Jane's treatment price lives in its
+   * ChargeItemDefinition, not in the ActivityDefinition). One record change fires it once.
+   */
+  readonly alsoOn?: readonly string[];
   /** Optional FHIRPath on the resource that must be true (e.g. a status filter), as data. */
   readonly criteria?: string;
 };

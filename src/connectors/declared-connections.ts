@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { z } from 'zod';
 import type { Store } from '../store/port.ts';
+import { mappingSettingsSchema } from './common/mapping-settings.ts';
 import { ensureEpicConnection } from './connection-setup.ts';
 
 /**
@@ -22,6 +23,7 @@ const declarationSchema = z.discriminatedUnion('source', [
   z.object({
     ...ids,
     source: z.literal('jane'),
+    ...mappingSettingsSchema.shape,
     clinicUrl: z.url(),
     tokenUrl: z.url(),
     clientId: z.string().min(1),
@@ -31,6 +33,7 @@ const declarationSchema = z.discriminatedUnion('source', [
   z.object({
     ...ids,
     source: z.literal('drchrono'),
+    ...mappingSettingsSchema.shape,
     baseUrl: z.url(),
     tokenUrl: z.url().optional(),
     clientId: z.string().min(1),

@@ -3,6 +3,7 @@ import { isSourceSystem } from '../fhir/identity.ts';
 import type { AdminOps } from '../graphql/admin/admin-ops.ts';
 import type { MappingSet } from '../mapping/mapping-set.ts';
 import type { Store } from '../store/port.ts';
+import { connectionForwardOptions, pageForwardOptions } from './forward-options.ts';
 import type { OperationsView } from './operations-view.ts';
 import { createTriggerTagger } from './trigger-tagger.ts';
 import { writePage } from './write-page.ts';
@@ -58,7 +59,9 @@ export function createSyncAdminOps(deps: SyncAdminOpsDeps): AdminOps {
         return { outcome: 'not_replayable', detail: 'the entry names another source' };
       }
       const scope = { tenant, connectionId: connection.id, source };
-      const mapped = deps.mappings.forward(source, entity, entry.raw, scope);
+      // Mapped as the sync maps it: the connection's time zone, currency, base URL.
+      const options = pageForwardOptions(connection, connectionForwardOptions(connection), [entry.raw]);
+      const mapped = deps.mappings.forward(source, entity, entry.raw, scope, options);
       if (!mapped.ok) {
         return 'skipped' in mapped
           ? { outcome: 'skipped', detail: 'the mapping now leaves this record out' }
@@ -73,6 +76,7 @@ export function createSyncAdminOps(deps: SyncAdminOpsDeps): AdminOps {
           connection: { id: connection.id, source },
           entity,
           records: [entry.raw],
+          options,
           ...(connector && row ? { triggers: createTriggerTagger(connector.triggers, row) } : {}),
         },
       );

@@ -1,3 +1,4 @@
+import { connectionState } from '../connectors/common/connection-state.ts';
 import type { CatalogRow, Connector, ConnectorStatus } from '../connectors/connector.ts';
 import type { Connection, Store } from '../store/port.ts';
 import type { SyncEngine } from './sync-engine.ts';
@@ -89,10 +90,13 @@ export function createOperationsView(deps: OperationsViewDeps): OperationsView {
     const session = engineState?.session?.status();
     const lease = await deps.store.leases.current(connectionLeaseName(tenant, id));
     const quarantined = (await deps.store.quarantine.list(tenant, { connection: id, limit: 10_000 })).length;
+    // A stored needs_reauth (any process found the credentials refused) holds until a reconnect.
     const state: ConnectionOperations['state'] =
-      session && session.state !== 'active'
-        ? session.state
-        : (engineState?.state ?? (lease ? 'polled_elsewhere' : 'not_scheduled'));
+      connectionState(connection) === 'needs_reauth'
+        ? 'needs_reauth'
+        : session && session.state !== 'active'
+          ? session.state
+          : (engineState?.state ?? (lease ? 'polled_elsewhere' : 'not_scheduled'));
     const rowErrors = rows.flatMap((row) => (row.lastError ? [row.lastError] : []));
     const lastError = [session?.lastError, engineState?.lastError, ...rowErrors]
       .filter((error) => error !== undefined)

@@ -8,18 +8,27 @@ import {
 import type { ForwardOptions, MappingSet } from '../mapping/mapping-set.ts';
 import { FencedOutError } from '../store/errors.ts';
 import type { Connection, Lease, Store } from '../store/port.ts';
+import { applyDeletionNotices } from './deletion-feed.ts';
+import { connectionForwardOptions, pageForwardOptions } from './forward-options.ts';
+import {
+  createPresenceCollector,
+  decodePresence,
+  encodePresence,
+  MAX_TRACKED,
+} from './full-scan-presence.ts';
 import { orderRows } from './row-order.ts';
 import {
   connectionLeaseName,
   decodeRowStatus,
   decodeRowWatermark,
   encodeRowWatermark,
+  presenceKey,
   type RowStatus,
   rowStatusKey,
   watermarkKey,
 } from './sync-keys.ts';
 import { createTriggerTagger } from './trigger-tagger.ts';
-import { emptyCounts, type PageCounts, writePage } from './write-page.ts';
+import { emptyCounts, type PageCounts, type TriggerTagger, tombstone, writePage } from './write-page.ts';
 
 export type PollConnectionDeps = {
   readonly store: Store;
@@ -97,11 +106,16 @@ export async function pollConnection(
 
   // Rows another row's poll already delivers (or the source cannot list) cost no request; rows
   // without a mapping would only fill the quarantine.
-  const ordered = orderRows(connector.catalog).filter(
-    (row) =>
-      row.polledBy === undefined && deps.mappings.mappingsFor(connection.source, row.entity).length > 0,
-  );
-  const forwardOptions = forwardOptionsFor(connection);
+  const mapped = (entity: string) => deps.mappings.mappingsFor(connection.source, entity).length > 0;
+  const feedTarget = (row: CatalogRow) =>
+    row.deletionFeedOf ? connector.catalog.find((r) => r.key === row.deletionFeedOf?.row) : undefined;
+  const ordered = orderRows(connector.catalog).filter((row) => {
+    if (row.polledBy !== undefined) return false;
+    const target = feedTarget(row);
+    return target ? mapped(target.entity) : mapped(row.entity);
+  });
+  // The connection's time zone, currency and base URL; a bad setting fails the run, clearly.
+  const forwardOptions = connectionForwardOptions(connection);
   const failed = new Set<string>();
   const results = new Map<string, RowRun>();
   // needs_reauth or a lost lease stops every row of the run.
@@ -120,17 +134,38 @@ export async function pollConnection(
     const startedAt = now().toISOString();
     try {
       const triggers = createTriggerTagger(connector.triggers, row);
+      // A full scan lists every record: those of the last complete scan it lacks were deleted.
+      const presence = row.cursor === 'full-scan' ? createPresenceCollector() : undefined;
       for await (const page of session.poll({ row, watermark: cursor, signal })) {
         const held = await renew();
-        const written = await writePage(deps, {
-          tenant: connection.tenant,
-          connection: { id: connection.id, source: connection.source },
-          entity: row.entity,
-          records: page.records,
-          backfill,
-          triggers,
-          ...(forwardOptions ? { options: forwardOptions } : {}),
-        });
+        const target = feedTarget(row);
+        const written = target
+          ? {
+              ...emptyCounts(),
+              deleted: await applyDeletionNotices(
+                deps,
+                connection,
+                target,
+                row.deletionFeedOf?.idField ?? 'id',
+                page.records,
+                {
+                  connection: connection.id,
+                  triggers: createTriggerTagger(connector.triggers, target),
+                  backfill,
+                },
+              ),
+            }
+          : await writePage(deps, {
+              tenant: connection.tenant,
+              connection: { id: connection.id, source: connection.source },
+              entity: row.entity,
+              records: page.records,
+              backfill,
+              triggers,
+              options: pageForwardOptions(connection, forwardOptions, page.records),
+              ...(row.deletedWhen ? { deletedWhen: row.deletedWhen } : {}),
+              ...(presence ? { onRecord: presence.onRecord } : {}),
+            });
         if (page.watermark !== undefined) {
           cursor = page.watermark;
           await deps.store.watermarks.set(key, encodeRowWatermark({ cursor, backfilling: backfill }), held);
@@ -144,6 +179,8 @@ export async function pollConnection(
         results.set(row.key, { row: row.key, backfill, pages, counts });
         return;
       }
+      if (presence)
+        counts.deleted += await settleFullScan(deps, connection, row, presence, triggers, backfill, renew);
       // The row is caught up: from now on its changes are live, not backfill.
       const held = await renew();
       await deps.store.watermarks.set(key, encodeRowWatermark({ cursor, backfilling: false }), held);
@@ -235,6 +272,45 @@ export async function pollConnection(
   return { outcome: stopped ?? (failed.size > 0 ? 'partial' : 'completed'), rows };
 }
 
+/**
+ * After a complete full scan: tombstones the resources of records that vanished since the last
+ * complete scan (with the row's triggers), then records this scan's records, fenced by the lease.
+ * A crash in between re-finds the same vanished records next time: deleting again is a no-op.
+ */
+async function settleFullScan(
+  deps: PollConnectionDeps,
+  connection: Connection,
+  row: CatalogRow,
+  presence: ReturnType<typeof createPresenceCollector>,
+  triggers: TriggerTagger,
+  backfill: boolean,
+  renew: () => Promise<Lease>,
+): Promise<number> {
+  const key = presenceKey(connection.tenant, connection.id, row.key);
+  if (presence.size > MAX_TRACKED) {
+    deps.log.warn(
+      { tenant: connection.tenant, connection: connection.id, row: row.key, records: presence.size },
+      'full-scan row too large to track deletions; deletions at the source are not seen',
+    );
+    await deps.store.watermarks.set(key, encodePresence(new Map()), await renew());
+    return 0;
+  }
+  const previous = decodePresence(await deps.store.watermarks.get(key));
+  const settled = presence.settle(previous);
+  await renew();
+  const deleted = await tombstone(
+    deps,
+    connection.tenant,
+    settled.vanished.map((resourceKey) => {
+      const [type = '', id = ''] = resourceKey.split('/');
+      return { type, id };
+    }),
+    { connection: connection.id, triggers, backfill },
+  );
+  await deps.store.watermarks.set(key, encodePresence(settled.presence), await renew());
+  return deleted;
+}
+
 /** Runs at most `max` tasks at once, in the order they were handed in. */
 function createLimiter(max: number): <T>(task: () => Promise<T>) => Promise<T> {
   let active = 0;
@@ -254,12 +330,11 @@ function createLimiter(max: number): <T>(task: () => Promise<T>) => Promise<T> {
 }
 
 /**
- * The mapping options a connection's records are read with (polls and finds with `fresh` alike).
- * Epic is a FHIR source: absolute references to its base URL are rewritten too.
+ * The mapping options the sync uses for a connection's records (time zone, currency, FHIR base,
+ * a resolver over `records`): mutations store the source's answers the same way.
  */
-export function forwardOptionsFor(connection: Connection): ForwardOptions | undefined {
-  const base = connection.config.fhirBaseUrl ?? connection.config.baseUrl;
-  return connection.source === 'epic' && typeof base === 'string' ? { fhirBaseUrl: base } : undefined;
+export function forwardOptionsFor(connection: Connection, records: readonly unknown[] = []): ForwardOptions {
+  return pageForwardOptions(connection, connectionForwardOptions(connection), records);
 }
 
 function addCounts(into: PageCounts, add: PageCounts): void {

@@ -60,3 +60,8 @@ export function decodeRowStatus(text: string | undefined): RowStatus | undefined
     return undefined;
   }
 }
+
+/** The records a full-scan row's last complete scan found (to see which ones vanished since). */
+export function presenceKey(tenant: string, connection: string, row: string): string {
+  return `sync-present/${tenant}/${connection}/${row}`;
+}

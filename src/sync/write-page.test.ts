@@ -1,4 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import type { CatalogRow, TriggerDefinition } from '../connectors/connector.ts';
 import { createIdentityScheme, gatewayId } from '../fhir/identity.ts';
 import { loadMappingSet } from '../mapping/load-mapping-set.ts';
 import { loadMappingDefinitions } from '../mapping/mapping-definitions.ts';
@@ -6,6 +7,7 @@ import { conceptMap, writeMappingDir } from '../mapping/test-support.ts';
 import type { Store } from '../store/port.ts';
 import { createSecretBox } from '../store/secret-box.ts';
 import { openSqliteStore } from '../store/sqlite/open-sqlite-store.ts';
+import { createTriggerTagger } from './trigger-tagger.ts';
 import { writePage } from './write-page.ts';
 
 const defs = loadMappingDefinitions();
@@ -45,7 +47,15 @@ describe('writePage', () => {
       { id: 4, gender: 'M', last_name: 'Ok', archived: false },
     ];
     const counts = await writePage({ store, mappings }, page('patients', records));
-    expect(counts).toEqual({ created: 2, updated: 0, unchanged: 0, skipped: 1, quarantined: 1, warnings: 0 });
+    expect(counts).toEqual({
+      created: 2,
+      updated: 0,
+      unchanged: 0,
+      skipped: 1,
+      quarantined: 1,
+      deleted: 0,
+      warnings: 0,
+    });
 
     const id = gatewayId({
       tenant: 'acme',
@@ -117,5 +127,72 @@ describe('writePage', () => {
       what: 'drchrono:patients/(no id)',
       raw: 'garbage',
     });
+  });
+
+  it('fires a trigger once per record: on its own type when that changed, else on an alsoOn sibling', async () => {
+    const trigger: TriggerDefinition = {
+      id: 'drchrono.visit.updated',
+      source: 'drchrono',
+      seedName: 'Visit Updated',
+      row: 'appointments',
+      resourceType: 'Appointment',
+      kinds: ['updated'],
+      alsoOn: ['Encounter'],
+    };
+    const row = { key: 'appointments', source: 'drchrono' } as CatalogRow;
+    const write = (record: Record<string, unknown>) =>
+      writePage(
+        { store, mappings },
+        { ...page('appointments', [record]), triggers: createTriggerTagger([trigger], row) },
+      );
+    const tagged = async () => {
+      const { changes } = await store.changes.after(undefined, 100, { tenant: 'acme' });
+      return changes.filter((c) => c.triggers.length > 0).map((c) => `${c.type}:${c.triggers.join()}`);
+    };
+    await write({ id: 20, patient: 1, encounter_status: 'planned' });
+    expect(await tagged()).toEqual([]); // created: not what the trigger names
+    // Only the Encounter changed (the Appointment hash is the same): the sibling carries it.
+    await write({ id: 20, patient: 1, encounter_status: 'arrived' });
+    expect(await tagged()).toEqual(['Encounter:drchrono.visit.updated']);
+    // Both changed: one event carries it, the Appointment's (the mapping emits the Encounter first).
+    await write({ id: 20, patient: 2, encounter_status: 'finished' });
+    expect(await tagged()).toEqual([
+      'Encounter:drchrono.visit.updated',
+      'Appointment:drchrono.visit.updated',
+    ]);
+  });
+
+  it('tombstones the resources of a record the source marks deleted, once, even those its `when` leaves out', async () => {
+    const deletedWhen = { field: 'archived', equals: true } as const;
+    const patientId = gatewayId({
+      tenant: 'acme',
+      connectionId: 'dc-main',
+      source: 'drchrono',
+      sourceType: 'patients',
+      nativeId: '40',
+    });
+    await writePage(
+      { store, mappings },
+      page('patients', [{ id: 40, gender: 'F', last_name: 'Ng', archived: false }]),
+    );
+    const marked = {
+      ...page('patients', [{ id: 40, gender: 'F', last_name: 'Ng', archived: true }]),
+      deletedWhen,
+    };
+    const outcomes: unknown[] = [];
+    const first = await writePage({ store, mappings }, { ...marked, onRecord: (o) => outcomes.push(o) });
+    expect(first).toMatchObject({ deleted: 1, skipped: 0, created: 0, quarantined: 0 });
+    expect(outcomes).toEqual([{ nativeId: '40', outcome: 'deleted', keys: [] }]);
+    expect((await store.resources.read('acme', 'Patient', patientId))?.deleted).toBe(true);
+    // Re-read (a day of overlap): no second tombstone, no second change.
+    expect(await writePage({ store, mappings }, marked)).toMatchObject({ deleted: 0 });
+    const { changes } = await store.changes.after(undefined, 100, { tenant: 'acme' });
+    expect(changes.map((c) => c.action)).toEqual(['created', 'deleted']);
+    // A record deleted before the gateway ever saw it leaves nothing behind.
+    const unseen = {
+      ...page('patients', [{ id: 41, gender: 'M', last_name: 'X', archived: true }]),
+      deletedWhen,
+    };
+    expect(await writePage({ store, mappings }, unseen)).toMatchObject({ deleted: 0, quarantined: 0 });
   });
 });

@@ -50,6 +50,8 @@ describe('connections declared in CONNECTIONS_FILE (headless deployments)', () =
             clientId: sim.oauth.clientId,
             clientSecret: { env: 'JANE_SECRET' },
             refreshToken: { env: 'JANE_REFRESH' },
+            timeZone: 'America/Toronto',
+            currency: 'CAD',
           },
           {
             tenant: 'clinic-a',
@@ -70,6 +72,8 @@ describe('connections declared in CONNECTIONS_FILE (headless deployments)', () =
     const connection = await store.connections.get('clinic-a', 'jane-main');
     if (!connection) throw new Error('not created');
     expect(JSON.stringify(connection.config)).not.toContain(refreshToken);
+    // The clinic's settings the mapping needs are kept in the config.
+    expect(connection.config).toMatchObject({ timeZone: 'America/Toronto', currency: 'CAD' });
     const connectors = testConnectors(store);
     const polled = await drain(
       await connectors.jane.open(connection),
@@ -91,7 +95,15 @@ describe('connections declared in CONNECTIONS_FILE (headless deployments)', () =
   it('reports every problem of a bad file by path, and unset variables by name, without values', async () => {
     const bad = file({
       connections: [
-        { tenant: 'bad tenant', id: 'x', source: 'jane', clinicUrl: 'nope', clientSecret: 'inline-secret' },
+        {
+          tenant: 'bad tenant',
+          id: 'x',
+          source: 'jane',
+          clinicUrl: 'nope',
+          clientSecret: 'inline-secret',
+          timeZone: 'Mars/Olympus_Mons',
+          currency: 'dollars',
+        },
       ],
     });
     const error = (() => {
@@ -105,6 +117,8 @@ describe('connections declared in CONNECTIONS_FILE (headless deployments)', () =
     expect(error?.message).toMatch(/connections\.0\.tenant/);
     expect(error?.message).toMatch(/connections\.0\.clinicUrl/);
     expect(error?.message).toMatch(/connections\.0\.clientSecret/);
+    expect(error?.message).toMatch(/connections\.0\.timeZone/);
+    expect(error?.message).toMatch(/connections\.0\.currency/);
     expect(error?.message).not.toContain('inline-secret');
 
     const ok = loadDeclaredConnections(

@@ -342,6 +342,36 @@ describe('DrChrono extras', () => {
     expect(after.length).toBeGreaterThan(before);
     expect(after.every((p) => String(p.updated_at) >= today)).toBe(true);
   });
+
+  it('ticks one resource through /_admin/tick?resource=: edits a mapped field, or appends to the audit log', async () => {
+    const today = new Date(clock()).toISOString().slice(0, 10);
+    const before = (await page(`/api/audit_log?since=${today}`)).results.length;
+    const appended = await fetch(`${sim.url}/_admin/tick?count=2&resource=audit_log`, { method: 'POST' });
+    expect(await appended.json()).toEqual({ created: 2, updated: 0 });
+    expect((await page(`/api/audit_log?since=${today}`)).results).toHaveLength(before + 2);
+
+    const paid = async () =>
+      new Map(
+        (await page(`/api/transactions?since=${today}&page_size=250`)).results.map((t) => [t.id, t.ins_paid]),
+      );
+    const paidBefore = await paid();
+    const edited = await fetch(`${sim.url}/_admin/tick?count=1&resource=transactions`, { method: 'POST' });
+    expect(await edited.json()).toEqual({ created: 0, updated: 1 });
+    const changed = [...(await paid())].filter(([id, amount]) => paidBefore.get(id) !== amount);
+    expect(changed).toHaveLength(1);
+    const [id, amount] = changed[0] ?? [];
+    // 1.25 more than before (the random ticks of the test before may have raised it already).
+    const base = Number(sim.dataset?.idOf('transactions', 0));
+    const previous =
+      paidBefore.get(id) ?? sim.dataset?.record('transactions', Number(id) - base).record.ins_paid;
+    const raises = (Number(amount) - Number(previous)) / 1.25;
+    if (paidBefore.has(id)) expect(raises).toBeCloseTo(1, 6);
+    else expect(raises - Math.round(raises)).toBeCloseTo(0, 6);
+    expect(raises).toBeGreaterThanOrEqual(1);
+
+    const unknown = await fetch(`${sim.url}/_admin/tick?count=1&resource=no_such_thing`, { method: 'POST' });
+    expect(unknown.status).toBe(404);
+  });
 });
 
 describe('DrChrono simulator options', () => {

@@ -2,12 +2,13 @@ import { describe, expect, it } from 'vitest';
 import type { Connector } from '../../src/connectors/connector.ts';
 import { createManualClock } from '../../src/simulators/common/clock.ts';
 import { startDrChronoSimulator } from '../../src/simulators/drchrono/index.ts';
+import { startEpicSimulator } from '../../src/simulators/epic/index.ts';
 import { startJaneSimulator } from '../../src/simulators/jane/index.ts';
 import type { Store } from '../../src/store/port.ts';
 import { createOperationsView } from '../../src/sync/operations-view.ts';
 import { createSyncEngine } from '../../src/sync/sync-engine.ts';
 import { connectDrChrono, connectJane, memoryStore } from '../connectors/helpers.ts';
-import { projectMappings, realConnectors, silentLog } from './real-sources.ts';
+import { connectEpic, projectMappings, realConnectors, serveJwks, silentLog } from './real-sources.ts';
 
 /** Every current resource of the connection's types, as `type/id hash`. */
 async function snapshot(
@@ -151,6 +152,82 @@ describe('sync against faulty sources', () => {
       await engine.stop();
     } finally {
       await sim.close();
+      await store.close();
+    }
+  }, 60_000);
+
+  it('stores an Epic connection whose client assertion is refused for good as needs_reauth: visible, kept across a restart, no retry storm', async () => {
+    const sim = await startEpicSimulator({ seed: 23, patients: 2, bulkPollsBeforeComplete: 0 });
+    const store = memoryStore();
+    const jwks = await serveJwks(store);
+    const tokenCalls: string[] = [];
+    let refuseOnce = false;
+    const spying: typeof fetch = async (input, init) => {
+      if (String(input) === sim.tokenUrl) {
+        tokenCalls.push('token');
+        if (refuseOnce) {
+          // What Epic answers when it could not fetch the JWKS this time (a timeout on its side).
+          refuseOnce = false;
+          return Response.json({ error: 'invalid_client' }, { status: 400 });
+        }
+      }
+      return fetch(input, init);
+    };
+    // Each "process" has its own connectors (token cache, sessions) and engine over one store.
+    const start = () => {
+      const connectors = realConnectors(store, { fetch: spying });
+      const engine = createSyncEngine({
+        store,
+        mappings: projectMappings(),
+        log: silentLog,
+        holder: 'p1',
+        connectors,
+      });
+      return { engine, view: createOperationsView({ store, engine, connectors }) };
+    };
+    try {
+      const connection = await connectEpic(store, sim, jwks.url, { tenant: 't1', id: 'epic-1' });
+      const first = start();
+      expect((await first.engine.runOnce('t1', 'epic-1')).outcome).toBe('completed');
+      await first.engine.stop();
+
+      // One refusal is not "for good": the assertion is sent again (fresh) and the sync goes on.
+      refuseOnce = true;
+      const before = tokenCalls.length;
+      const blip = start();
+      expect((await blip.engine.runOnce('t1', 'epic-1')).outcome).toBe('completed');
+      expect(tokenCalls.length - before).toBe(2);
+      expect((await store.connections.get('t1', 'epic-1'))?.config.state).toBe('active');
+      await blip.engine.stop();
+
+      // The Epic admin revokes the app: its assertions now get invalid_client.
+      expect(sim.unregisterClient('gw-t1')).toBe(true);
+      sim.expireAllTokens();
+      const second = start();
+      expect((await second.engine.runOnce('t1', 'epic-1')).outcome).toBe('needs_reauth');
+      const stored = await store.connections.get('t1', 'epic-1');
+      expect(stored?.config).toMatchObject({ state: 'needs_reauth', stateReason: 'assertion_rejected' });
+      expect((await second.view.connection('t1', 'epic-1'))?.state).toBe('needs_reauth');
+      const asked = tokenCalls.length;
+      expect((await second.engine.runOnce('t1', 'epic-1')).outcome).toBe('needs_reauth');
+      await second.engine.stop();
+
+      // After a restart: still needs_reauth, visible before any run, and not one more assertion sent.
+      const third = start();
+      expect((await third.view.connection('t1', 'epic-1'))?.state).toBe('needs_reauth');
+      expect((await third.engine.runOnce('t1', 'epic-1')).outcome).toBe('needs_reauth');
+      expect(tokenCalls.length).toBe(asked);
+      await third.engine.stop();
+
+      // Registered again and reconnected: the sync goes on.
+      await connectEpic(store, sim, jwks.url, { tenant: connection.tenant, id: connection.id });
+      const fourth = start();
+      expect((await fourth.engine.runOnce('t1', 'epic-1')).outcome).toBe('completed');
+      expect((await fourth.view.connection('t1', 'epic-1'))?.state).not.toBe('needs_reauth');
+      await fourth.engine.stop();
+    } finally {
+      await sim.close();
+      await jwks.close();
       await store.close();
     }
   }, 60_000);

@@ -36,16 +36,11 @@ const MAX_STEPS = 60;
 const EDITS: Readonly<Record<string, Record<string, unknown>>> = { line_items: { quantity: 3 } };
 
 /**
- * DrChrono triggers whose records the simulated practice cannot change: the API is read-only
- * for them, and the simulator's ticks only move their `updated_at`, which no mapping carries, so
- * the content hash rightly stays the same (no noise). They need the simulator to edit a field.
+ * DrChrono rows the API cannot write (read-only: audit log, inventory categories, prescription
+ * messages, transactions): the practice changes them itself, which the simulator's admin
+ * `POST /_admin/tick?resource=` plays (its edits are data: simulators/drchrono/data/tick-changes.json).
  */
-const UNREACHABLE = new Set([
-  'drchrono.audit_log.new_or_updated',
-  'drchrono.inventory_category.new_or_updated',
-  'drchrono.prescription_message.new_or_updated',
-  'drchrono.transaction.new_or_updated',
-]);
+const READ_ONLY = new Set(['audit_log', 'inventory_categories', 'prescription_messages', 'transactions']);
 
 async function driveTriggers(
   store: Store,
@@ -70,7 +65,7 @@ async function driveTriggers(
     expect(backfill.outcome, JSON.stringify(backfill.rows.filter((r) => r.error))).toBe('completed');
     let { cursor } = await changesAfter(store, undefined);
     let steps = 0;
-    const pending = () => connector.triggers.filter((t) => !seen.has(t.id) && !UNREACHABLE.has(t.id));
+    const pending = () => connector.triggers.filter((t) => !seen.has(t.id));
     const stimuli = [...connector.triggers];
     const maxSteps = MAX_STEPS + stimuli.length;
     while (steps < maxSteps && pending().length > 0) {
@@ -110,7 +105,7 @@ function expectFired(run: () => SourceRun | undefined, trigger: TriggerDefinitio
   // Exactly one event per changed record, each a live change of the kind the trigger names.
   expect(resources.size).toBe(observed.events.length);
   for (const event of observed.events) {
-    expect(event.type).toBe(trigger.resourceType);
+    expect([trigger.resourceType, ...(trigger.alsoOn ?? [])]).toContain(event.type);
     expect(trigger.kinds).toContain(event.action);
     expect(event.backfill).toBe(false);
     expect(event.connection).toBe(connectionId);
@@ -134,24 +129,28 @@ describe('seed triggers: Jane', () => {
     try {
       const connection = await connectJane(store, sim, { tenant: 't-jane', id: 'jane-1' });
       // The clinic's ticks only re-price treatments, which changes their ChargeItemDefinition and
-      // not the ActivityDefinition "Treatment Updated" names: the clinic renames one instead.
-      const renameTreatment = async (trigger: TriggerDefinition) => {
+      // not the ActivityDefinition: still "Treatment Updated" (the trigger's `alsoOn`). If the
+      // ticks did not reach a treatment, the clinic re-prices one.
+      const repriceTreatment = async (trigger: TriggerDefinition) => {
         if (trigger.row !== 'treatments') return false;
         const clinic = sim.clinic();
         const treatment = clinic.store.entries('treatments')[0];
         if (!treatment) return false;
-        clinic.store.update('treatments', treatment.id, {
-          name: `${String(treatment.record.name)} (renamed)`,
-        });
+        clinic.store.update('treatments', treatment.id, { price: Number(treatment.record.price ?? 100) + 5 });
         return true;
       };
-      run = await driveTriggers(store, sim, connection, connectors, renameTreatment);
+      run = await driveTriggers(store, sim, connection, connectors, repriceTreatment);
     } finally {
       await sim.close();
     }
   }, 120_000);
   afterAll(() => store.close());
   it('has the 12 seed triggers', () => expect(triggers).toHaveLength(12));
+  it('fires "Treatment Updated" on a price change, once, on the ChargeItemDefinition', () => {
+    const events = run?.seen.get('jane.treatment.updated')?.events ?? [];
+    expect(events.length).toBeGreaterThan(0);
+    expect(events.every((e) => e.type === 'ChargeItemDefinition')).toBe(true);
+  });
   it.each(triggers.map((t) => [t.id, t] as const))('%s', (_id, trigger) =>
     expectFired(() => run, trigger, 'jane-1'),
   );
@@ -169,8 +168,15 @@ describe('seed triggers: DrChrono', () => {
       const connection = await connectDrChrono(store, sim, { tenant: 't-drchrono', id: 'drchrono-1' });
       const { accessToken } = sim.issueAccessToken();
       const headers = { authorization: `Bearer ${accessToken}`, 'content-type': 'application/json' };
-      // Someone at the practice adds a record like an existing one, through the API.
+      // Someone at the practice adds a record like an existing one, through the API; records the
+      // API cannot write change inside the practice (the simulator's admin plays that).
       const copyCreate = async (trigger: TriggerDefinition) => {
+        if (READ_ONLY.has(trigger.row)) {
+          const res = await fetch(`${sim.url}/_admin/tick?count=1&resource=${trigger.row}`, {
+            method: 'POST',
+          });
+          return res.ok;
+        }
         const path = `${sim.url}/api/${trigger.row}`;
         const list = (await (await fetch(`${path}?since=1900-01-01`, { headers })).json()) as {
           results: Array<Record<string, unknown>>;
@@ -201,9 +207,8 @@ describe('seed triggers: DrChrono', () => {
   }, 180_000);
   afterAll(() => store.close());
   it('has the 23 seed triggers', () => expect(triggers).toHaveLength(23));
-  it.each(triggers.filter((t) => !UNREACHABLE.has(t.id)).map((t) => [t.id, t] as const))(
-    '%s',
-    (_id, trigger) => expectFired(() => run, trigger, 'drchrono-1'),
+  it.each(triggers.map((t) => [t.id, t] as const))('%s', (_id, trigger) =>
+    expectFired(() => run, trigger, 'drchrono-1'),
   );
 });
 

@@ -111,7 +111,8 @@ export async function readThrough(
       entity: row.entity,
       records: [record],
       triggers: createTriggerTagger(connector.triggers, row),
-      ...optionsOf(connection),
+      // The options a poll maps this record with (time zone, currency, FHIR base, references).
+      options: forwardOptionsFor(connection, [record]),
     },
   );
   if (counts.quarantined > 0)
@@ -123,11 +124,6 @@ export async function readThrough(
   if (counts.skipped > 0 || !fresh || fresh.deleted)
     throw new FindError('not-found', `the source's current record no longer gives ${type}/${id}`);
   return fresh.resource;
-}
-
-function optionsOf(connection: Connection) {
-  const options = forwardOptionsFor(connection);
-  return options ? { options } : {};
 }
 
 /**

@@ -34,6 +34,8 @@ type RowInput = {
   listParams?: Record<string, string>;
   requiresSince?: boolean;
   bulk?: boolean;
+  deletedWhen?: CatalogRow['deletedWhen'];
+  deletionFeedOf?: CatalogRow['deletionFeedOf'];
 };
 
 const row = (r: RowInput): DrChronoCatalogRow => ({
@@ -54,6 +56,8 @@ const row = (r: RowInput): DrChronoCatalogRow => ({
   ...(r.dependsOn ? { dependsOn: r.dependsOn } : {}),
   ...(r.listParams ? { listParams: r.listParams } : {}),
   ...(r.requiresSince ? { requiresSince: true } : {}),
+  ...(r.deletedWhen ? { deletedWhen: r.deletedWhen } : {}),
+  ...(r.deletionFeedOf ? { deletionFeedOf: r.deletionFeedOf } : {}),
   ...(r.bulk ? { bulkPath: `/api/${r.key}_list` } : {}),
 });
 
@@ -115,8 +119,10 @@ export const DRCHRONO_CATALOG: readonly DrChronoCatalogRow[] = [
     key: 'appointments',
     fhirTypes: ['Appointment', 'Encounter', 'Observation'],
     // Vitals (the Observations) are verbose-only fields; verbose pages hold 25 appointments.
-    listParams: { verbose: 'true' },
+    // Deleted appointments stay listed with `deleted_flag` only when asked (show_archived).
+    listParams: { verbose: 'true', show_archived: 'true' },
     requiresSince: true,
+    deletedWhen: { field: 'deleted_flag', equals: true },
     operations: RWD,
     scopes: ['calendar:read'],
     triggerThings: ['appointment', 'appointments_list'],
@@ -149,6 +155,8 @@ export const DRCHRONO_CATALOG: readonly DrChronoCatalogRow[] = [
   row({
     key: 'documents',
     fhirTypes: ['DocumentReference'],
+    // DELETE on a document only archives it.
+    deletedWhen: { field: 'archived', equals: true },
     operations: RWD,
     scopes: ['patients:read'],
     triggerThings: ['document'],
@@ -169,6 +177,15 @@ export const DRCHRONO_CATALOG: readonly DrChronoCatalogRow[] = [
     scopes: ['billing:read'],
     triggerThings: ['line_item'],
     dependsOn: ['appointments'],
+  }),
+  row({
+    // DELETE removes a line item and logs its id here: the feed of line item deletions.
+    key: 'line_item_deletions',
+    fhirTypes: [],
+    operations: ['search'],
+    scopes: ['billing:read'],
+    deletionFeedOf: { row: 'line_items', idField: 'billing_line_item_id' },
+    dependsOn: ['line_items'],
   }),
   row({
     key: 'transactions',

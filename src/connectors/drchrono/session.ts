@@ -86,7 +86,10 @@ export function openDrChronoSession(deps: ConnectorDeps, connection: Connection)
       const body = res.body as { results?: unknown[]; data?: unknown[]; next?: unknown };
       const items = body.results ?? body.data ?? [];
       for (const item of items) {
-        const updated = (item as { updated_at?: unknown }).updated_at;
+        // Records never updated carry only created_at (deletion notices, prescription messages);
+        // `since` is "created or updated on or after", so either moves the watermark safely.
+        const stamps = item as { updated_at?: unknown; created_at?: unknown };
+        const updated = stamps.updated_at ?? stamps.created_at;
         if (typeof updated === 'string' && (latest === undefined || updated > latest)) latest = updated;
       }
       const next =
@@ -140,7 +143,10 @@ export function openDrChronoSession(deps: ConnectorDeps, connection: Connection)
       const body = res.body as { results: unknown[]; pagination: { pages: number } };
       pages = body.pagination.pages;
       for (const item of body.results) {
-        const updated = (item as { updated_at?: unknown }).updated_at;
+        // Records never updated carry only created_at (deletion notices, prescription messages);
+        // `since` is "created or updated on or after", so either moves the watermark safely.
+        const stamps = item as { updated_at?: unknown; created_at?: unknown };
+        const updated = stamps.updated_at ?? stamps.created_at;
         if (typeof updated === 'string' && (latest === undefined || updated > latest)) latest = updated;
       }
       yield { records: body.results, watermark: page >= pages ? latest : undefined };

@@ -12,6 +12,12 @@ export type EpicCatalogRow = CatalogRow & {
   readonly fhirType: string;
 };
 
+/**
+ * Types whose `status` can say a record was entered in error: Epic's way of deleting clinical
+ * data, which the gateway turns into a tombstone (docs/sync.md, "Deletions at the source").
+ */
+const RETRACTABLE = new Set(['Appointment', 'Encounter', 'Observation', 'DocumentReference']);
+
 const row = (
   fhirType: string,
   cursor: CatalogRow['cursor'],
@@ -34,6 +40,7 @@ const row = (
   triggers: thing ? [`epic.${thing}.created`, `epic.${thing}.updated`] : [],
   actions,
   ...(dependsOn ? { dependsOn } : {}),
+  ...(RETRACTABLE.has(fhirType) ? { deletedWhen: { field: 'status', equals: 'entered-in-error' } } : {}),
 });
 
 export const EPIC_CATALOG: readonly EpicCatalogRow[] = [

@@ -38,6 +38,8 @@ export const EPIC_EXPORT_PAGE = 1000;
 export const EPIC_MAX_STATUS_WAIT_MS = 30_000;
 /** Status polls before an export is given up (then retried on the next poll). */
 export const EPIC_MAX_STATUS_POLLS = 120;
+/** A refused client assertion is sent again (fresh) after this long before the refusal counts for good. */
+export const EPIC_REFUSAL_RECHECK_MS = 2_000;
 /** Backend tokens live an hour; get a new one five minutes ahead. */
 export const EPIC_REFRESH_AHEAD_MS = 300_000;
 /** How long a rotated-in key is published before it signs (verifiers cache a JWKS for minutes). */

@@ -4,7 +4,14 @@ import type { TriggerDefinition } from '../connector.ts';
  * Jane's 12 seed triggers (../shared/seeds/000: "Triggers 12"), names verbatim. Jane polls
  * `updated_at[gte]`; created vs updated is decided by the store (first sight vs changed hash).
  */
-const pair = (thing: string, row: string, resourceType: string, label: string): TriggerDefinition[] => [
+const pair = (
+  thing: string,
+  row: string,
+  resourceType: string,
+  label: string,
+  /** Other types of the record whose change is an update of it too. */
+  alsoOn?: readonly string[],
+): TriggerDefinition[] => [
   {
     id: `jane.${thing}.created`,
     source: 'jane',
@@ -20,6 +27,7 @@ const pair = (thing: string, row: string, resourceType: string, label: string): 
     row,
     resourceType,
     kinds: ['updated'],
+    ...(alsoOn ? { alsoOn } : {}),
   },
 ];
 
@@ -29,5 +37,6 @@ export const JANE_TRIGGERS: readonly TriggerDefinition[] = [
   ...pair('staff_member', 'staff_members', 'Practitioner', 'Staff Member'),
   ...pair('location', 'locations', 'Location', 'Location'),
   ...pair('discipline', 'disciplines', 'HealthcareService', 'Discipline'),
-  ...pair('treatment', 'treatments', 'ActivityDefinition', 'Treatment'),
+  // A re-priced treatment changes only its ChargeItemDefinition: still "Treatment Updated".
+  ...pair('treatment', 'treatments', 'ActivityDefinition', 'Treatment', ['ChargeItemDefinition']),
 ];

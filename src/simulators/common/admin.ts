@@ -10,6 +10,11 @@ export type AdminHooks = {
   faults: FaultInjector;
   /** Creates/updates records so created/updated triggers have something to find. */
   tick(count: number): { created: number; updated: number };
+  /**
+   * Changes records of one resource only (a trigger whose records random ticks rarely reach);
+   * undefined when the simulator holds no such records. Simulators without it refuse `resource`.
+   */
+  tickResource?(resource: string, count: number): { created: number; updated: number } | undefined;
 };
 
 /**
@@ -18,6 +23,7 @@ export type AdminHooks = {
  * GET  /_admin/faults          → current fault settings
  * POST /_admin/faults          → merge a partial FaultSettings
  * POST /_admin/tick?count=N    → create/update N records now
+ * POST /_admin/tick?count=N&resource=R → create/update N records of resource R (where supported)
  */
 export function addAdminRoutes(router: Router, hooks: AdminHooks): void {
   router
@@ -39,6 +45,10 @@ export function addAdminRoutes(router: Router, hooks: AdminHooks): void {
       if (!Number.isInteger(count) || count < 1 || count > 10_000) {
         return json(400, { error: 'count must be an integer in [1, 10000]' });
       }
-      return json(200, hooks.tick(count));
+      const resource = req.url.searchParams.get('resource');
+      if (resource === null) return json(200, hooks.tick(count));
+      if (!hooks.tickResource) return json(400, { error: 'this simulator does not tick one resource' });
+      const result = hooks.tickResource(resource, count);
+      return result ? json(200, result) : json(404, { error: `no records of resource ${resource}` });
     });
 }

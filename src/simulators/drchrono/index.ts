@@ -19,6 +19,7 @@ import { loadSeedRecords } from './seed-records.ts';
 import { completeRecord } from './shape.ts';
 import { createResourceStore, type ResourceStore } from './store.ts';
 import { addSubactionRoutes } from './subactions.ts';
+import { loadTickChanges } from './tick-changes.ts';
 import { createTicker } from './ticker.ts';
 
 export { generateDrChronoDataset } from './dataset.ts';
@@ -37,6 +38,8 @@ export type RunningDrChronoSimulator = RunningSimulator & {
   /** Undefined when `patients: 0` (seed records only). */
   dataset: DrChronoDataset | undefined;
   oauth: OAuthStore;
+  /** Changes records of one resource now (also `POST /_admin/tick?resource=`); undefined when it holds none. */
+  tickResource(resource: string, count: number): { created: number; updated: number } | undefined;
   /** Issues an access token directly (tests, benchmarks); the OAuth flow is the real way. */
   issueAccessToken(scope?: string): { accessToken: string; refreshToken: string };
 };
@@ -92,7 +95,7 @@ export async function startDrChronoSimulator(
     ...new Set(catalog.endpoints.flatMap((e) => e.scopes).filter((s) => s.includes(':'))),
   ].sort();
 
-  const tick = createTicker({
+  const { tick, tickResource } = createTicker({
     stores: storeOf,
     clock,
     rng: createRng(seed ^ 0x71c4),
@@ -100,10 +103,11 @@ export async function startDrChronoSimulator(
       const endpoint = catalog.endpoint(resource);
       return completeRecord(endpoint ? catalog.schemaOf(endpoint) : undefined, record);
     },
+    changes: loadTickChanges(),
   });
 
   const router = createRouter();
-  addAdminRoutes(router, { counters, faults, tick });
+  addAdminRoutes(router, { counters, faults, tick, tickResource });
   addOAuthRoutes(router, { store: oauth, client, knownScopes, clock });
   addSubactionRoutes(router, { catalog, stores: storeOf, clock, gate });
   addBulkListRoutes(router, { catalog, stores: storeOf, clock, gate });
@@ -137,6 +141,7 @@ export async function startDrChronoSimulator(
     counters,
     faults,
     tick,
+    tickResource,
     client,
     catalog,
     dataset,

@@ -1,6 +1,7 @@
 import type { Clock } from '../common/clock.ts';
 import type { Rng } from '../common/rng.ts';
 import type { ResourceStore } from './store.ts';
+import { applyEdits, type TickChanges } from './tick-changes.ts';
 import { formatDateTime } from './time-format.ts';
 
 /**
@@ -29,54 +30,89 @@ const TOUCHABLE = [
 const CREATABLE = ['patients', 'appointments', 'tasks', 'messages', 'comm_logs', 'patient_payments'] as const;
 const STATUS_FLOW = ['Confirmed', 'Arrived', 'Checked In', 'In Room', 'In Session', 'Complete'];
 
+export type Ticker = {
+  /** `count` random steps of practice life. */
+  tick(count: number): { created: number; updated: number };
+  /**
+   * `count` changes to one resource: an append-only one (audit log) gets new records, any other
+   * has existing records touched with its edits. Undefined when the practice holds no such records.
+   */
+  tickResource(resource: string, count: number): { created: number; updated: number } | undefined;
+};
+
 export function createTicker(deps: {
   stores: (resource: string) => ResourceStore | undefined;
   clock: Clock;
   rng: Rng;
   shape: (resource: string, record: Record<string, unknown>) => Record<string, unknown>;
-}) {
-  return function tick(count: number): { created: number; updated: number } {
-    let created = 0;
-    let updated = 0;
-    for (let n = 0; n < count; n++) {
-      const now = Math.floor(deps.clock() / 1000) * 1000;
-      // Only resources that hold records can serve as templates or be touched.
-      const creatable = CREATABLE.filter((r) => (deps.stores(r)?.size() ?? 0) > 0);
-      const touchable = TOUCHABLE.filter((r) => (deps.stores(r)?.size() ?? 0) > 0);
-      if (creatable.length && (deps.rng.chance(0.35) || !touchable.length)) {
-        const resource = deps.rng.pick(creatable);
-        const store = deps.stores(resource);
-        const templateId = store?.randomId(deps.rng.next);
-        const template = templateId === undefined ? undefined : store?.get(templateId)?.record;
-        if (!store || !template) continue;
-        const id = store.allocateId();
-        const record = deps.shape(resource, {
-          ...template,
-          id: typeof template.id === 'string' ? String(id) : id,
-          ...('created_at' in template ? { created_at: formatDateTime(now) } : {}),
-          ...('updated_at' in template ? { updated_at: formatDateTime(now) } : {}),
-          ...(resource === 'appointments'
-            ? { scheduled_time: formatDateTime(now + deps.rng.int(1, 14) * 86_400_000), status: 'Confirmed' }
-            : {}),
-        });
-        store.put(id, { record, updatedAt: now });
-        created++;
-      } else if (touchable.length) {
-        const resource = deps.rng.pick(touchable);
-        const store = deps.stores(resource);
-        const id = store?.randomId(deps.rng.next);
-        const entry = id === undefined ? undefined : store?.get(id);
-        if (!store || id === undefined || !entry) continue;
-        const record: Record<string, unknown> = { ...entry.record };
-        if ('updated_at' in record) record.updated_at = formatDateTime(now);
-        if ('timestamp' in record) record.timestamp = formatDateTime(now);
-        if (resource === 'appointments') record.status = deps.rng.pick(STATUS_FLOW);
-        if (resource === 'patients')
-          record.cell_phone = `555-${deps.rng.int(200, 999)}-${deps.rng.int(1000, 9999)}`;
-        store.put(id, { record, updatedAt: now });
-        updated++;
+  changes: TickChanges;
+}): Ticker {
+  const now = () => Math.floor(deps.clock() / 1000) * 1000;
+
+  /** A copy of a random record under a fresh id (so relations stay valid), stamped now. */
+  const create = (resource: string): boolean => {
+    const store = deps.stores(resource);
+    const templateId = store?.randomId(deps.rng.next);
+    const template = templateId === undefined ? undefined : store?.get(templateId)?.record;
+    if (!store || !template) return false;
+    const at = now();
+    const id = store.allocateId();
+    const record = deps.shape(resource, {
+      ...template,
+      id: typeof template.id === 'string' ? String(id) : id,
+      ...('created_at' in template ? { created_at: formatDateTime(at) } : {}),
+      ...('updated_at' in template ? { updated_at: formatDateTime(at) } : {}),
+      ...(resource === 'appointments'
+        ? { scheduled_time: formatDateTime(at + deps.rng.int(1, 14) * 86_400_000), status: 'Confirmed' }
+        : {}),
+    });
+    store.put(id, { record, updatedAt: at });
+    return true;
+  };
+
+  /** A random existing record, stamped now, with the resource's edits. */
+  const touch = (resource: string): boolean => {
+    const store = deps.stores(resource);
+    const id = store?.randomId(deps.rng.next);
+    const entry = id === undefined ? undefined : store?.get(id);
+    if (!store || id === undefined || !entry) return false;
+    const at = now();
+    const record = applyEdits({ ...entry.record }, deps.changes.edits[resource]);
+    if ('updated_at' in record) record.updated_at = formatDateTime(at);
+    if ('timestamp' in record) record.timestamp = formatDateTime(at);
+    if (resource === 'appointments') record.status = deps.rng.pick(STATUS_FLOW);
+    if (resource === 'patients')
+      record.cell_phone = `555-${deps.rng.int(200, 999)}-${deps.rng.int(1000, 9999)}`;
+    store.put(id, { record, updatedAt: at });
+    return true;
+  };
+
+  return {
+    tick(count) {
+      let created = 0;
+      let updated = 0;
+      for (let n = 0; n < count; n++) {
+        // Only resources that hold records can serve as templates or be touched.
+        const creatable = CREATABLE.filter((r) => (deps.stores(r)?.size() ?? 0) > 0);
+        const touchable = TOUCHABLE.filter((r) => (deps.stores(r)?.size() ?? 0) > 0);
+        if (creatable.length && (deps.rng.chance(0.35) || !touchable.length)) {
+          if (create(deps.rng.pick(creatable))) created++;
+        } else if (touchable.length) {
+          if (touch(deps.rng.pick(touchable))) updated++;
+        }
       }
-    }
-    return { created, updated };
+      return { created, updated };
+    },
+    tickResource(resource, count) {
+      if ((deps.stores(resource)?.size() ?? 0) === 0) return undefined;
+      const append = deps.changes.appendOnly.includes(resource);
+      let created = 0;
+      let updated = 0;
+      for (let n = 0; n < count; n++) {
+        if (append) created += create(resource) ? 1 : 0;
+        else updated += touch(resource) ? 1 : 0;
+      }
+      return { created, updated };
+    },
   };
 }

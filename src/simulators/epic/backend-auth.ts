@@ -35,6 +35,8 @@ export type BackendAuth = {
   /** undefined when the request carries a valid bearer token, else the 401 to send. */
   authenticate(req: SimRequest): SimResponse | undefined;
   register(client: BackendClientRegistration): void;
+  /** Removes a client's registration (an Epic admin revoking the app): its assertions are refused. */
+  unregister(clientId: string): boolean;
   /** Expires every access token now (tests, demos). */
   expireAllTokens(): void;
 };
@@ -71,6 +73,10 @@ export function createBackendAuth(opts: BackendAuthOptions): BackendAuth {
 
   return {
     register,
+    unregister: (clientId) => {
+      keySets.delete(clientId);
+      return clients.delete(clientId);
+    },
     expireAllTokens: () => tokens.expireAllAccessTokens(),
     async token(req) {
       const form = (req.body && typeof req.body === 'object' ? req.body : {}) as Record<string, string>;

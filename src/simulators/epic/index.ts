@@ -88,6 +88,8 @@ export type EpicSimulator = RunningSimulator & {
     fetchAccessToken(): Promise<string>;
   };
   registerClient(client: BackendClientRegistration): void;
+  /** Revokes a client's registration: its client assertions get `invalid_client` from now on. */
+  unregisterClient(clientId: string): boolean;
   expireAllTokens(): void;
 };
 
@@ -355,6 +357,7 @@ export async function startEpicSimulator(options: EpicSimulatorOptions = {}): Pr
       },
     },
     registerClient: (client) => auth.register(client),
+    unregisterClient: (clientId) => auth.unregister(clientId),
     expireAllTokens: () => auth.expireAllTokens(),
     close: async () => {
       if (timer) clearInterval(timer);

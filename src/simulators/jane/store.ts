@@ -32,6 +32,8 @@ export type ClinicStore = {
   get(kind: JaneKind, id: string): Entry | undefined;
   /** Shallow-merges `patch` into the record and moves updated_at to `at` (default: a new stamp). */
   update(kind: JaneKind, id: string, patch: Record<string, unknown>, at?: number): Entry;
+  /** Deletes a record (someone deleted it in the clinic's Jane): it is no longer listed. */
+  remove(kind: JaneKind, id: string): boolean;
   entries(kind: JaneKind): readonly Entry[];
   count(kind: JaneKind): number;
   /** Entries sorted by `key`, computed once per change of the kind. */
@@ -78,6 +80,15 @@ export function createClinicStore(clock: Clock): ClinicStore {
       entry.updatedAt = at ?? store.stamp();
       t.version++;
       return entry;
+    },
+    remove(kind, id) {
+      const t = table(kind);
+      const entry = t.byId.get(id);
+      if (!entry) return false;
+      t.byId.delete(id);
+      t.list.splice(t.list.indexOf(entry), 1);
+      t.version++;
+      return true;
     },
     entries: (kind) => table(kind).list,
     count: (kind) => table(kind).list.length,
