@@ -161,6 +161,14 @@ describe('resolving declared actions against what is built', () => {
     expect(statusOf(env({ connectors: [{ source: 'jane', catalog: [] }] }))['jane.observation.find']).toEqual(
       ['not_yet_available', 'the jane connector has no observations row yet'],
     );
+    // Two rows write Observation: the mutation layer sends the create to the first.
+    const earlier = { ...row, key: 'vitals', entity: 'observations' };
+    expect(
+      statusOf(env({ connectors: [{ source: 'jane', catalog: [earlier, row] }] }))['jane.observation.create'],
+    ).toEqual([
+      'not_yet_available',
+      'ObservationCreate on jane goes to the vitals row: routing it to observations is not built yet',
+    ]);
     const resolved = resolveActions(declared, env({ rootFields: new Set() }));
     expect(resolved.find((a) => a.id === 'jane.observation.find')?.declaredStatus).toBe('available');
   });

@@ -1,6 +1,7 @@
 import type { GraphQLSchema } from 'graphql';
 import type { CatalogRow, Connector } from '../../connectors/connector.ts';
 import type { MappingSet } from '../../mapping/mapping-set.ts';
+import { findWriteTargets, type WriteKind } from '../write-targets.ts';
 import type { ActionDefinition, ActionStatus } from './action-definition.ts';
 
 /** What decides whether a declared action really is there: the built schema, the connectors, the mappings. */
@@ -69,6 +70,12 @@ function missingPart(action: ActionDefinition, env: ActionEnvironment): string |
       return `the ${source} ${row.key} row does not offer ${action.write}`;
     if (action.payload === 'reverse-mapping' && !targets.some((m) => m.hasReverse))
       return `no write-back (reverse) mapping of ${action.fhirType} to ${source}:${row.entity} yet`;
+    // The mutation layer sends a type's write to the first row that can make it (write-targets.ts).
+    const routed = findWriteTargets(env.connectors, env.mappings as MappingSet).find(
+      (t) => t.source === source && t.type === action.fhirType && t.kinds.has(action.write as WriteKind),
+    )?.row.key;
+    if (routed !== undefined && routed !== row.key)
+      return `${field} on ${source} goes to the ${routed} row: routing it to ${row.key} is not built yet`;
   }
   return undefined;
 }
