@@ -1,7 +1,8 @@
 /**
  * Mapping benchmark: records/s through the engine next to a hand-written TypeScript function that
  * produces the identical resource (checked once per record before timing), for DrChrono patients,
- * problems and allergies, Jane appointments and Epic Observations. Two figures each: "transform" (template + provenance,
+ * problems, allergies, care team members, implantable devices, eligibility checks and authorisations,
+ * Jane appointments and Epic Observations. Two figures each: "transform" (template + provenance,
  * what the engine adds over plain code) and "pipeline" (plus FHIR validation, what a sync pays).
  * Each figure is the best of `rounds` runs, engine and hand-written alternating, so that load from
  * other processes on a shared machine (which only ever slows a run down) distorts ratios less.
@@ -343,6 +344,165 @@ const epicObservation: HandWritten = (r, scope) => {
   });
 };
 
+const deviceStatus = codeTable('drchrono-device-status');
+const authorizationStatus = codeTable('drchrono-authorization-status');
+const refTo = (scope: ConnectionScope, resourceType: string, sourceType: string, id: unknown) =>
+  blank(id) ? undefined : gatewayReference(scope, { resourceType, sourceType, nativeId: String(id) });
+
+const drchronoCareTeam: HandWritten = (r, scope) => {
+  const start = dates.instant(r.created_at, undefined, 'start');
+  const resource = compact({
+    resourceType: 'CareTeam',
+    status: 'active',
+    subject: refTo(scope, 'Patient', 'patients', r.patient),
+    encounter: refTo(scope, 'Encounter', 'appointments', r.appointment),
+    period: start ? { start } : undefined,
+    participant: [
+      compact({
+        role: [{ text: 'Care team member' }],
+        member: refTo(scope, 'PractitionerRole', 'users', r.user),
+        period: start ? { start } : undefined,
+      }),
+    ],
+  }) as Resource;
+  return applyProvenance(scheme, resource, {
+    ...scope,
+    sourceType: 'care_team_members',
+    nativeId: String(r.id),
+  });
+};
+
+const drchronoDevice: HandWritten = (r, scope) => {
+  const udi = text(r.udi);
+  const resource = compact({
+    resourceType: 'Device',
+    udiCarrier: udi
+      ? [
+          compact({
+            deviceIdentifier: udi.startsWith('(01)') ? text(udi.substring(4, 18)) : undefined,
+            issuer: 'http://hl7.org/fhir/NamingSystem/gs1-di',
+            jurisdiction: 'http://hl7.org/fhir/NamingSystem/fda-udi',
+            carrierHRF: udi,
+          }),
+        ]
+      : undefined,
+    status: r.archived === true ? 'entered-in-error' : deviceStatus(r.status).code,
+    manufacturer: text(r.company_name),
+    manufactureDate: dates.dateOnly(r.manufacturing_date, 'manufactureDate'),
+    expirationDate: dates.dateOnly(r.expiration_date, 'expirationDate'),
+    lotNumber: text(r.lot_number),
+    serialNumber: text(r.serial_number),
+    deviceName: blank(r.brand_name) ? undefined : [{ name: r.brand_name, type: 'manufacturer-name' }],
+    modelNumber: text(r.version_or_model),
+    type: blank(r.gmdn_pt_name) ? undefined : { text: r.gmdn_pt_name },
+    patient: refTo(scope, 'Patient', 'patients', r.patient),
+  }) as Resource;
+  return applyProvenance(scheme, resource, {
+    ...scope,
+    sourceType: 'implantable_devices',
+    nativeId: String(r.id),
+  });
+};
+
+const drchronoEligibility: HandWritten = (r, scope) => {
+  const inforce = r.eligibility === 'Active' ? true : r.eligibility === 'Inactive' ? false : undefined;
+  const resource = compact({
+    resourceType: 'CoverageEligibilityResponse',
+    status: 'active',
+    purpose: ['validation'],
+    patient: refTo(scope, 'Patient', 'patients', r.patient),
+    created: dates.instant(r.query_date, undefined, 'created'),
+    request: {
+      identifier: {
+        system: `urn:fhir-gateway:sid:drchrono:${scope.connectionId}:eligibility-check`,
+        value: String(r.id),
+      },
+    },
+    outcome: 'complete',
+    disposition: text(r.eligibility),
+    insurer: blank(r.payer_name) ? undefined : { display: r.payer_name },
+    insurance: [
+      compact({
+        coverage: compact({ type: 'Coverage', display: text(r.payer_name) }),
+        inforce,
+        item: blank(r.request_service_type)
+          ? undefined
+          : [
+              compact({
+                category: {
+                  coding: [
+                    compact({
+                      system: 'http://terminology.hl7.org/CodeSystem/ex-benefitcategory',
+                      code: r.request_service_type,
+                      display: text(r.service_type_description),
+                    }),
+                  ],
+                },
+                description: text(r.coverage_details),
+              }),
+            ],
+      }),
+    ],
+  }) as Resource;
+  return applyProvenance(scheme, resource, {
+    ...scope,
+    sourceType: 'eligibility_checks',
+    nativeId: String(r.id),
+  });
+};
+
+const drchronoAuthorization: HandWritten = (r, scope) => {
+  const eligible = {
+    coding: [
+      {
+        system: 'http://terminology.hl7.org/CodeSystem/adjudication',
+        code: 'eligible',
+        display: 'Eligible Amount',
+      },
+    ],
+  };
+  const resource = compact({
+    resourceType: 'ClaimResponse',
+    status: authorizationStatus(r.status).code,
+    type: {
+      coding: [
+        {
+          system: 'http://terminology.hl7.org/CodeSystem/claim-type',
+          code: 'professional',
+          display: 'Professional',
+        },
+      ],
+    },
+    use: 'preauthorization',
+    patient: refTo(scope, 'Patient', 'patients', r.patient),
+    created: dates.instant(r.created_at, undefined, 'created'),
+    insurer: {
+      extension: [
+        { url: 'http://hl7.org/fhir/StructureDefinition/data-absent-reason', valueCode: 'unknown' },
+      ],
+    },
+    requestor: refTo(scope, 'Practitioner', 'doctors', r.doctor),
+    outcome: 'complete',
+    preAuthRef: text(r.auth_number),
+    preAuthPeriod: compact({
+      start: dates.dateOnly(r.start_date, 'start'),
+      end: dates.dateOnly(r.end_date, 'end'),
+    }),
+    addItem: (r.procedure_codes ?? []).map((item: Json) => ({
+      productOrService: { coding: [{ system: 'http://www.ama-assn.org/go/cpt', code: item.code }] },
+      quantity: { value: Number(item.quantity) },
+      unitPrice: { value: Number(item.price), currency: 'USD' },
+      adjudication: [{ category: eligible, amount: { value: Number(item.price), currency: 'USD' } }],
+    })),
+    processNote: blank(r.notes) ? undefined : [{ text: r.notes }],
+  }) as Resource;
+  return applyProvenance(scheme, resource, {
+    ...scope,
+    sourceType: 'patient_authorizations',
+    nativeId: String(r.id),
+  });
+};
+
 // ---- the cases -----------------------------------------------------------------------------------
 
 type Case = {
@@ -392,6 +552,34 @@ const cases: Case[] = [
     ),
     handWritten: drchronoAllergy,
   },
+  ...(
+    [
+      ['DrChrono care team members → CareTeam', 'care_team_members', 'CareTeam', drchronoCareTeam],
+      ['DrChrono implantable devices → Device', 'implantable_devices', 'Device', drchronoDevice],
+      [
+        'DrChrono eligibility checks → CoverageEligibilityResponse',
+        'eligibility_checks',
+        'CoverageEligibilityResponse',
+        drchronoEligibility,
+      ],
+      [
+        'DrChrono authorisations → ClaimResponse',
+        'patient_authorizations',
+        'ClaimResponse',
+        drchronoAuthorization,
+      ],
+    ] as const
+  ).map(([name, entity, target, handWritten]) => ({
+    name,
+    source: 'drchrono' as const,
+    entity,
+    target,
+    records: Array.from(
+      { length: Math.min(recordCount, drchrono.count(entity)) },
+      (_, i) => drchrono.record(entity, i).record as Json,
+    ),
+    handWritten,
+  })),
   {
     name: 'Jane appointments → Appointment',
     source: 'jane',

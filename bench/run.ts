@@ -10,6 +10,7 @@ const benches = [
   'graphql-hardening.ts',
   'connectors.ts',
   'sync.ts',
+  'subscriptions.ts',
 ];
 for (const bench of benches) {
   console.log(`\n=== bench/${bench}`);

@@ -3,18 +3,20 @@
  * store, with every limit off (the simulators' rate limits and the connectors' request budgets). Records/s per source (all catalog rows of a connection), and
  * DrChrono patients alone (the issue's ≥ 5,000/s target on SQLite).
  *   node bench/sync.ts [--patients N (DrChrono patients alone)] [--all-patients N (every row)] [--store sqlite|mongo]
+ *     [--patients-only (skip the every-row backfills)]
  * Peak RSS over a large backfill (DrChrono patients; the simulator runs in its own process so only
  * the gateway's memory is measured):
  *   node bench/sync.ts --rss --patients N
  */
 import { spawn } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { createSharedConnectorState } from '../src/connectors/common/connector-deps.ts';
 import type { RequestBudget } from '../src/connectors/common/request-budget.ts';
 import type { Connector } from '../src/connectors/connector.ts';
+import { createConnectors } from '../src/connectors/registry.ts';
 import {
   DEFAULT_DRCHRONO_CLIENT,
   type RunningDrChronoSimulator,
@@ -29,13 +31,7 @@ import { openSqliteStore } from '../src/store/sqlite/open-sqlite-store.ts';
 import { createSyncEngine } from '../src/sync/sync-engine.ts';
 import { connectDrChrono, connectJane } from '../test/connectors/helpers.ts';
 import { startFerretdb } from '../test/support/ferretdb.ts';
-import {
-  connectEpic,
-  projectMappings,
-  realConnectors,
-  serveJwks,
-  silentLog,
-} from '../test/sync/real-sources.ts';
+import { connectEpic, projectMappings, serveJwks, silentLog } from '../test/sync/real-sources.ts';
 
 const { values } = parseArgs({
   options: {
@@ -43,6 +39,7 @@ const { values } = parseArgs({
     'all-patients': { type: 'string', default: '200' },
     store: { type: 'string', default: 'sqlite' },
     rss: { type: 'boolean', default: false },
+    'patients-only': { type: 'boolean', default: false },
   },
 });
 const patients = Number(values.patients);
@@ -88,11 +85,19 @@ class UnlimitedBudgets extends Map<string, RequestBudget> {
   }
 }
 
-/** Connectors whose request budgets are off. */
+/**
+ * Connectors whose request budgets are off, with a long request timeout: a bulk job over hundreds
+ * of thousands of records takes the simulator longer to start than a test's few seconds.
+ */
 function unlimited(store: Store): Connector[] {
-  return realConnectors(store, {
-    shared: { ...createSharedConnectorState(), budgets: new UnlimitedBudgets() },
-  });
+  return Object.values(
+    createConnectors({
+      store,
+      log: silentLog,
+      shared: { ...createSharedConnectorState(), budgets: new UnlimitedBudgets() },
+      retry: { baseDelayMs: 5, maxDelayMs: 40, maxWaitMs: 5_000, timeoutMs: 300_000 },
+    }),
+  );
 }
 
 async function backfill(
@@ -100,7 +105,14 @@ async function backfill(
   connection: Connection,
   connectors: Connector[],
   onlyRow?: string,
-): Promise<{ records: number; resources: number; seconds: number; peakRss: number }> {
+  expectedRecords = 0,
+): Promise<{
+  records: number;
+  resources: number;
+  seconds: number;
+  peakRss: number;
+  samples: MemorySample[];
+}> {
   const chosen = onlyRow
     ? connectors.map((c) => ({ ...c, catalog: c.catalog.filter((row) => row.key === onlyRow) }))
     : connectors;
@@ -118,8 +130,22 @@ async function backfill(
     },
   });
   let peakRss = process.memoryUsage().rss;
+  const samples: MemorySample[] = [];
+  let nextSampleAt = 0;
   const sampler = setInterval(() => {
-    peakRss = Math.max(peakRss, process.memoryUsage().rss);
+    const usage = process.memoryUsage();
+    peakRss = Math.max(peakRss, usage.rss);
+    // Where memory goes as the backfill grows: one sample per tenth of the records expected.
+    if (records >= nextSampleAt) {
+      samples.push({
+        records,
+        rss: usage.rss,
+        heapUsed: usage.heapUsed,
+        external: usage.external,
+        ...rssKinds(),
+      });
+      nextSampleAt = records + Math.max(1, Math.floor(expectedRecords / 10));
+    }
   }, 100);
   const started = performance.now();
   const run = await engine.runOnce(connection.tenant, connection.id);
@@ -128,7 +154,28 @@ async function backfill(
   await engine.stop();
   if (run.outcome !== 'completed')
     throw new Error(`backfill ended ${run.outcome}: ${JSON.stringify(run.rows.filter((r) => r.error))}`);
-  return { records, resources, seconds, peakRss };
+  return { records, resources, seconds, peakRss, samples };
+}
+
+type MemorySample = {
+  records: number;
+  rss: number;
+  heapUsed: number;
+  external: number;
+  /** Linux only: anonymous memory (heaps, SQLite's page cache) vs file pages (SQLite's mmap of the database). */
+  rssAnon?: number;
+  rssFile?: number;
+};
+
+/** RssAnon and RssFile from /proc/self/status, where there is one. */
+function rssKinds(): { rssAnon?: number; rssFile?: number } {
+  try {
+    const status = readFileSync('/proc/self/status', 'utf8');
+    const kib = (name: string) => Number(new RegExp(`^${name}:\\s+(\\d+) kB`, 'm').exec(status)?.[1]) * 1024;
+    return { rssAnon: kib('RssAnon'), rssFile: kib('RssFile') };
+  } catch {
+    return {};
+  }
 }
 
 const fmt = (n: number) => Math.round(n).toLocaleString('en-US');
@@ -159,7 +206,16 @@ if (values.rss) {
     const sim = { url, client: DEFAULT_DRCHRONO_CLIENT } as unknown as RunningDrChronoSimulator;
     const connection = await connectDrChrono(store, sim, { tenant: 'bench', id: 'dc' });
     const before = process.memoryUsage().rss;
-    const result = await backfill(store, connection, unlimited(store), 'patients');
+    const result = await backfill(store, connection, unlimited(store), 'patients', patients);
+    console.log('| records | RSS | anonymous | file pages (SQLite mmap) | V8 heap used | external |');
+    console.log('| ---: | ---: | ---: | ---: | ---: | ---: |');
+    const opt = (bytes: number | undefined) =>
+      bytes === undefined || Number.isNaN(bytes) ? 'n/a' : mb(bytes);
+    for (const s of result.samples) {
+      console.log(
+        `| ${fmt(s.records)} | ${mb(s.rss)} | ${opt(s.rssAnon)} | ${opt(s.rssFile)} | ${mb(s.heapUsed)} | ${mb(s.external)} |`,
+      );
+    }
     console.log(
       `DrChrono patients backfill, ${fmt(result.records)} records on ${values.store}: ${fmt(result.records / result.seconds)} records/s, ` +
         `RSS before ${mb(before)}, peak ${mb(result.peakRss)}, ${result.seconds.toFixed(1)} s`,
@@ -190,6 +246,8 @@ if (values.rss) {
       );
       await a.close();
       await big.close();
+    }
+    if (!values['patients-only']) {
       const sim = await startDrChronoSimulator({ seed: 1, patients: allPatients, rateLimits: false });
       const b = await openBenchStore('drchrono_all');
       report(
@@ -203,7 +261,7 @@ if (values.rss) {
       await b.close();
       await sim.close();
     }
-    {
+    if (!values['patients-only']) {
       const sim = await startJaneSimulator({ seed: 1, patients: allPatients, rateLimits: false });
       const s = await openBenchStore('jane');
       report(
@@ -217,7 +275,7 @@ if (values.rss) {
       await s.close();
       await sim.close();
     }
-    {
+    if (!values['patients-only']) {
       const sim = await startEpicSimulator({ seed: 1, patients: allPatients, bulkPollsBeforeComplete: 0 });
       const s = await openBenchStore('epic');
       const jwks = await serveJwks(s.store);

@@ -1,6 +1,7 @@
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
+import { MongoClient } from 'mongodb';
 import { createActionService } from './actions/action-service.ts';
 import { mutationSpec } from './actions/write-targets.ts';
 import { createApp } from './app.ts';
@@ -19,6 +20,7 @@ import { startDemoClinics } from './demo/start-demo-clinics.ts';
 import { createChangeFeed } from './events/change-feed.ts';
 import { createChangeTailer } from './events/change-tailer.ts';
 import { createEventCursors, deriveEventCursorKeys } from './events/event-cursors.ts';
+import { wakeOnChangeStream } from './events/mongo-change-stream.ts';
 import { notifyOnCommit } from './events/notify-on-commit.ts';
 import { ALL_TRIGGERS } from './events/trigger-catalog.ts';
 import { loadFhirDefinitions } from './fhir/definitions.ts';
@@ -98,6 +100,7 @@ async function main(): Promise<void> {
     mappings,
     connectors,
     ...(config.SYNC_CADENCE ? { cadence: config.SYNC_CADENCE } : {}),
+    leaseTtlMs: config.SYNC_LEASE_TTL_MS,
   });
   // Known for sure once listening (PORT may be 0); links minted before then use the configured one.
   let gatewayUrl = `http://${config.HOST}:${config.PORT}`;
@@ -138,8 +141,15 @@ async function main(): Promise<void> {
       : {}),
     pollMs: config.EVENTS_POLL_MS,
     heartbeatMs: config.EVENTS_HEARTBEAT_MS,
+    bufferSize: config.EVENTS_BUFFER,
   });
   await tailer.start();
+  // Where the MongoDB deployment offers change streams, other processes' commits wake the tailer
+  // at once; without them (standalone, FerretDB) the poll finds them.
+  const changeStream =
+    config.STORE === 'mongo' && config.MONGODB_URL
+      ? await watchMongoChanges(config.MONGODB_URL, tailer.wake, log)
+      : undefined;
   const graphql = createGatewayGraphQL({
     store,
     feed,
@@ -189,6 +199,7 @@ async function main(): Promise<void> {
     server.closeAllConnections();
     await sync.engine.stop();
     await app.close();
+    await changeStream?.stop();
     await tailer.stop();
     await Promise.all(demo.map((sim) => sim.close()));
     await store.close();
@@ -196,6 +207,24 @@ async function main(): Promise<void> {
   };
   process.once('SIGINT', () => void shutdown('SIGINT'));
   process.once('SIGTERM', () => void shutdown('SIGTERM'));
+}
+
+/** A separate client for the change stream: the store's pool stays for reads and writes. */
+async function watchMongoChanges(
+  url: string,
+  wake: () => void,
+  log: ReturnType<typeof createLogger>,
+): Promise<{ stop(): Promise<void> }> {
+  const client = new MongoClient(url);
+  await client.connect();
+  const dbName = new URL(url).pathname.replace(/^\//, '') || 'fhir_gateway';
+  const stream = wakeOnChangeStream(client.db(dbName).collection('changes'), wake, log);
+  return {
+    async stop() {
+      await stream.stop();
+      await client.close();
+    },
+  };
 }
 
 await main();

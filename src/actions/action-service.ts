@@ -4,7 +4,7 @@ import type { Caller } from '../auth/scopes.ts';
 import { connectionState } from '../connectors/common/connection-state.ts';
 import type { CatalogRow, Connector, ConnectorSession, NamedOperation } from '../connectors/connector.ts';
 import type { FhirDefinitions } from '../fhir/definitions.ts';
-import type { IdentityScheme } from '../fhir/identity.ts';
+import { type IdentityScheme, nativeIdentifierSystem } from '../fhir/identity.ts';
 import { errorIssues } from '../fhir/operation-outcome.ts';
 import { parseSearch } from '../fhir/parse-search.ts';
 import { SearchError } from '../fhir/search-error.ts';
@@ -108,9 +108,21 @@ export function createActionService(deps: ActionServiceDeps): ActionService {
     return { connection, connector };
   }
 
-  function rowFor(connector: Connector, type: string, kind: WriteKind): CatalogRow {
+  function rowFor(
+    connector: Connector,
+    type: string,
+    kind: WriteKind,
+    resource?: Resource,
+    fromEntity?: string,
+  ): CatalogRow {
+    // A source with several rows for one type says which one a create goes to (from the input);
+    // a stored resource names its own (the native-id identifier's source type).
+    const routed = kind === 'create' && resource ? connector.createRow?.(resource) : undefined;
+    if (routed && 'reason' in routed) throw new ActionError('VALIDATION', routed.reason);
     const row = connector.catalog.find(
       (r) =>
+        (!routed || r.key === routed.row) &&
+        (fromEntity === undefined || r.entity === fromEntity) &&
         r.fhirTypes.includes(type) &&
         (r.operations.includes(kind) ||
           (kind === 'update' || kind === 'patch'
@@ -137,7 +149,7 @@ export function createActionService(deps: ActionServiceDeps): ActionService {
     if (stored.connection === undefined)
       throw new ActionError('UNSUPPORTED_BY_SOURCE', `${type}/${id} did not come from a source connection`);
     const { connection, connector } = await connectionFor(caller, stored.connection);
-    const row = rowFor(connector, type, kind);
+    const row = rowFor(connector, type, kind, undefined, sourceTypeOf(stored.resource, connection));
     const nativeId = nativeIdFromResource(scheme, stored.resource, {
       source: connection.source,
       connectionId: connection.id,
@@ -145,6 +157,20 @@ export function createActionService(deps: ActionServiceDeps): ActionService {
     if (nativeId === undefined)
       throw new ActionError('NOT_FOUND', `${type}/${id} carries no native id of connection ${connection.id}`);
     return { stored, nativeId, target: { connection, connector, row } satisfies Target };
+  }
+
+  /** The native record type a stored resource came from (its native-id identifier's last segment). */
+  function sourceTypeOf(resource: Resource, connection: Connection): string | undefined {
+    const prefix = nativeIdentifierSystem(scheme, {
+      source: connection.source,
+      connectionId: connection.id,
+      sourceType: '_',
+    }).slice(0, -1);
+    const identifiers = (resource as { identifier?: { system?: string }[] }).identifier;
+    const system = (Array.isArray(identifiers) ? identifiers : [])
+      .map((i) => i.system ?? '')
+      .find((sys) => sys.startsWith(prefix) && !sys.includes('/', prefix.length));
+    return system?.slice(prefix.length);
   }
 
   function validate(resource: Resource): void {
@@ -230,8 +256,8 @@ export function createActionService(deps: ActionServiceDeps): ActionService {
     input: { connection: string; type: string; res: unknown; idempotencyKey: string },
   ) {
     const { connection, connector } = await connectionFor(caller, input.connection);
-    const target: Target = { connection, connector, row: rowFor(connector, input.type, 'create') };
     const resource = asResource(input.type, input.res);
+    const target: Target = { connection, connector, row: rowFor(connector, input.type, 'create', resource) };
     delete (resource as { id?: string }).id;
     validate(resource);
     const payload = reverse(target, resource, await guardReferences(deps, connection, resource));
@@ -346,7 +372,11 @@ export function createActionService(deps: ActionServiceDeps): ActionService {
     input: { connection: string; type: string; match: UpsertMatch; res: unknown; idempotencyKey: string },
   ) {
     const { connection, connector } = await connectionFor(caller, input.connection);
-    const createTarget: Target = { connection, connector, row: rowFor(connector, input.type, 'create') };
+    const createTarget: Target = {
+      connection,
+      connector,
+      row: rowFor(connector, input.type, 'create', asResource(input.type, input.res)),
+    };
     rowFor(connector, input.type, 'update');
     const params = matchParams(input.match);
     const query = searchOf(input.type, params);

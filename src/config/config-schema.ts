@@ -33,10 +33,17 @@ export const configSchema = z.object({
     .string()
     .refine((text) => cron.validate(text), 'must be a node-cron expression, e.g. "*/30 * * * * *"')
     .optional(),
+  /**
+   * How long a connection's sync lease lasts without renewal: how soon another process takes
+   * over polling from one that died (docs/scaling.md). Renewed after every page.
+   */
+  SYNC_LEASE_TTL_MS: z.coerce.number().int().min(1_000).default(120_000),
   /** How often the change tailer reads the change log when no commit of this process woke it (docs/subscriptions.md). */
   EVENTS_POLL_MS: z.coerce.number().int().min(10).max(60_000).default(250),
   /** How long a subscription stays silent before a heartbeat carries its cursor. */
   EVENTS_HEARTBEAT_MS: z.coerce.number().int().min(100).max(300_000).default(15_000),
+  /** Live changes held per subscriber before a slow one is closed with RESYNC (bounds memory per subscriber). */
+  EVENTS_BUFFER: z.coerce.number().int().min(10).max(100_000).default(1_000),
   /** JSON file declaring connections for headless deployments (docs/connectors.md). */
   CONNECTIONS_FILE: z.string().min(1).optional(),
   MAX_RESOURCE_BYTES: z.coerce

@@ -29,6 +29,12 @@ describe('loadConfig', () => {
     expect(err?.message).toContain('PORT');
   });
 
+  it('reads the sync lease TTL (default 2 min) and refuses one under a second', () => {
+    expect(loadConfig({}).SYNC_LEASE_TTL_MS).toBe(120_000);
+    expect(loadConfig({ SYNC_LEASE_TTL_MS: '30000' }).SYNC_LEASE_TTL_MS).toBe(30_000);
+    expect(() => loadConfig({ SYNC_LEASE_TTL_MS: '10' })).toThrow(/SYNC_LEASE_TTL_MS/);
+  });
+
   it('reports rules between variables together with single-field errors', () => {
     expect(() => loadConfig({ STORE: 'mongo', PORT: 'x', NODE_ENV: 'production' })).toThrow(
       /PORT:[\s\S]*MONGODB_URL: required when STORE=mongo[\s\S]*DATA_ENCRYPTION_KEY: required in production/,

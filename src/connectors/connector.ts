@@ -194,6 +194,11 @@ export type Connector = {
   readonly source: SourceSystem;
   readonly catalog: readonly CatalogRow[];
   readonly triggers: readonly TriggerDefinition[];
+  /**
+   * Which row a create of this FHIR resource goes to, when several rows write one type (DrChrono:
+   * a Communication is a patient message or a task note); undefined: the first row that can.
+   */
+  createRow?(resource: { readonly resourceType: string }): { row: string } | { reason: string };
   /** Non-CRUD operations the source offers (empty when none). */
   readonly operations?: readonly NamedOperation[];
   /** Opens a session for a stored connection (tokens from the store's encrypted secrets). */

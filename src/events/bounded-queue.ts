@@ -5,8 +5,6 @@ export const CLOSED: unique symbol = Symbol('closed');
 export type BoundedQueue<T> = {
   /** Adds an item; false (and nothing added) when the queue is full or closed. */
   push(item: T): boolean;
-  /** Replaces the last item when `same` says it is of the same sort (coalescing markers), else pushes. */
-  pushOrReplaceLast(item: T, same: (last: T) => boolean): boolean;
   /** The next item, TIMEOUT after `timeoutMs` without one, or CLOSED once closed and drained. */
   take(timeoutMs: number): Promise<T | typeof TIMEOUT | typeof CLOSED>;
   /** No more pushes; items already queued are still taken, then CLOSED. */
@@ -61,13 +59,6 @@ export function createBoundedQueue<T>(capacity: number): BoundedQueue<T> {
       items.push(item);
       deliver();
       return true;
-    },
-    pushOrReplaceLast(item, same) {
-      if (!closed && size() > 0 && same(items[items.length - 1] as T)) {
-        items[items.length - 1] = item;
-        return true;
-      }
-      return this.push(item);
     },
     take(timeoutMs) {
       if (size() > 0) return Promise.resolve(shift());

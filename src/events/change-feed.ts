@@ -37,6 +37,8 @@ export type TriggerInfo = {
   readonly source: string;
   readonly seedName: string;
   readonly resourceType: string;
+  /** Sibling types of the same record whose change also fires it (Jane treatment price: ChargeItemDefinition). */
+  readonly alsoOn: readonly string[];
   readonly kinds: readonly string[];
   readonly criteria: string | undefined;
   /** The typed subscription field serving it (`janePatientCreated`). */
@@ -248,6 +250,7 @@ export function createChangeFeed(deps: ChangeFeedDeps): ChangeFeed {
           source: trigger.source,
           seedName: trigger.seedName,
           resourceType: trigger.resourceType,
+          alsoOn: trigger.alsoOn ?? [],
           kinds: trigger.kinds,
           criteria: trigger.criteria,
           subscriptionField: triggerFieldName(trigger.id),

@@ -1,3 +1,4 @@
+import { CursorExpiredError } from '../store/errors.ts';
 import type { Change, ChangeLog } from '../store/port.ts';
 import { CLOSED, createBoundedQueue, TIMEOUT } from './bounded-queue.ts';
 import type { ChangeTailer } from './change-tailer.ts';
@@ -20,7 +21,9 @@ export type FeedHeartbeat = {
 };
 /** The subscriber fell too far behind: closed; everything up to `cursor` was delivered. */
 export type FeedResync = { readonly kind: 'resync'; readonly cursor: string };
-export type FeedMessage = FeedEvent | FeedHeartbeat | FeedResync;
+/** A prune passed the subscriber's position while it was catching up: it must start over. */
+export type FeedExpired = { readonly kind: 'expired'; readonly message: string };
+export type FeedMessage = FeedEvent | FeedHeartbeat | FeedResync | FeedExpired;
 
 export type SubscriptionDeps = {
   readonly changes: ChangeLog;
@@ -43,8 +46,6 @@ export type SubscriptionOptions = {
   readonly pageSize: number;
 };
 
-type Queued = { readonly change: Change } | { readonly mark: number };
-
 /**
  * One subscription: catch up from the store (pull: a slow client only slows its own reads), then
  * attach to the process's tailer once it has scanned as far as the tailer has dispatched, so the
@@ -66,32 +67,31 @@ export async function openSubscription(
   // Read the first page now so an expired cursor is refused at subscribe time, not mid-stream.
   let pending = start < deps.tailer.position() ? (await scan(start)).changes : undefined;
 
-  const queue = createBoundedQueue<Queued>(options.bufferSize);
+  const queue = createBoundedQueue<Change>(options.bufferSize);
   let detach: (() => void) | undefined;
   let overflowed = false;
   let cancelled = false;
   let consumed = start;
+  /** The tailer's scan position past the changes queued so far: reached once the queue is empty. */
+  let scannedLive = start;
   let lastSentAt = now();
 
   const attach = (from: number) => {
-    const isMark = (q: Queued) => 'mark' in q;
+    scannedLive = from;
     detach = deps.tailer.attach({
       tenant,
       push(change) {
         if (change.seq <= from || overflowed) return;
-        if (!filter.matchesChange(change)) {
-          queue.pushOrReplaceLast({ mark: change.seq }, isMark);
-          return;
-        }
-        if (!queue.push({ change })) {
+        if (filter.matchesChange(change) && !queue.push(change)) {
           overflowed = true;
           detach?.();
           queue.close();
+          return;
         }
+        scannedLive = change.seq;
       },
       advance(seq) {
-        // A full queue only delays the heartbeat position; it never drops a change.
-        if (seq > from && !overflowed) queue.pushOrReplaceLast({ mark: seq }, isMark);
+        if (!overflowed) scannedLive = Math.max(scannedLive, seq);
       },
       abort() {
         overflowed = true;
@@ -124,7 +124,14 @@ export async function openSubscription(
         attach(consumed);
         break;
       }
-      const page = pending ?? (await scan(consumed)).changes;
+      let page: Change[];
+      try {
+        page = pending ?? (await scan(consumed)).changes;
+      } catch (err) {
+        if (!(err instanceof CursorExpiredError)) throw err;
+        yield { kind: 'expired', message: err.message };
+        return;
+      }
       pending = undefined;
       if (page.length === 0) {
         attach(consumed);
@@ -144,15 +151,13 @@ export async function openSubscription(
         return;
       }
       if (item === TIMEOUT) {
+        // Nothing queued: everything the tailer scanned for this subscriber was consumed.
+        if (queue.size === 0) consumed = Math.max(consumed, scannedLive);
         yield heartbeat();
         continue;
       }
-      if ('mark' in item) {
-        consumed = Math.max(consumed, item.mark);
-        continue;
-      }
-      if (await wanted(item.change)) yield event(item.change);
-      consumed = item.change.seq;
+      if (await wanted(item)) yield event(item);
+      consumed = item.seq;
     }
   }
 

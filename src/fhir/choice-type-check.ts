@@ -10,6 +10,11 @@ const CHOICE_KEY_TO_BASE: ReadonlyMap<string, string> = new Map(
   ),
 );
 
+/** Model paths (`Observation`, `Observation.component`) that declare at least one choice element. */
+const CHOICE_MODEL_PATHS: ReadonlySet<string> = new Set(
+  Object.keys(r4Model.choiceTypePaths).map((basePath) => basePath.slice(0, basePath.lastIndexOf('.'))),
+);
+
 /**
  * Finds choice elements (`value[x]`, `deceased[x]`, …) given with more than one type in the same
  * object, e.g. `deceasedBoolean` together with `deceasedDateTime`. FHIR allows exactly one; the
@@ -18,6 +23,7 @@ const CHOICE_KEY_TO_BASE: ReadonlyMap<string, string> = new Map(
 export function findConflictingChoiceTypes(resource: Record<string, unknown>): OperationOutcomeIssue[] {
   const issues: OperationOutcomeIssue[] = [];
   walkTypedObjects(resource, (node, modelPath, path) => {
+    if (!CHOICE_MODEL_PATHS.has(modelPath)) return; // no choice element here: nothing can conflict
     const keysByBase = new Map<string, Set<string>>();
     for (const rawKey of Object.keys(node)) {
       const key = rawKey.startsWith('_') ? rawKey.slice(1) : rawKey;

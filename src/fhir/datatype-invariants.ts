@@ -1,6 +1,7 @@
 import type { OperationOutcomeIssue, StructureDefinition } from 'fhir/r4';
 import fhirpath from 'fhirpath';
 import r4Model from 'fhirpath/fhir-context/r4';
+import { compileInvariantGuard, type ElementKeys } from './invariant-guard.ts';
 import { outcomeIssue } from './operation-outcome.ts';
 import { walkTypedObjects } from './typed-walk.ts';
 
@@ -9,6 +10,8 @@ export type CompiledInvariant = {
   readonly human: string;
   readonly expression: string;
   readonly evaluate: (value: unknown) => unknown[];
+  /** True when the invariant certainly holds on this node, decided without evaluating it (invariant-guard.ts). */
+  readonly holds: (value: Record<string, unknown>) => boolean;
 };
 
 /** Error-level invariants declared on complex datatypes (per-1, qty-3, …), by datatype name. */
@@ -45,12 +48,19 @@ export function compileDatatypeInvariants(definitions: Iterable<StructureDefinit
             human: constraint.human,
             expression: constraint.expression,
             evaluate: (value: unknown) => compiled(value) as unknown[],
+            holds: compileInvariantGuard(constraint.expression, r4ElementKeys(definition.type), 'some-term'),
           },
         ];
       });
     if (invariants.length > 0) byType.set(definition.type, invariants);
   }
   return byType;
+}
+
+/** JSON keys of an element as fhirpath.js reads them with the R4 model: one per type of a choice element. */
+function r4ElementKeys(type: string): ElementKeys {
+  const choices = r4Model.choiceTypePaths as Record<string, readonly string[] | undefined>;
+  return (name) => choices[`${type}.${name}`]?.map((choice) => `${name}${choice}`) ?? [name];
 }
 
 /**
@@ -64,6 +74,7 @@ export function checkDatatypeInvariants(
   const issues: OperationOutcomeIssue[] = [];
   walkTypedObjects(resource, (node, modelPath, path) => {
     for (const invariant of invariants.get(modelPath) ?? []) {
+      if (invariant.holds(node)) continue;
       let result: unknown[];
       try {
         result = invariant.evaluate(node);
@@ -80,4 +91,52 @@ export function checkDatatypeInvariants(
     }
   });
   return issues;
+}
+
+/**
+ * Remembers (invariant, node JSON) pairs fhirpath.js found to hold, for the fast validation path:
+ * only nodes it has accepted as plain JSON get here (no null, NaN or functions, which JSON text
+ * would blur), so equal text means equal input and the same result. Bounded: cleared when full.
+ */
+export type InvariantMemo = { has(key: string): boolean; add(key: string): void };
+
+export function createInvariantMemo(limit = 10_000, maxKeyLength = 2_000): InvariantMemo {
+  const held = new Set<string>();
+  return {
+    has: (key) => held.has(key),
+    add(key) {
+      if (key.length > maxKeyLength) return;
+      if (held.size >= limit) held.clear();
+      held.add(key);
+    },
+  };
+}
+
+/** True if every datatype invariant holds (checkDatatypeInvariants would report nothing). */
+export function datatypeInvariantsHold(
+  invariants: DatatypeInvariants,
+  resource: Record<string, unknown>,
+  memo: InvariantMemo,
+): boolean {
+  let holds = true;
+  walkTypedObjects(resource, (node, modelPath) => {
+    if (!holds) return;
+    for (const invariant of invariants.get(modelPath) ?? []) {
+      if (invariant.holds(node)) continue;
+      const key = `${modelPath}\u0000${invariant.key}\u0000${JSON.stringify(node)}`;
+      if (memo.has(key)) continue;
+      let result: unknown[] = [];
+      try {
+        result = invariant.evaluate(node);
+      } catch {
+        // Not reported by checkDatatypeInvariants either: as good as holding, and as repeatable.
+      }
+      if (result.length === 1 && result[0] === false) {
+        holds = false;
+        return;
+      }
+      memo.add(key);
+    }
+  });
+  return holds;
 }

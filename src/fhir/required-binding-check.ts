@@ -48,8 +48,10 @@ function isInValueSet(codeSet: CodeSet, bound: BoundValue): boolean {
     case 'Coding':
       return isCodingInValueSet(codeSet, bound.value as Coding);
     case 'CodeableConcept': {
-      const codings = (bound.value as { coding?: Coding[] }).coding ?? [];
-      return codings.some((coding) => isCodingInValueSet(codeSet, coding));
+      // A malformed `coding` (not an array) is a structure error reported elsewhere; never throw here.
+      const codings: unknown = (bound.value as { coding?: unknown }).coding ?? [];
+      if (!Array.isArray(codings)) return true;
+      return codings.some((coding) => isCodingInValueSet(codeSet, coding as Coding));
     }
     default:
       // Quantities are bound to unit systems (UCUM) we do not expand.
@@ -66,7 +68,7 @@ function unboxed(value: unknown): unknown {
 }
 
 function isCodingInValueSet(codeSet: CodeSet, coding: Coding): boolean {
-  if (coding.code === undefined) return false;
+  if (typeof coding !== 'object' || coding === null || coding.code === undefined) return false;
   return coding.system === undefined
     ? codeSet.codes.has(coding.code)
     : codeSet.systemCodes.has(`${coding.system}|${coding.code}`);

@@ -28,15 +28,42 @@ function visit(
   visitor: TypedObjectVisitor,
 ): void {
   visitor(node, modelPath, path);
-  for (const [key, child] of Object.entries(node)) {
+  for (const key of Object.keys(node)) {
     if (key === 'resourceType' || key.startsWith('_')) continue;
-    const childModelPath = childModel(`${modelPath}.${key}`);
+    const child = node[key];
+    if (typeof child !== 'object' || child === null) continue;
+    const childModelPath = cachedChildModel(modelPath, key);
     forEachObject(child, `${path}.${key}`, (object, objectPath) => {
       const contained = object.resourceType;
       if (typeof contained === 'string') visit(object, contained, objectPath, visitor);
       else if (childModelPath !== undefined) visit(object, childModelPath, objectPath, visitor);
     });
   }
+}
+
+/**
+ * childModel by (model path, key), cached: it is called for every key of every object validated.
+ * Only keys the model knows are cached, so hostile input cannot grow the cache.
+ */
+const childModelCache = new Map<string, Map<string, string | undefined>>();
+
+function cachedChildModel(modelPath: string, key: string): string | undefined {
+  const byKey = childModelCache.get(modelPath);
+  if (byKey?.has(key)) return byKey.get(key);
+  const elementPath = `${modelPath}.${key}`;
+  const found = childModel(elementPath);
+  if (isModelElement(elementPath)) {
+    if (byKey === undefined) childModelCache.set(modelPath, new Map([[key, found]]));
+    else byKey.set(key, found);
+  }
+  return found;
+}
+
+function isModelElement(elementPath: string): boolean {
+  return (
+    CHOICE_KEY_TYPE.has(elementPath) ||
+    r4Model.path2Type[r4Model.pathsDefinedElsewhere[elementPath] ?? elementPath] !== undefined
+  );
 }
 
 /** The model path to continue with below an element: its own path for inline backbones, else its type. */

@@ -17,7 +17,11 @@ import { valueAtPath } from './value-at-path.ts';
  * medplum is stricter than R4 (absolute references, whitespace in base64Binary) R4 wins.
  * Never throws for bad input.
  */
-export function validateResource(defs: FhirDefinitions, resource: unknown): OperationOutcome {
+export function validateResource(
+  defs: FhirDefinitions,
+  resource: unknown,
+  options: ValidateOptions = {},
+): OperationOutcome {
   if (typeof resource !== 'object' || resource === null || Array.isArray(resource)) {
     return operationOutcome([outcomeIssue('error', 'structure', 'A resource must be a JSON object')]);
   }
@@ -35,6 +39,10 @@ export function validateResource(defs: FhirDefinitions, resource: unknown): Oper
       ),
     ]);
   }
+  // The fast path only ever answers "no issue"; anything else is the full validator's to report.
+  if (options.fastPath !== false && defs.fastValidator.accepts(resource as Record<string, unknown>)) {
+    return operationOutcome([]);
+  }
   const unsupportedContained = findUnsupportedContained(defs, resource as Resource);
   // The validator stops at the first unknown type, so report these alone rather than a partial result.
   if (unsupportedContained.length > 0) return operationOutcome(unsupportedContained);
@@ -47,6 +55,11 @@ export function validateResource(defs: FhirDefinitions, resource: unknown): Oper
     ...checkRequiredBindings(defs.requiredValueSets, boundValues, resource),
   ]);
 }
+
+export type ValidateOptions = {
+  /** false: always run the full validator (tests compare both paths). */
+  readonly fastPath?: boolean;
+};
 
 function findUnsupportedContained(defs: FhirDefinitions, resource: Resource): OperationOutcomeIssue[] {
   const contained = (resource as { contained?: unknown }).contained;

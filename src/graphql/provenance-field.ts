@@ -32,7 +32,8 @@ export function gatewayProvenance(resource: Resource): GatewayProvenance {
     sourceSystem,
     connection,
     sourceType,
-    nativeId: native?.value,
+    // One of several resources of a record carries `<native id>#<qualifier>`: the record's id is what the source knows.
+    nativeId: native?.value?.split('#')[0],
     lastSynced: resource.meta?.lastUpdated,
     versionId: resource.meta?.versionId,
   };

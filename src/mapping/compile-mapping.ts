@@ -66,10 +66,10 @@ export function assembleMapping(parts: CompiledMappingParts): CompiledMapping {
     state: RunState,
     fhirBaseUrl: string | undefined,
   ): Resource => {
+    // Under `each`, an item whose qualifier gives nothing is the record's main resource: it keeps the
+    // record's own identity (so its id survives a change of the other items). At most one item may:
+    // two would share an id, which the caller refuses.
     const qualifier = parts.qualifier ? oneString(parts.qualifier, record, vars, 'qualifier') : undefined;
-    if (parts.each && qualifier === undefined) {
-      throw new MappingFailure('qualifier must give one non-empty string or integer', label('qualifier'));
-    }
     const body = parts.template(record, vars);
     if (body !== undefined && (typeof body !== 'object' || body === null || Array.isArray(body))) {
       throw new MappingFailure('the template must give one object', target);

@@ -238,17 +238,20 @@ function compileElements(
   });
 
   if (!('$passthrough' in object)) {
+    // Parallel arrays and an indexed loop: this runs for every object of every resource mapped.
+    const names = entries.map(([key]) => key);
+    const nodes = entries.map(([, node]) => node);
+    const count = names.length;
     return (root, vars) => {
-      const out: Record<string, unknown> = {};
-      let empty = true;
-      for (const [key, node] of entries) {
-        const value = node(root, vars);
+      let out: Record<string, unknown> | undefined;
+      for (let i = 0; i < count; i++) {
+        const value = (nodes[i] as TemplateNode)(root, vars);
         if (value !== undefined) {
-          out[key] = value;
-          empty = false;
+          out ??= {};
+          out[names[i] as string] = value;
         }
       }
-      return empty ? undefined : out;
+      return out;
     };
   }
 

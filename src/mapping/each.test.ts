@@ -78,6 +78,36 @@ describe('top-level each', () => {
     });
   });
 
+  it("gives the item whose qualifier is empty the record's own identity, and refuses two such items", () => {
+    const dir = writeMappingDir({
+      'drchrono/vitals.yaml': vitalsFile('=entries(vitals)', '=iif(%index = 0, {}, %item.key)'),
+    });
+    const set = loadMappingSet({ dir, defs, scheme });
+    const result = set.forward(
+      'drchrono',
+      'appointments',
+      { id: 7, vitals: { pulse: 60, weight: 80 } },
+      scope,
+    );
+    expect(result.ok && result.resources.map((r) => r.id)).toEqual([
+      gatewayId({ ...scope, sourceType: 'appointments', nativeId: '7' }),
+      gatewayId({ ...scope, sourceType: 'appointments', nativeId: '7', qualifier: 'weight' }),
+    ]);
+    expect(result.ok && result.resources.map((r) => (r as Loose).identifier[0].value)).toEqual([
+      '7',
+      '7#weight',
+    ]);
+    const twoMain = writeMappingDir({ 'drchrono/vitals.yaml': vitalsFile('=entries(vitals)', '={}') });
+    expect(
+      loadMappingSet({ dir: twoMain, defs, scheme }).forward(
+        'drchrono',
+        'appointments',
+        { id: 7, vitals: { pulse: 60, weight: 80 } },
+        scope,
+      ),
+    ).toMatchObject({ ok: false, reason: 'qualifier must differ between the items of each' });
+  });
+
   it('needs a qualifier, and keeps %item out of the other top-level expressions', () => {
     const noQualifier = writeMappingDir({
       'drchrono/vitals.yaml': vitalsFile('=entries(vitals)', undefined),

@@ -179,7 +179,7 @@ function compileMappingFile(input: FileInput): CompiledMapping | undefined {
 
 /** A directory that looks like a source but is none would be silently ignored otherwise. */
 function reportUnknownSourceDirectories(dir: string, problems: LoadProblem[]): void {
-  const known = new Set<string>([...SOURCE_SYSTEMS, 'conceptmaps', 'fragments', 'matching']);
+  const known = new Set<string>([...SOURCE_SYSTEMS, 'conceptmaps', 'definitions', 'fragments', 'matching']);
   let entries: string[] = [];
   try {
     entries = readdirSync(dir, { withFileTypes: true })

@@ -43,6 +43,14 @@ describe('nativeIdFromResource', () => {
     expect(nativeIdFromResource(scheme, { resourceType: 'Binary' } as Resource, scope)).toBeUndefined();
   });
 
+  it("gives the record's native id for one of several resources of a record (`<native id>#<qualifier>`)", () => {
+    const reading = {
+      resourceType: 'Observation',
+      identifier: [{ system: sid('dc-1', 'appointments'), value: '281000042#blood_pressure' }],
+    } as Resource;
+    expect(nativeIdFromResource(scheme, reading, scope)).toBe('281000042');
+  });
+
   it('builds a resolver from resources, keyed by Type/id', () => {
     const resolve = nativeIdResolver(scheme, scope, [
       { resourceType: 'Patient', id: 'p', identifier: [{ system: sid('dc-1', 'patients'), value: '5' }] },

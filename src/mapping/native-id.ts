@@ -7,7 +7,10 @@ import type { NativeIdResolver } from './run-state.ts';
  * The native id of a mapped resource, read from its native-id identifier (docs/identity.md:
  * system `<base>/sid/<source>/<connectionId>/<sourceType>`). Only an identifier of the given
  * connection counts: a resource of another connection has no native id there. Undefined when the
- * resource has none (Binary), none of this connection, or several that disagree.
+ * resource has none (Binary), none of this connection, or several that disagree. A resource that is
+ * one of several from a record (a Jane reading's Observation, a Coverage per slot) carries
+ * `<native id>#<qualifier>`: its native id is the record's, the part before `#` (native ids of the
+ * three sources hold no `#`), which is what the source's API answers to.
  */
 export function nativeIdFromResource(
   scheme: IdentityScheme,
@@ -24,7 +27,7 @@ export function nativeIdFromResource(
         (identifier) =>
           identifier.system?.startsWith(prefix) && !identifier.system.includes('/', prefix.length),
       )
-      .map((identifier) => identifier.value)
+      .map((identifier) => identifier.value?.split('#')[0])
       .filter((value): value is string => typeof value === 'string' && value !== ''),
   );
   return values.size === 1 ? [...values][0] : undefined;

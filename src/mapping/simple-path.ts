@@ -63,8 +63,7 @@ function compilePath(expression: string): SimplePath | undefined {
   if (RESERVED.has(head) || members.some((member) => RESERVED.has(member))) return undefined;
   const steps = percent === '%' ? members : [head, ...members];
   const fromVariable = percent === '%';
-
-  return (root, vars) => {
+  const general: SimplePath = (root, vars) => {
     let start: unknown;
     if (fromVariable) {
       if (!Object.hasOwn(vars, head)) return UNSUPPORTED;
@@ -81,6 +80,15 @@ function compilePath(expression: string): SimplePath | undefined {
       current = next;
     }
     return current;
+  };
+  // One member of the record (`=last_name`), the commonest expression of all: no intermediate lists.
+  const [only] = steps;
+  if (fromVariable || steps.length !== 1 || only === undefined) return general;
+  return (root, vars) => {
+    if (typeof root !== 'object' || root === null || Array.isArray(root)) return general(root, vars);
+    if (isTyped(root)) return UNSUPPORTED;
+    const out: unknown[] = [];
+    return collect((root as Record<string, unknown>)[only], out) ? out : UNSUPPORTED;
   };
 }
 

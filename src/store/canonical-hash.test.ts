@@ -23,4 +23,32 @@ describe('contentHash', () => {
   it('writes canonical JSON with sorted keys and no undefined members', () => {
     expect(canonicalJson({ b: 1, a: { d: undefined, c: [2, 'x'] } })).toBe('{"a":{"c":[2,"x"]},"b":1}');
   });
+
+  it('writes what the sorted-array implementation wrote, for any JSON (the stored hashes depend on it)', () => {
+    // The implementation before the faster one, kept here as the reference.
+    const reference = (value: unknown): string => {
+      if (value === null || typeof value !== 'object') return JSON.stringify(value) ?? 'null';
+      if (Array.isArray(value))
+        return `[${value.map((v) => (v === undefined ? 'null' : reference(v))).join(',')}]`;
+      const parts: string[] = [];
+      for (const key of Object.keys(value).sort()) {
+        const v = (value as Record<string, unknown>)[key];
+        if (v !== undefined) parts.push(`${JSON.stringify(key)}:${reference(v)}`);
+      }
+      return `{${parts.join(',')}}`;
+    };
+    const odd = {
+      z: [1, undefined, null, 'a"b\\c\u0001', { é: 1, 'a b': 2, '"q"': 3, $x: 4, _y: 5, '': 6 }],
+      a: { nested: { b: true, a: false }, n: -0.5e-7, big: 1e21, nan: Number.NaN },
+      m: 'line\nbreak \u2028 ☃ 😀',
+      u: undefined,
+      // biome-ignore lint/suspicious/noSparseArray: a hole must be written as before
+      sparse: [1, , 2],
+      '10': 'numeric keys come first',
+      '9': 'in integer order',
+    };
+    expect(canonicalJson(odd)).toBe(reference(odd));
+    expect(canonicalJson([odd, [odd], 'x', 0, null])).toBe(reference([odd, [odd], 'x', 0, null]));
+    expect(canonicalJson(base)).toBe(reference(base));
+  });
 });

@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 import type { Resource } from 'fhir/r4';
 
 /**
@@ -7,9 +7,7 @@ import type { Resource } from 'fhir/r4';
  * and `meta.lastUpdated`, which the store itself sets.
  */
 export function contentHash(resource: Resource): string {
-  return createHash('sha256')
-    .update(canonicalJson(withoutVolatileMeta(resource)))
-    .digest('base64url');
+  return hash('sha256', canonicalJson(withoutVolatileMeta(resource)), 'base64url');
 }
 
 export function withoutVolatileMeta(resource: Resource): Resource {
@@ -22,17 +20,43 @@ export function withoutVolatileMeta(resource: Resource): Resource {
   return copy;
 }
 
-/** JSON with object keys sorted, so equal content gives equal text whatever the key order. */
+/** Keys that JSON.stringify would write as they are: quoting them needs no escaping. */
+const PLAIN_KEY = /^[A-Za-z0-9_$]*$/;
+
+/**
+ * JSON with object keys sorted, so equal content gives equal text whatever the key order. The text
+ * is stored (as a hash) and compared with later polls, so it must never change: string building
+ * instead of arrays, and no sort when keys already come in order, for speed only (the output is
+ * the same as JSON.stringify of a key-sorted copy, canonical-hash.test.ts checks it).
+ */
 export function canonicalJson(value: unknown): string {
   if (value === null || typeof value !== 'object') return JSON.stringify(value) ?? 'null';
-  if (Array.isArray(value))
-    return `[${value.map((v) => (v === undefined ? 'null' : canonicalJson(v))).join(',')}]`;
-  const keys = Object.keys(value).sort();
-  const parts: string[] = [];
-  for (const key of keys) {
-    const v = (value as Record<string, unknown>)[key];
-    if (v === undefined) continue;
-    parts.push(`${JSON.stringify(key)}:${canonicalJson(v)}`);
+  if (Array.isArray(value)) {
+    let out = '[';
+    for (let i = 0; i < value.length; i++) {
+      if (i > 0) out += ',';
+      if (!(i in value)) continue; // a hole, as Array#map + join wrote it before
+      const item = value[i];
+      out += item === undefined ? 'null' : canonicalJson(item);
+    }
+    return `${out}]`;
   }
-  return `{${parts.join(',')}}`;
+  const keys = Object.keys(value);
+  for (let i = 1; i < keys.length; i++) {
+    if ((keys[i - 1] as string) > (keys[i] as string)) {
+      keys.sort();
+      break;
+    }
+  }
+  let out = '{';
+  let first = true;
+  for (const key of keys) {
+    const item = (value as Record<string, unknown>)[key];
+    if (item === undefined) continue;
+    if (!first) out += ',';
+    first = false;
+    out += PLAIN_KEY.test(key) ? `"${key}":` : `${JSON.stringify(key)}:`;
+    out += canonicalJson(item);
+  }
+  return `${out}}`;
 }

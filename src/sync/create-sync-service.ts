@@ -27,6 +27,8 @@ export type SyncServiceDeps = {
   readonly holder?: string;
   /** One cadence for every source (SYNC_CADENCE), instead of the per-source defaults. */
   readonly cadence?: string;
+  /** How long a connection's lease lasts without renewal (SYNC_LEASE_TTL_MS). */
+  readonly leaseTtlMs?: number;
 };
 
 /** Builds the sync engine with its operations view and metrics; main.ts starts and stops it. */
@@ -40,6 +42,7 @@ export function createSyncService(deps: SyncServiceDeps): SyncService {
     mappings: deps.mappings,
     connectors: deps.connectors,
     holder: deps.holder ?? `${hostname()}:${process.pid}:${Math.random().toString(36).slice(2, 10)}`,
+    ...(deps.leaseTtlMs ? { leaseTtlMs: deps.leaseTtlMs } : {}),
     ...(deps.cadence ? { cadence: { jane: deps.cadence, drchrono: deps.cadence, epic: deps.cadence } } : {}),
     onPage: (event) => metrics?.onPage(event),
     onRun: (connection, run) => {

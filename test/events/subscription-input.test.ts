@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createEventCursors } from '../../src/events/event-cursors.ts';
 import {
   postQuery,
   sseSubscribe,
@@ -8,6 +9,7 @@ import {
 } from '../support/subscription-clients.ts';
 import {
   CHANGES,
+  EVENT_CURSOR_KEY,
   eventsOf,
   type SubscriptionGateway,
   startSubscriptionGateway,
@@ -139,5 +141,30 @@ describe('bad input is refused at subscribe time with a clear error', () => {
     const res = await postQuery(gw.url, key, '{ changeEvents(first: 5000) { cursor } }');
     expect(res.errors?.[0]?.extensions?.code).toBe('BAD_USER_INPUT');
     expect(res.errors?.[0]?.message).toMatch(/first: between 1 and 1000/);
+  });
+});
+
+describe('a prune that passes a subscriber while it catches up', () => {
+  it('ends the stream with CURSOR_EXPIRED after what it had read, never skipping ahead', async () => {
+    const small = await startSubscriptionGateway({ feed: { pageSize: 2 } });
+    try {
+      const start = small.tailer.position();
+      await small.patients('clinic-p', 0, 10);
+      const hwm = await small.store.changes.highWaterMark();
+      while (small.tailer.position() < hwm) await new Promise((resolve) => setTimeout(resolve, 10));
+      const cursor = createEventCursors([EVENT_CURSOR_KEY]).encode('clinic-p', start);
+      const sub = await small.feed.subscribe('clinic-p', { after: cursor });
+      expect(await small.store.changes.prune(new Date(Date.now() + 60_000))).toBeGreaterThan(0);
+      const kinds: string[] = [];
+      for (;;) {
+        const { value, done } = await sub.next();
+        if (done) break;
+        kinds.push(value.kind === 'event' ? value.change.id : value.kind);
+      }
+      // The first page was read before the prune; then the gap is reported, not jumped.
+      expect(kinds).toEqual(['p0', 'p1', 'expired']);
+    } finally {
+      await small.close();
+    }
   });
 });

@@ -154,6 +154,61 @@ describe('DrChrono writes', () => {
     expect((await api(`/api/lab_orders/${doc?.id}`)).status).toBe(404);
   });
 
+  it('updates a consent signature by PATCH on the collection (patient + consent form), never creating one', async () => {
+    const [signed] = (await page('/api/signed_consent_forms?page_size=1')).results;
+    const count = async () => (await page('/api/signed_consent_forms?page_size=250')).results.length;
+    const before = await count();
+    const patch = (query: string, body: unknown) =>
+      api(`/api/signed_consent_forms${query}`, { method: 'PATCH', body: json(body) });
+    const url = 'https://files.example.org/signature-2.png';
+    expect(
+      (
+        await patch(`?patient=${signed?.patient}`, {
+          consent_form: signed?.consent_form,
+          signature_file: url,
+        })
+      ).status,
+    ).toBe(204);
+    expect(await (await api(`/api/signed_consent_forms/${signed?.id}`)).json()).toMatchObject({
+      signature_file: url,
+      patient: signed?.patient,
+    });
+    const missing = await patch('', { signature_file: url });
+    expect(missing.status).toBe(400);
+    expect(await missing.json()).toEqual({
+      patient: ['This field is required.'],
+      consent_form: ['This field is required.'],
+    });
+    expect((await patch(`?patient=${signed?.patient}`, { consent_form: 1 })).status).toBe(404);
+    expect(await count()).toBe(before);
+  });
+
+  it("derives a CQM entry's read-only names from its codes on create and update", async () => {
+    const patient = sim.dataset?.idOf('patients', 0);
+    const created = await api('/api/patient_risk_assessments', {
+      method: 'POST',
+      body: json({
+        patient,
+        doctor: doctor(),
+        code: '73830-2',
+        code_system: 'LOINC',
+        value_code: '723505004',
+        name: 'ignored',
+      }),
+    });
+    expect(created.status).toBe(201);
+    const entry = await created.json();
+    expect(entry).toMatchObject({ name: 'Fall risk assessment', value_name: 'Low risk' });
+    await api(`/api/patient_risk_assessments/${entry.id}`, {
+      method: 'PATCH',
+      body: json({ value_code: '000' }),
+    });
+    expect(await (await api(`/api/patient_risk_assessments/${entry.id}`)).json()).toMatchObject({
+      name: 'Fall risk assessment',
+      value_name: '',
+    });
+  });
+
   it('creates many from an array body, or none when one item is invalid', async () => {
     const patient = sim.dataset?.idOf('patients', 1);
     const ok = await api('/api/allergies', {

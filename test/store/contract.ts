@@ -710,6 +710,67 @@ export function storeContract(makeHarness: () => Promise<StoreHarness>): void {
       const third = await store.leases.acquire(name, first.holder, 400);
       expect(third?.fence).toBeGreaterThan((second as NonNullable<typeof second>).fence);
     });
+
+    it('stays exclusive when contenders on separate connections race to take over an expired lease', async () => {
+      // Separate stores = separate connections, so the server sees the race (FerretDB v1's
+      // conditional updates let two of them win; insert-only terms do not).
+      const contenders = await Promise.all([h.open(), h.open(), h.open()]);
+      try {
+        for (let round = 0; round < 12; round++) {
+          const name = `race-${randomUUID()}`;
+          const seed = await store.leases.acquire(name, 'seed', 1);
+          await new Promise((r) => setTimeout(r, 5));
+          const got = await Promise.all(
+            contenders.map((s, i) => s.leases.acquire(name, `holder-${i}`, 10_000)),
+          );
+          const winners = got.filter((l) => l !== undefined);
+          expect(winners, `round ${round}`).toHaveLength(1);
+          expect(winners[0]?.fence).toBeGreaterThan(seed?.fence ?? 0);
+          expect((await store.leases.current(name))?.holder).toBe(winners[0]?.holder);
+        }
+      } finally {
+        await Promise.all(contenders.map((s) => s.close()));
+      }
+    }, 60_000);
+
+    it('keeps the lease for a holder renewing it from several tasks at once', async () => {
+      // The sync engine polls a connection's rows concurrently, each renewing the one lease.
+      const name = `lease-${randomUUID()}`;
+      const lease = await store.leases.acquire(name, 'holder', 10_000);
+      if (!lease) throw new Error('a free lease was not granted');
+      const renewed = await Promise.all(
+        Array.from({ length: 6 }, (_, i) =>
+          i % 2 === 0 ? store.leases.renew(lease, 10_000) : store.leases.acquire(name, 'holder', 10_000),
+        ),
+      );
+      expect(renewed.map((l) => l?.fence)).toEqual(Array(6).fill(lease.fence));
+      await store.watermarks.set(`wm-${name}`, 'still held', lease);
+      expect(await store.leases.acquire(name, 'other', 10_000)).toBeUndefined();
+    });
+
+    it('lets either the holder renew or a contender take over an expired term, never both', async () => {
+      const contender = await h.open();
+      try {
+        for (let round = 0; round < 12; round++) {
+          const name = `renew-race-${randomUUID()}`;
+          const held = (await store.leases.acquire(name, 'holder', 1)) as NonNullable<
+            Awaited<ReturnType<typeof store.leases.acquire>>
+          >;
+          await new Promise((r) => setTimeout(r, 5));
+          // The holder renews late (its term has just expired) while a contender takes over.
+          const [renewed, taken] = await Promise.all([
+            store.leases.renew(held, 10_000),
+            contender.leases.acquire(name, 'contender', 10_000),
+          ]);
+          expect(renewed === undefined || taken === undefined, `round ${round}`).toBe(true);
+          const current = await store.leases.current(name);
+          if (taken) expect(current?.holder).toBe('contender');
+          if (renewed) expect(current?.holder).toBe('holder');
+        }
+      } finally {
+        await contender.close();
+      }
+    }, 60_000);
   });
 
   describe('quarantine, idempotency, connections', () => {

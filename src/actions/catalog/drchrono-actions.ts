@@ -1,4 +1,6 @@
+import { DRCHRONO_ACTIONS as DRCHRONO_DECISIONS } from '../../connectors/drchrono/actions.ts';
 import type { ActionDefinition, ActionKind } from './action-definition.ts';
+import { overlayDecisions } from './overlay-decisions.ts';
 
 /** How an action is met, in short: the seed name, the DrChrono endpoint and verb, and the FHIR side. */
 type Spec = readonly [seedName: string, endpoint: string, verb: string, fhirType?: string, how?: How];
@@ -101,7 +103,7 @@ const section = (group: string, specs: readonly Spec[]) => specs.map((s) => acti
  * gateway maps; writes are in issue 15's scope for patients, appointments, clinical notes, tasks
  * and documents; the rest wait for their own issue.
  */
-export const DRCHRONO_ACTIONS: readonly ActionDefinition[] = [
+const DRCHRONO_DEFAULTS: readonly ActionDefinition[] = [
   ...section('Doctor & User', [
     ['Get Doctor', 'doctors', 'read', 'Practitioner'],
     ['Get User', 'users', 'read', 'PractitionerRole'],
@@ -307,3 +309,10 @@ export const DRCHRONO_ACTIONS: readonly ActionDefinition[] = [
     ['Task Templates Read', 'task_templates', 'read', 'ActivityDefinition'],
   ]),
 ];
+
+/** The catalog's defaults with DrChrono's own decisions (src/connectors/drchrono/actions.ts) in place. */
+export const DRCHRONO_ACTIONS: readonly ActionDefinition[] = overlayDecisions(
+  'drchrono',
+  DRCHRONO_DEFAULTS,
+  DRCHRONO_DECISIONS,
+);

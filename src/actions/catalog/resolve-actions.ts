@@ -8,7 +8,7 @@ import type { ActionDefinition, ActionStatus } from './action-definition.ts';
 export type ActionEnvironment = {
   /** Root field names of the built schema (Query and Mutation). */
   readonly rootFields: ReadonlySet<string>;
-  readonly connectors: readonly Pick<Connector, 'source' | 'catalog' | 'operations'>[];
+  readonly connectors: readonly Pick<Connector, 'source' | 'catalog' | 'operations' | 'createRow'>[];
   readonly mappings: Pick<MappingSet, 'mappingsFor'>;
 };
 
@@ -70,7 +70,9 @@ function missingPart(action: ActionDefinition, env: ActionEnvironment): string |
       return `the ${source} ${row.key} row does not offer ${action.write}`;
     if (action.payload === 'reverse-mapping' && !targets.some((m) => m.hasReverse))
       return `no write-back (reverse) mapping of ${action.fhirType} to ${source}:${row.entity} yet`;
-    // The mutation layer sends a type's write to the first row that can make it (write-targets.ts).
+    // An update or delete goes to the row the stored resource names; a create to the row the
+    // connector routes it to (createRow) or, without routing, the first row that can make it.
+    if (action.write !== 'create' || connector?.createRow) return undefined;
     const routed = findWriteTargets(env.connectors, env.mappings as MappingSet).find(
       (t) => t.source === source && t.type === action.fhirType && t.kinds.has(action.write as WriteKind),
     )?.row.key;

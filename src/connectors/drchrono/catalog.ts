@@ -18,6 +18,13 @@ export type DrChronoCatalogRow = CatalogRow & {
    * instead of the paged list (pages of 250): 4× fewer requests from the 500-an-hour budget.
    */
   readonly bulkPath?: string;
+  /** Creates need the practice's `practice_group` id, which FHIR input does not carry: the session adds it. */
+  readonly practiceGroupOnCreate?: boolean;
+  /**
+   * Creates need an `exam_room` of the office, which FHIR input does not carry (exam rooms are not
+   * Locations): the session books the office's first room unless the body names one.
+   */
+  readonly examRoomOnCreate?: boolean;
 };
 
 type RowInput = {
@@ -34,6 +41,8 @@ type RowInput = {
   listParams?: Record<string, string>;
   requiresSince?: boolean;
   bulk?: boolean;
+  practiceGroupOnCreate?: boolean;
+  examRoomOnCreate?: boolean;
   deletedWhen?: CatalogRow['deletedWhen'];
   deletionFeedOf?: CatalogRow['deletionFeedOf'];
 };
@@ -59,6 +68,8 @@ const row = (r: RowInput): DrChronoCatalogRow => ({
   ...(r.deletedWhen ? { deletedWhen: r.deletedWhen } : {}),
   ...(r.deletionFeedOf ? { deletionFeedOf: r.deletionFeedOf } : {}),
   ...(r.bulk ? { bulkPath: `/api/${r.key}_list` } : {}),
+  ...(r.practiceGroupOnCreate ? { practiceGroupOnCreate: true } : {}),
+  ...(r.examRoomOnCreate ? { examRoomOnCreate: true } : {}),
 });
 
 const RW: Operation[] = ['read', 'search', 'create', 'update', 'patch'];
@@ -124,6 +135,7 @@ export const DRCHRONO_CATALOG: readonly DrChronoCatalogRow[] = [
     requiresSince: true,
     deletedWhen: { field: 'deleted_flag', equals: true },
     operations: RWD,
+    examRoomOnCreate: true,
     scopes: ['calendar:read'],
     triggerThings: ['appointment', 'appointments_list'],
     dependsOn: ['patients'],
@@ -226,6 +238,7 @@ export const DRCHRONO_CATALOG: readonly DrChronoCatalogRow[] = [
     key: 'task_categories',
     fhirTypes: ['Basic'],
     operations: RW,
+    practiceGroupOnCreate: true,
     scopes: ['tasks:read'],
     triggerThings: ['task_category'],
   }),
@@ -233,6 +246,7 @@ export const DRCHRONO_CATALOG: readonly DrChronoCatalogRow[] = [
     key: 'task_statuses',
     fhirTypes: ['Basic'],
     operations: RW,
+    practiceGroupOnCreate: true,
     scopes: ['tasks:read'],
     triggerThings: ['task_status'],
   }),
@@ -247,6 +261,8 @@ export const DRCHRONO_CATALOG: readonly DrChronoCatalogRow[] = [
   row({
     key: 'tasks',
     fhirTypes: ['Task'],
+    // The patient (associated_items) and the notes are verbose-only fields (x-verbose-required).
+    listParams: { verbose: 'true' },
     operations: RW,
     scopes: ['tasks:read'],
     triggerThings: ['task'],
@@ -259,6 +275,49 @@ export const DRCHRONO_CATALOG: readonly DrChronoCatalogRow[] = [
     scopes: ['tasks:read'],
     triggerThings: ['task_note'],
     dependsOn: ['tasks'],
+  }),
+  row({
+    key: 'clinical_notes',
+    fhirTypes: ['DocumentReference'],
+    operations: RO,
+    scopes: ['clinical:read'],
+    dependsOn: ['appointments'],
+  }),
+  // Written and read by id, not polled (polledBy `none`): CQM entries, amendments and signed
+  // consent forms carry no seed trigger, and polling them would spend the 500-an-hour budget.
+  ...(
+    [
+      ['patient_communications', 'Communication'],
+      ['patient_interventions', 'Procedure'],
+      ['patient_physical_exams', 'Observation'],
+      ['patient_risk_assessments', 'Observation'],
+    ] as const
+  ).map(([key, type]) =>
+    row({
+      key,
+      fhirTypes: [type],
+      operations: ['read', 'create', 'update', 'patch'],
+      scopes: ['clinical:read'],
+      polledBy: 'none',
+      dependsOn: ['patients'],
+    }),
+  ),
+  row({
+    key: 'amendments',
+    fhirTypes: ['DocumentReference'],
+    operations: ['read', 'create', 'update', 'patch', 'delete'],
+    scopes: ['clinical:read'],
+    polledBy: 'none',
+    dependsOn: ['patients'],
+  }),
+  row({
+    key: 'signed_consent_forms',
+    fhirTypes: ['DocumentReference'],
+    // DrChrono updates signatures by a PATCH on the collection (per patient), not by id.
+    operations: ['read', 'create'],
+    scopes: ['patients:read'],
+    polledBy: 'none',
+    dependsOn: ['patients'],
   }),
   row({
     key: 'inventory_categories',

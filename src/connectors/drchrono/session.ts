@@ -48,6 +48,7 @@ export function openDrChronoSession(deps: ConnectorDeps, connection: Connection)
     budgetKey: `drchrono:${new URL(config.baseUrl).origin}:${config.clientId}`,
     budget: DRCHRONO_BUDGET,
     tokens,
+    errors: { errorCode: drchronoErrorCode },
   });
 
   async function* poll(
@@ -153,6 +154,58 @@ export function openDrChronoSession(deps: ConnectorDeps, connection: Connection)
     }
   }
 
+  /** The practice of the connected account (`/api/users/current` → its user), read once per session. */
+  let practice: Promise<number> | undefined;
+  const practiceGroup = (signal?: AbortSignal): Promise<number> => {
+    const get = (url: string, endpoint: string) =>
+      track(() => http.send({ method: 'GET', url, endpoint, ...(signal ? { signal } : {}) }));
+    practice ??= (async () => {
+      // DrChrono answers `/api/users/current` with a 302 to the user's own record.
+      const current = await get(`${config.baseUrl}/api/users/current`, 'GET /api/users/current');
+      const location = current.headers.get('location');
+      const user = location
+        ? await get(sameOriginUrl(location, config.baseUrl, 'drchrono'), 'GET /api/users/{id}')
+        : current;
+      const group = String((user.body as { practice_group?: unknown } | undefined)?.practice_group ?? '');
+      if (!/^\d+$/.test(group))
+        throw new SourceError(
+          'bad_response',
+          'drchrono GET /api/users/{id} answered a user without practice_group',
+        );
+      return Number(group);
+    })();
+    practice.catch(() => {
+      practice = undefined;
+    });
+    return practice;
+  };
+
+  /** What a create needs that FHIR input does not carry (see the row flags). */
+  const completeCreate = async (
+    row: DrChronoCatalogRow,
+    body: Record<string, unknown> | undefined,
+    signal?: AbortSignal,
+  ): Promise<Record<string, unknown> | undefined> => {
+    if (!body) return body;
+    const out = { ...body };
+    if (row.practiceGroupOnCreate && out.practice_group === undefined)
+      out.practice_group = await practiceGroup(signal);
+    if (row.examRoomOnCreate && out.exam_room === undefined && /^\d+$/.test(String(out.office ?? ''))) {
+      const office = (await track(() =>
+        http.send({
+          method: 'GET',
+          url: `${config.baseUrl}/api/offices/${encodeURIComponent(String(out.office))}`,
+          endpoint: 'GET /api/offices/{id}',
+          ...(signal ? { signal } : {}),
+        }),
+      )) as { body: { exam_rooms?: Array<{ index?: unknown }> } };
+      const first = office.body.exam_rooms?.find((r) => Number.isInteger(r.index))?.index;
+      // No room: DrChrono's own 400 (exam_room required) says so.
+      if (first !== undefined) out.exam_room = first;
+    }
+    return out;
+  };
+
   const itemUrl = (row: DrChronoCatalogRow, id: string | undefined) =>
     `${config.baseUrl}${row.path}${id === undefined ? '' : `/${encodeURIComponent(id)}`}`;
 
@@ -164,7 +217,11 @@ export function openDrChronoSession(deps: ConnectorDeps, connection: Connection)
         const res = await track(() =>
           http.send({
             method: 'GET',
-            url: itemUrl(row as DrChronoCatalogRow, nativeId),
+            // The list's switches (verbose) too, so a read maps as a poll of the same record does.
+            url: withQuery(
+              itemUrl(row as DrChronoCatalogRow, nativeId),
+              (row as DrChronoCatalogRow).listParams,
+            ),
             endpoint: `GET ${row.path}/{id}`,
             ...(signal ? { signal } : {}),
           }),
@@ -181,27 +238,69 @@ export function openDrChronoSession(deps: ConnectorDeps, connection: Connection)
       const method = ({ create: 'POST', update: 'PUT', patch: 'PATCH', delete: 'DELETE' } as const)[
         operation
       ];
-      const id = operation === 'create' ? undefined : (payload.nativeId ?? '');
+      const id = operation === 'create' ? undefined : payload.nativeId;
+      if (operation !== 'create' && !id)
+        throw new SourceError('rejected', `drchrono ${row.key} ${operation} needs a native id`);
+      const drow = row as DrChronoCatalogRow;
+      const body = operation === 'create' ? await completeCreate(drow, payload.body, signal) : payload.body;
       const res = await track(() =>
         http.send({
           method,
-          url: itemUrl(row as DrChronoCatalogRow, id),
+          url: itemUrl(drow, id),
           endpoint: `${method} ${row.path}${id === undefined ? '' : '/{id}'}`,
           headers: { 'content-type': 'application/json' },
-          ...(payload.body ? { body: JSON.stringify(payload.body) } : {}),
+          ...(body ? { body: JSON.stringify(body) } : {}),
           // No idempotency key at DrChrono: a retried POST would create a second record.
           idempotent: method !== 'POST',
           expect: method === 'POST' ? 'json' : 'none',
           ...(signal ? { signal } : {}),
         }),
       );
-      // PUT/PATCH answer 204 with no body: read the record back as it now stands.
-      if (method === 'PUT' || method === 'PATCH') return this.read(row, id ?? '', signal);
+      // PUT/PATCH answer 204 with no body: read the record back as it now stands. DELETE answers
+      // 204 too; where DrChrono deletes softly (appointments, documents) the record still reads.
+      if (method === 'PUT' || method === 'PATCH' || method === 'DELETE')
+        return this.read(row, id ?? '', signal);
+      return res.body;
+    },
+    async invoke(operation, input, signal) {
+      const path = operation.path.replace(/\{(id|parentId)\}/g, (_m, key: string) => {
+        const value = key === 'id' ? input.nativeId : input.parentNativeId;
+        if (!value) throw new SourceError('rejected', `drchrono ${operation.id} needs ${key}`);
+        return encodeURIComponent(value);
+      });
+      const endpoint = `${operation.method} ${operation.path}`;
+      const res = await track(() =>
+        http.send({
+          method: operation.method,
+          url: `${config.baseUrl}${path}`,
+          endpoint,
+          ...(input.body
+            ? { headers: { 'content-type': 'application/json' }, body: JSON.stringify(input.body) }
+            : {}),
+          // Sending an invite twice sends two e-mails: only reads and removals are retried.
+          idempotent: operation.method !== 'POST',
+          ...(signal ? { signal } : {}),
+        }),
+      );
       return res.body;
     },
     status,
     async close() {},
   };
+}
+
+function withQuery(url: string, params: Readonly<Record<string, string>> | undefined): string {
+  return params && Object.keys(params).length ? `${url}?${new URLSearchParams(params)}` : url;
+}
+
+/**
+ * A code for a DrChrono refusal: DRF answers 400 with `{"<field>": ["<message>"]}`; the first
+ * field's name is kept (`field:exam_room`), never the message (it may quote the value).
+ */
+export function drchronoErrorCode(body: unknown): string | undefined {
+  if (!body || typeof body !== 'object' || Array.isArray(body)) return undefined;
+  const field = Object.entries(body).find(([key, value]) => key !== 'detail' && Array.isArray(value))?.[0];
+  return field ? `field:${field}` : undefined;
 }
 
 function bulkPageCheck(body: unknown): string | undefined {

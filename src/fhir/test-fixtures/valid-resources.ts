@@ -388,4 +388,64 @@ export const VALID_RESOURCES: readonly FhirResource[] = [
     agent: [{ who: { reference: 'Practitioner/prac-1' }, requestor: true }],
     source: { observer: { reference: 'Organization/org-1' } },
   },
+  {
+    resourceType: 'CareTeam',
+    id: 'ct-1',
+    status: 'active',
+    subject: { reference: 'Patient/pat-1' },
+    participant: [
+      {
+        role: [
+          {
+            coding: [
+              { system: 'http://snomed.info/sct', code: '446050000', display: 'Primary care physician' },
+            ],
+          },
+        ],
+        member: { reference: 'Practitioner/prac-1' },
+      },
+    ],
+  },
+  {
+    resourceType: 'Device',
+    id: 'dev-1',
+    udiCarrier: [{ deviceIdentifier: '00844588003288', carrierHRF: '(01)00844588003288(17)141120' }],
+    status: 'active',
+    lotNumber: 'L4266',
+    type: {
+      coding: [
+        {
+          system: 'http://snomed.info/sct',
+          code: '704708004',
+          display: 'Cardiac resynchronization therapy implantable pacemaker',
+        },
+      ],
+    },
+    patient: { reference: 'Patient/pat-1' },
+  },
+  {
+    resourceType: 'CoverageEligibilityResponse',
+    id: 'cer-1',
+    status: 'active',
+    purpose: ['validation'],
+    patient: { reference: 'Patient/pat-1' },
+    created: '2024-03-07T16:06:00Z',
+    request: { identifier: { system: 'urn:oid:1.2.3.4', value: 'REQ-7' } },
+    outcome: 'complete',
+    insurer: { display: 'Example Health Plan' },
+    insurance: [{ coverage: { reference: 'Coverage/cov-1' }, inforce: true }],
+  },
+  {
+    resourceType: 'ClaimResponse',
+    id: 'cr-1',
+    status: 'active',
+    type: { coding: [{ system: 'http://terminology.hl7.org/CodeSystem/claim-type', code: 'professional' }] },
+    use: 'preauthorization',
+    patient: { reference: 'Patient/pat-1' },
+    created: '2024-03-07T16:06:00Z',
+    insurer: { display: 'Example Health Plan' },
+    outcome: 'complete',
+    preAuthRef: 'AUTH564203',
+    preAuthPeriod: { start: '2024-03-07', end: '2024-09-03' },
+  },
 ];

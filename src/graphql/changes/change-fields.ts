@@ -35,6 +35,12 @@ function deliver(message: FeedMessage): FeedMessage {
       'transient',
       { cursor: message.cursor },
     );
+  if (message.kind === 'expired')
+    throw feedError(
+      `${message.message}: the change log was pruned past this subscription while it caught up; resynchronise`,
+      'CURSOR_EXPIRED',
+      'not-found',
+    );
   return message;
 }
 

@@ -154,6 +154,12 @@ export function addChangeTypes(builder: GatewayBuilder, resourceInterface: AnyRe
       source: t.string({ nullable: false, resolve: (x) => x.source }),
       seedName: t.string({ nullable: false, resolve: (x) => x.seedName }),
       resourceType: t.string({ nullable: false, resolve: (x) => x.resourceType }),
+      alsoOn: t.stringList({
+        nullable: false,
+        description:
+          'Other resource types of the same source record whose change fires it (once per record change).',
+        resolve: (x) => [...x.alsoOn],
+      }),
       kinds: t.field({ type: [kind], nullable: false, resolve: (x) => [...x.kinds] as never }),
       criteria: t.string({ resolve: (x) => x.criteria ?? null }),
       subscriptionField: t.string({ nullable: false, resolve: (x) => x.subscriptionField }),

@@ -1,5 +1,12 @@
 import type { Resource } from 'fhir/r4';
-import { profileProblems, US_CORE_PATIENT, vitalSignProfile } from './profiles.ts';
+import type { LocalDefinitions } from '../local-definitions.ts';
+import { localDefinitionProblems } from './local-definitions-check.ts';
+import {
+  profileProblems,
+  US_CORE_IMPLANTABLE_DEVICE,
+  US_CORE_PATIENT,
+  vitalSignProfile,
+} from './profiles.ts';
 
 /**
  * Checks of meaning over a set of mapped resources: what schema validation cannot see
@@ -16,6 +23,8 @@ export type MeaningOptions = {
    * resource, and one template gives every resource of a profile its shape). Default: all.
    */
   readonly profileLimit?: number;
+  /** The gateway's published CodeSystems, NamingSystems and extensions: every local URL must be one. */
+  readonly definitions?: LocalDefinitions;
 };
 
 type Json = Record<string, unknown>;
@@ -45,6 +54,42 @@ export function loincCheckDigitOk(code: string): boolean {
   return (10 - (sum % 10)) % 10 === Number(match[2]);
 }
 
+/** A GS1 GTIN-14 (a UDI's device identifier): 14 digits, the last the GS1 mod-10 check digit. */
+export function gtinCheckDigitOk(gtin: string): boolean {
+  if (!/^\d{14}$/.test(gtin)) return false;
+  const digits = gtin.split('').map(Number);
+  const check = digits.pop();
+  // Weights 3, 1, 3… from the digit next to the check digit leftwards.
+  const sum = digits.reverse().reduce((total, digit, i) => total + digit * (i % 2 === 0 ? 3 : 1), 0);
+  return (10 - (sum % 10)) % 10 === check;
+}
+
+const GS1_DI = 'http://hl7.org/fhir/NamingSystem/gs1-di';
+
+/** A GS1 UDI carrier: a valid GTIN, and the human-readable form carries the same one after (01). */
+function udiProblems(device: Json, say: (path: string, what: string) => void): void {
+  const carriers = (device.udiCarrier as Json[] | undefined) ?? [];
+  for (const [i, carrier] of carriers.entries()) {
+    if (carrier.issuer !== GS1_DI || typeof carrier.deviceIdentifier !== 'string') continue;
+    const path = `Device.udiCarrier[${i}]`;
+    if (!gtinCheckDigitOk(carrier.deviceIdentifier)) say(path, 'GS1 device identifier fails its check digit');
+    const hrf = carrier.carrierHRF;
+    if (typeof hrf === 'string' && !hrf.startsWith(`(01)${carrier.deviceIdentifier}`)) {
+      say(path, 'carrierHRF names another device identifier');
+    }
+  }
+}
+
+function isVitalSign(observation: Json): boolean {
+  const categories = (observation.category as Array<{ coding?: Array<{ code?: string }> }> | undefined) ?? [];
+  return categories.some((category) => category.coding?.some((coding) => coding.code === 'vital-signs'));
+}
+
+function hasLoinc(concept: unknown): boolean {
+  const codings = (concept as { coding?: Array<{ system?: string; code?: string }> } | undefined)?.coding;
+  return codings?.some((coding) => coding.system === 'http://loinc.org' && Boolean(coding.code)) ?? false;
+}
+
 /** Chart resources that mean nothing without their patient (US Core makes subject/patient 1..1). */
 const ABOUT_A_PATIENT = new Set([
   'Observation',
@@ -58,6 +103,10 @@ const ABOUT_A_PATIENT = new Set([
   'CarePlan',
   'DocumentReference',
   'Coverage',
+  'CareTeam',
+  'Device',
+  'CoverageEligibilityResponse',
+  'ClaimResponse',
 ]);
 
 /** Elements of type Identifier in the gateway's resources. */
@@ -181,6 +230,7 @@ export function meaningProblems(resources: readonly Resource[], options: Meaning
     if (ABOUT_A_PATIENT.has(resource.resourceType) && !patientOf(json)) {
       say(`${resource.resourceType}.subject`, 'no patient');
     }
+    if (resource.resourceType === 'Device') udiProblems(json, say);
     if (resource.resourceType === 'DocumentReference') {
       if (!json.type) say('DocumentReference.type', 'missing');
       const contents = (json.content as Array<{ attachment?: Json }> | undefined) ?? [];
@@ -199,13 +249,20 @@ export function meaningProblems(resources: readonly Resource[], options: Meaning
         say(`${resource.resourceType}.${key}`, 'encounter of another patient');
     }
 
+    // Every vital-signs profile fixes the LOINC code: text alone (or a local code) is no vital sign.
+    if (resource.resourceType === 'Observation' && isVitalSign(json) && !hasLoinc(json.code)) {
+      say('Observation.code', 'vital sign without a LOINC code');
+    }
+
     if (options.profiles) {
       if (resource.resourceType === 'Patient') checkProfile(resource, US_CORE_PATIENT, say);
+      if (resource.resourceType === 'Device') checkProfile(resource, US_CORE_IMPLANTABLE_DEVICE, say);
       if (resource.resourceType === 'Observation') {
         const profile = vitalSignProfile(json);
         if (profile) checkProfile(resource, profile, say);
       }
     }
   }
-  return [...problems, ...bmiProblems(resources)];
+  const undefinedUrls = options.definitions ? localDefinitionProblems(resources, options.definitions) : [];
+  return [...problems, ...bmiProblems(resources), ...undefinedUrls];
 }

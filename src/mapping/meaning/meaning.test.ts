@@ -4,9 +4,10 @@ import { describe, expect, it } from 'vitest';
 import { createIdentityScheme, SOURCE_SYSTEMS } from '../../fhir/identity.ts';
 import { discoverFixtures } from '../fixtures.ts';
 import { loadMappingSet } from '../load-mapping-set.ts';
+import { loadLocalDefinitions } from '../local-definitions.ts';
 import { loadMappingDefinitions } from '../mapping-definitions.ts';
 import { readAllowList } from '../unmapped-report.ts';
-import { loincCheckDigitOk, meaningProblems } from './checks.ts';
+import { gtinCheckDigitOk, loincCheckDigitOk, meaningProblems } from './checks.ts';
 import { mapSample, sampleRecords } from './samples.ts';
 
 /**
@@ -19,6 +20,7 @@ const mappingsDir = join(import.meta.dirname, '..', '..', '..', 'mappings');
 const defs = loadMappingDefinitions();
 const set = loadMappingSet({ dir: mappingsDir, defs, scheme: createIdentityScheme() });
 const fixtures = discoverFixtures(mappingsDir);
+const definitions = loadLocalDefinitions(mappingsDir);
 
 describe('LOINC check digits', () => {
   it('accepts real codes and rejects a wrong check digit', () => {
@@ -80,6 +82,77 @@ describe('the checks themselves', () => {
   });
 });
 
+describe('GS1 check digits', () => {
+  it('accepts real GTIN-14s and rejects a wrong check digit or length', () => {
+    expect(['00844588003288', '10614141000415', '00884401439566'].every(gtinCheckDigitOk)).toBe(true);
+    expect(['00844588003289', '0884401439566', '0088440143956x'].some(gtinCheckDigitOk)).toBe(false);
+  });
+});
+
+describe('the vital-sign code check', () => {
+  it('reports a vital-signs Observation named by text alone (a panel of readings without its LOINC code)', () => {
+    const panel = {
+      resourceType: 'Observation',
+      id: 'bp',
+      status: 'final',
+      category: [
+        {
+          coding: [
+            { system: 'http://terminology.hl7.org/CodeSystem/observation-category', code: 'vital-signs' },
+          ],
+        },
+      ],
+      code: { text: 'Systolic blood pressure, Diastolic blood pressure' },
+      subject: { reference: 'Patient/p1' },
+      effectiveDateTime: '2024-02-05T09:14:02Z',
+    } as unknown as Resource;
+    expect(meaningProblems([panel], { externalTypes: new Set(['Patient']) })).toEqual([
+      'Observation/bp Observation.code: vital sign without a LOINC code',
+    ]);
+  });
+});
+
+describe('the implantable device checks', () => {
+  it('report a UDI whose device identifier fails its check digit or disagrees with its HRF', () => {
+    const device = (deviceIdentifier: string, carrierHRF: string) =>
+      ({
+        resourceType: 'Device',
+        id: 'd2',
+        patient: { reference: 'Patient/p1' },
+        udiCarrier: [{ deviceIdentifier, issuer: 'http://hl7.org/fhir/NamingSystem/gs1-di', carrierHRF }],
+      }) as unknown as Resource;
+    const patient = new Set(['Patient']);
+    expect(
+      meaningProblems([device('00844588003288', '(01)00844588003288(17)320912')], { externalTypes: patient }),
+    ).toEqual([]);
+    expect(
+      meaningProblems([device('00844588003289', '(01)00844588003288')], { externalTypes: patient }),
+    ).toEqual([
+      'Device/d2 Device.udiCarrier[0]: GS1 device identifier fails its check digit',
+      'Device/d2 Device.udiCarrier[0]: carrierHRF names another device identifier',
+    ]);
+  });
+
+  it('report a Device with no patient and no type against US Core Implantable Device', () => {
+    const device = { resourceType: 'Device', id: 'd1', status: 'active' } as Resource;
+    const text = meaningProblems([device], { profiles: true }).join('\n');
+    expect(text).toContain('Device/d1 Device.subject: no patient');
+    expect(text).toContain(
+      'Device/d1 http://hl7.org/fhir/us/core/StructureDefinition/us-core-implantable-device:',
+    );
+  });
+});
+
+describe('generated implantable devices', () => {
+  it('carry valid, self-consistent GS1 UDIs over a larger sample', () => {
+    const devices = sampleRecords('drchrono', set, 400).filter((r) => r.entity === 'implantable_devices');
+    const mapped = mapSample('drchrono', set, devices);
+    expect(mapped.resources.length).toBeGreaterThan(5);
+    const patient = new Set(['Patient']);
+    expect(meaningProblems(mapped.resources, { externalTypes: patient })).toEqual([]);
+  });
+});
+
 describe('the BMI check', () => {
   const vital = (id: string, code: string, value: number, unit: string) =>
     ({
@@ -122,13 +195,13 @@ describe.each(SOURCE_SYSTEMS)('meaning of %s', (source) => {
       });
     const externalTypes = new Set(Object.keys(readAllowList(mappingsDir, source).referenceTypes));
     expect(resources.length).toBeGreaterThan(10);
-    expect(meaningProblems(resources, { externalTypes, profiles: true })).toEqual([]);
+    expect(meaningProblems(resources, { externalTypes, profiles: true, definitions })).toEqual([]);
   });
 
   it('holds over a generated sample of every mapped entity, with nothing quarantined', () => {
     const sample = mapSample(source, set, sampleRecords(source, set, 20));
     expect(sample.failures).toEqual([]);
     expect(sample.resources.length).toBeGreaterThan(100);
-    expect(meaningProblems(sample.resources, { profiles: true, profileLimit: 30 })).toEqual([]);
+    expect(meaningProblems(sample.resources, { profiles: true, profileLimit: 30, definitions })).toEqual([]);
   });
 });

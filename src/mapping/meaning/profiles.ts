@@ -14,6 +14,8 @@ const vitals = JSON.parse(readFileSync(join(import.meta.dirname, 'vital-sign-pro
   other: string;
 };
 export const US_CORE_PATIENT = 'http://hl7.org/fhir/us/core/StructureDefinition/us-core-patient';
+export const US_CORE_IMPLANTABLE_DEVICE =
+  'http://hl7.org/fhir/us/core/StructureDefinition/us-core-implantable-device';
 
 function loadProfiles(): Map<string, StructureDefinition> {
   const others = readJson('fhir/r4/profiles-others.json') as {
@@ -24,6 +26,7 @@ function loadProfiles(): Map<string, StructureDefinition> {
     ...Object.values(vitals.profiles),
     vitals.other,
     US_CORE_PATIENT,
+    US_CORE_IMPLANTABLE_DEVICE,
     // What us-core-patient and us-core-blood-pressure build on.
     'http://hl7.org/fhir/us/core/StructureDefinition/us-core-race',
     'http://hl7.org/fhir/us/core/StructureDefinition/us-core-ethnicity',

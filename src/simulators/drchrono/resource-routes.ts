@@ -10,7 +10,7 @@ import { completeRecord, presentRecord } from './shape.ts';
 import type { Entry, ResourceStore } from './store.ts';
 import { formatDateTime } from './time-format.ts';
 import { validateWrite } from './validation.ts';
-import { createRules } from './write-rules.ts';
+import { createRules, deriveRules } from './write-rules.ts';
 
 export type ResourceDeps = {
   catalog: Catalog;
@@ -54,7 +54,8 @@ function handleCollection(deps: ResourceDeps, endpoint: Endpoint, req: SimReques
     return drchronoErrors.methodNotAllowed(req.method, endpoint.collectionMethods);
   }
   if (req.method === 'GET') return list(deps, endpoint, req);
-  return create(deps, endpoint, req);
+  if (req.method === 'POST') return create(deps, endpoint, req);
+  return collectionUpdate(deps, endpoint, req);
 }
 
 function handleItem(deps: ResourceDeps, endpoint: Endpoint, req: SimRequest): SimResponse {
@@ -88,6 +89,7 @@ function handleItem(deps: ResourceDeps, endpoint: Endpoint, req: SimRequest): Si
       const checked = validateWrite(schema, req.body, req.method === 'PUT' ? 'replace' : 'patch');
       if (!checked.ok) return drchronoErrors.badRequest(checked.errors);
       const merged = completeRecord(schema, { ...entry.record, ...checked.values });
+      deriveRules[deps.catalog.dataResource(endpoint)]?.(merged);
       store.put(id, touch(deps, merged));
       deps.onWrite?.(endpoint.resource, id, 'update');
       return { status: 204 };
@@ -126,6 +128,7 @@ function create(deps: ResourceDeps, endpoint: Endpoint, req: SimRequest): SimRes
     const now = formatDateTime(deps.clock());
     const base: Record<string, unknown> = { ...values, id: endpoint.idType === 'string' ? String(id) : id };
     const record = completeRecord(schema, base);
+    deriveRules[deps.catalog.dataResource(endpoint)]?.(record);
     if ('created_at' in record) record.created_at = now;
     const entry = touch(deps, record);
     store.put(id, entry);
@@ -133,6 +136,33 @@ function create(deps: ResourceDeps, endpoint: Endpoint, req: SimRequest): SimRes
     created.push(entry.record);
   }
   return json(201, many ? created : created[0]);
+}
+
+/**
+ * A PATCH on a collection (DrChrono's signed consent forms: "update an existing consent form
+ * signature", filtered by `patient`): the body's `consent_form` and the patient name the
+ * signature(s); the other writable values are applied to them. 204, or 404 when none matches.
+ */
+function collectionUpdate(deps: ResourceDeps, endpoint: Endpoint, req: SimRequest): SimResponse {
+  const schema = deps.catalog.schemaOf(endpoint);
+  const checked = validateWrite(schema, req.body, 'patch');
+  if (!checked.ok) return drchronoErrors.badRequest(checked.errors);
+  const patient = req.url.searchParams.get('patient');
+  const form = checked.values.consent_form;
+  const errors: Record<string, string[]> = {};
+  if (!patient || !/^\d+$/.test(patient)) errors.patient = ['This field is required.'];
+  if (form === undefined || form === null || form === '') errors.consent_form = ['This field is required.'];
+  if (Object.keys(errors).length) return drchronoErrors.badRequest(errors);
+  const store = storeOf(deps, endpoint);
+  const matches = [...store.scan()].filter(
+    ([, e]) => String(e.record.patient) === patient && String(e.record.consent_form) === String(form),
+  );
+  if (matches.length === 0) return drchronoErrors.notFound();
+  for (const [id, entry] of matches) {
+    store.put(id, touch(deps, completeRecord(schema, { ...entry.record, ...checked.values })));
+    deps.onWrite?.(endpoint.resource, id, 'update');
+  }
+  return { status: 204 };
 }
 
 function list(deps: ResourceDeps, endpoint: Endpoint, req: SimRequest): SimResponse {

@@ -1,4 +1,5 @@
 import { json, type SimResponse } from '../common/http-server.ts';
+import { CQM_CODE_NAMES } from './builders/clinical.ts';
 import { chartId } from './builders/patients.ts';
 import type { ResourceStore } from './store.ts';
 import { parseDrChronoTime } from './time-format.ts';
@@ -80,4 +81,22 @@ const appointmentRule: CreateRule = ({ values, stores }) => {
 export const createRules: Record<string, CreateRule> = {
   patients: patientRule,
   appointments: appointmentRule,
+};
+
+/**
+ * Read-only fields DrChrono derives from writable ones, after a create or an update: a CQM entry's
+ * `name` / `value_name` are the display names of its codes (blank for a code its database lacks).
+ */
+export type DeriveRule = (record: Record<string, unknown>) => void;
+
+const cqmNames: DeriveRule = (record) => {
+  record.name = CQM_CODE_NAMES.get(String(record.code ?? '')) ?? '';
+  record.value_name = CQM_CODE_NAMES.get(String(record.value_code ?? '')) ?? '';
+};
+
+export const deriveRules: Record<string, DeriveRule> = {
+  patient_communications: cqmNames,
+  patient_interventions: cqmNames,
+  patient_physical_exams: cqmNames,
+  patient_risk_assessments: cqmNames,
 };

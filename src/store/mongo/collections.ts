@@ -41,6 +41,16 @@ export type VersionDoc = ResourceDoc & {
   backfill?: boolean;
 };
 
+/** One term of a lease (mongo-leases.ts): inserted once, never updated. `_id` is `name@epoch`. */
+export type LeaseTermDoc = {
+  _id: string;
+  name: string;
+  epoch: number;
+  holder: string;
+  fence: number;
+  expiresAt: number;
+};
+
 export type Collections = {
   meta: Collection<{ _id: string; value: number | string }>;
   tenants: Collection<{ _id: string; name: string; createdAt: string }>;
@@ -48,7 +58,7 @@ export type Collections = {
   versions: Collection<VersionDoc>;
   changes: Collection<ChangeDoc>;
   watermarks: Collection<{ _id: string; value: string; fence: number; updatedAt: string }>;
-  leases: Collection<{ _id: string; holder: string; fence: number; expiresAt: number }>;
+  leases: Collection<LeaseTermDoc>;
   quarantine: Collection<{
     _id: string;
     tenant: string;
@@ -115,6 +125,7 @@ export async function ensureIndexes(c: Collections): Promise<void> {
     // One change per version: a version adopted by a concurrent writer is never logged twice.
     c.changes.createIndex({ tenant: 1, type: 1, id: 1, versionId: 1 }, { unique: true }),
     c.changes.createIndex({ at: 1 }),
+    c.leases.createIndex({ name: 1, epoch: -1 }),
     c.quarantine.createIndex({ tenant: 1, connection: 1, _id: 1 }),
     c.connections.createIndex({ tenant: 1, id: 1 }),
     c.sealedSecrets.createIndex({ kind: 1, tenant: 1, name: 1, rev: 1 }, { unique: true }),

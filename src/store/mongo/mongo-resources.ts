@@ -22,7 +22,13 @@ import { createMongoSearch } from './mongo-search.ts';
 import { NO_SEARCH_FIELDS, type SearchFields, searchFields } from './search-fields.ts';
 
 const MAX_WRITE_ATTEMPTS = 50;
-const PROJECTION_CHUNK = 50;
+/**
+ * FerretDB holds one backend connection per matching statement of an update command until
+ * the command ends, so a command needs as many as it has statements and never answers once
+ * its pool is empty (PostgreSQL handler: 50 by default; docs/ferretdb.md). Small chunks
+ * leave room for concurrent writers.
+ */
+const PROJECTION_CHUNK = 16;
 const keyOf = (tenant: string, type: string, id: string) => docKey(tenant, type, id);
 const versionKeyOf = (tenant: string, type: string, id: string, versionId: number) =>
   docKey(tenant, type, id, versionId);
@@ -229,8 +235,9 @@ export function createMongoResources(c: Collections, options: StoreOptions, tena
         written.map((p) => changeOf(p.version)),
         now,
       );
-      // FerretDB never answers an update command of 100 or more statements, so project in
-      // chunks (docs/ferretdb.md); on MongoDB this costs a few more round trips per batch.
+      // FerretDB never answers an update command with more statements than its backend pool
+      // has connections, so project in chunks (docs/ferretdb.md); on MongoDB this costs a
+      // few more round trips per batch.
       for (let from = 0; from < written.length; from += PROJECTION_CHUNK) {
         const chunk = written.slice(from, from + PROJECTION_CHUNK);
         await c.resources

@@ -12,6 +12,18 @@ import {
 import type { BuildContext, Builder } from './types.ts';
 
 /** The patient (by index) of a per-patient child resource, spread evenly. */
+/** Appends the GS1 mod-10 check digit (weights 3, 1, 3… from the right) to 13 digits: a GTIN-14. */
+function withGs1CheckDigit(digits: string): string {
+  const sum = [...digits].reverse().reduce((total, d, i) => total + Number(d) * (i % 2 === 0 ? 3 : 1), 0);
+  return `${digits}${(10 - (sum % 10)) % 10}`;
+}
+
+/** A GS1 UDI in its human-readable form: (01) 14-digit device identifier, (17) expiry YYMMDD, (10) lot, (21) serial. */
+function udiOf(gtin: string, expires: number, lot: string, serial: string): string {
+  const yymmdd = formatDate(expires).slice(2).replaceAll('-', '');
+  return `(01)${gtin}(17)${yymmdd}(10)${lot}(21)${serial}`;
+}
+
 const ownerOf = (ctx: BuildContext, resource: string, i: number) => {
   const p = ctx.parentIndex(resource, i, 'patients');
   return { p, patient: ctx.idOf('patients', p), doctor: ctx.idOf('doctors', doctorOfPatient(ctx, p)) };
@@ -42,6 +54,16 @@ const CQM: Record<string, { name: string; code: string; value: string; valueCode
     { name: 'Fall risk assessment', code: '73830-2', value: 'Low risk', valueCode: '723505004' },
   ],
 };
+
+/** The display names DrChrono's code database gives these codes (read-only `name` / `value_name`). */
+export const CQM_CODE_NAMES: ReadonlyMap<string, string> = new Map(
+  Object.values(CQM).flatMap((entries) =>
+    entries.flatMap((e) => [
+      [e.code, e.name],
+      [e.valueCode, e.value],
+    ]),
+  ),
+);
 
 const cqmBuilder =
   (resource: string): Builder =>
@@ -267,7 +289,8 @@ export const clinicalBuilders: Record<string, Builder> = {
         id: ctx.idOf('care_team_members', i),
         patient: String(o.patient),
         appointment: '',
-        user: String(o.doctor),
+        // A user id (the patient's doctor's login), as DrChrono's care team names users, not doctors.
+        user: String(ctx.idOf('users', doctorOfPatient(ctx, o.p))),
         created_at: ts(created),
       },
       updatedAt: updated,
@@ -276,20 +299,24 @@ export const clinicalBuilders: Record<string, Builder> = {
   implantable_devices(ctx, i, rng) {
     const o = ownerOf(ctx, 'implantable_devices', i);
     const { created, updated } = stamps(ctx, rng, 1460);
+    const gtin = withGs1CheckDigit(`0088${rng.int(100_000_000, 999_999_999)}`);
+    const serial = `SN${rng.int(100_000, 999_999)}`;
+    const lot = `L${rng.int(1000, 9999)}`;
+    const expires = created + 3650 * DAY_MS;
     return {
       record: {
         id: ctx.idOf('implantable_devices', i),
         patient: String(o.patient),
         status: 'active',
-        udi: `(01)0088${rng.int(100_000_000, 999_999_999)}(17)2812`,
+        udi: udiOf(gtin, expires, lot, serial),
         brand_name: 'Synthetic Cardiac Pacemaker',
         company_name: 'Example Devices Inc.',
         gmdn_pt_name: 'Dual-chamber implantable pacemaker',
         version_or_model: 'SP-200',
-        serial_number: `SN${rng.int(100_000, 999_999)}`,
-        lot_number: `L${rng.int(1000, 9999)}`,
+        serial_number: serial,
+        lot_number: lot,
         manufacturing_date: formatDate(created - 400 * DAY_MS),
-        expiration_date: formatDate(created + 3650 * DAY_MS),
+        expiration_date: formatDate(expires),
         procedure: '',
         archived: false,
         created_at: ts(created),

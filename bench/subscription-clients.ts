@@ -1,0 +1,87 @@
+/**
+ * The subscribers of bench/subscriptions.ts, in their own process (so parsing 100 streams does
+ * not run on the gateway's event loop): opens N subscriptions over SSE or graphql-ws, records when
+ * each event arrives (performance.timeOrigin + now(), comparable across processes on one host),
+ * and sends the arrival times to the parent once every subscriber has `expected` events.
+ *   node bench/subscription-clients.ts <url> <token> <sse|ws> <subscribers> <expected> <after>
+ */
+import { type Received, sseSubscribe, wsClient, wsSubscribe } from '../test/support/subscription-clients.ts';
+
+const [url = '', token = '', transport = 'sse', count = '1', expected = '0', after = ''] =
+  process.argv.slice(2);
+const query = `subscription ($after: String) { changes(after: $after) { ... on ChangeEvent { id } } }`;
+const clock = () => performance.timeOrigin + performance.now();
+
+type Arrivals = { ids: string[]; at: number[] };
+const arrivals: Arrivals[] = [];
+const subs: Received[] = [];
+const clients: Array<{ dispose(): Promise<void> | void }> = [];
+let done = 0;
+let resolveAll: () => void = () => {};
+const all = new Promise<void>((resolve) => {
+  resolveAll = resolve;
+});
+
+let resyncs = 0;
+for (let i = 0; i < Number(count); i++) {
+  const mine: Arrivals = { ids: [], at: [] };
+  arrivals.push(mine);
+  const client = transport === 'ws' ? wsClient(url, token) : undefined;
+  if (client) clients.push(client);
+  const open = (from: string) => {
+    const sub = client
+      ? wsSubscribe(client, query, { after: from })
+      : sseSubscribe(url, token, query, { after: from });
+    subs.push(sub);
+    return sub;
+  };
+  void (async () => {
+    let sub = open(after);
+    let seen = 0;
+    while (mine.ids.length < Number(expected)) {
+      await sub.waitFor(seen);
+      for (; seen < sub.results.length; seen++) {
+        const result = sub.results[seen];
+        const change = result?.data?.changes as { id?: string } | undefined;
+        if (change?.id) {
+          mine.ids.push(change.id);
+          mine.at.push(clock());
+        }
+        const error = result?.errors?.[0];
+        if (error?.extensions?.code === 'RESYNC') {
+          // What a client does when it fell behind: subscribe again from the cursor given.
+          resyncs++;
+          sub.close();
+          sub = open(error.extensions.cursor as string);
+          seen = -1;
+          break;
+        }
+        if (error) throw new Error(`subscription error: ${error.message}`);
+      }
+      if (seen === -1) seen = 0;
+      else if (seen >= sub.results.length && mine.ids.length < Number(expected)) {
+        // Ended without RESYNC and without everything: a failure, not something to spin on.
+        const ended = await Promise.race([
+          sub.ended.then(() => true),
+          new Promise((r) => setTimeout(r, 0, false)),
+        ]);
+        if (ended && seen >= sub.results.length)
+          throw new Error(`subscription ended after ${mine.ids.length} events`);
+      }
+    }
+    if (++done === Number(count)) resolveAll();
+  })().catch((err: Error) => {
+    process.stderr.write(`${err.message}\n`);
+    process.exit(1);
+  });
+}
+process.send?.({ ready: true });
+// Progress on stderr when it takes long: how far each subscriber got.
+const progress = setInterval(() => {
+  process.stderr.write(`clients: ${arrivals.map((a) => a.ids.length).join(',')} of ${expected}\n`);
+}, 10_000);
+progress.unref();
+await all;
+for (const sub of subs) sub.close();
+await Promise.all(clients.map((c) => c.dispose()));
+process.send?.({ arrivals, resyncs }, () => process.exit(0));

@@ -1,0 +1,73 @@
+import type { NamedOperation } from '../connector.ts';
+
+/**
+ * DrChrono's non-CRUD calls in issue 15's scope, as data (docs/mutations.md): the OnPatient portal
+ * invite of a patient (`/api/patients/{id}/onpatient_access`: POST sends, GET reads, DELETE
+ * revokes) and applying a consent form to an appointment (`/api/consent_forms/{id}/…`).
+ *
+ * Inputs (`Parameters`): the invite takes the patient (`{id}` = its native id) and, to send, an
+ * optional `email` (DrChrono uses the patient's own when absent). Consent forms are practice
+ * configuration the gateway does not map, so `{id}` is the consent form's DrChrono id as given and
+ * the body names the appointment by its native id (from the Appointment's gateway reference).
+ * Outputs: sending answers the Patient record (forward-mapped as `patients`); reading answers the
+ * invite (`{patient, email, status}`, shaped into `Parameters`); revoke and (un)apply answer 204.
+ */
+const op = (o: Omit<NamedOperation, 'source'>): NamedOperation => ({ source: 'drchrono', ...o });
+
+export const DRCHRONO_OPERATIONS: readonly NamedOperation[] = [
+  op({
+    id: 'drchrono.patient.onpatient_invite_send',
+    row: 'patients',
+    graphqlField: 'drchronoPatientOnpatientInviteSend',
+    actions: ['drchrono.patient.onpatient_invite_send'],
+    method: 'POST',
+    path: '/api/patients/{id}/onpatient_access',
+    inputType: 'Parameters',
+    outputType: 'Patient',
+    scopes: ['patients:write'],
+  }),
+  op({
+    id: 'drchrono.patient.onpatient_access_read',
+    row: 'patients',
+    graphqlField: 'drchronoPatientOnpatientAccessRead',
+    actions: ['drchrono.patient.onpatient_access_read'],
+    method: 'GET',
+    path: '/api/patients/{id}/onpatient_access',
+    inputType: 'Parameters',
+    outputType: 'Parameters',
+    scopes: ['patients:read'],
+  }),
+  op({
+    id: 'drchrono.patient.onpatient_invite_revoke',
+    row: 'patients',
+    graphqlField: 'drchronoPatientOnpatientInviteRevoke',
+    actions: ['drchrono.patient.onpatient_invite_revoke'],
+    method: 'DELETE',
+    path: '/api/patients/{id}/onpatient_access',
+    inputType: 'Parameters',
+    outputType: 'OperationOutcome',
+    scopes: ['patients:write'],
+  }),
+  op({
+    id: 'drchrono.consent_form.apply',
+    row: 'appointments',
+    graphqlField: 'drchronoConsentFormApply',
+    actions: ['drchrono.consent_form.apply'],
+    method: 'POST',
+    path: '/api/consent_forms/{id}/apply_to_appointment',
+    inputType: 'Parameters',
+    outputType: 'OperationOutcome',
+    scopes: ['patients:write'],
+  }),
+  op({
+    id: 'drchrono.consent_form.unapply',
+    row: 'appointments',
+    graphqlField: 'drchronoConsentFormUnapply',
+    actions: ['drchrono.consent_form.unapply'],
+    method: 'POST',
+    path: '/api/consent_forms/{id}/unapply_from_appointment',
+    inputType: 'Parameters',
+    outputType: 'OperationOutcome',
+    scopes: ['patients:write'],
+  }),
+];
