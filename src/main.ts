@@ -87,10 +87,11 @@ async function main(): Promise<void> {
     log.info({ source: sim.source, url: sim.url }, 'demo mode: simulated clinic running');
   const demoKey =
     demo.length > 0 ? await ensureDemoApiKey({ store, keys, dataDir: config.DATA_DIR }) : undefined;
+  const scheme = createIdentityScheme();
   const mappings = loadMappingSet({
     dir: join(import.meta.dirname, '../mappings'),
     defs: loadMappingDefinitions(),
-    scheme: createIdentityScheme(),
+    scheme,
   });
   const connectors = Object.values(createConnectors({ store, log }));
   const sync = createSyncService({
@@ -125,7 +126,7 @@ async function main(): Promise<void> {
     mappings,
     connectors,
     definitions,
-    scheme: createIdentityScheme(),
+    scheme,
     log,
   });
   const feed = createChangeFeed({
@@ -157,6 +158,7 @@ async function main(): Promise<void> {
     keys,
     log,
     admin,
+    sources: { connectors, mappings, scheme },
     actions,
     mutations: mutationSpec(connectors, mappings),
     demo: demoKey && { apiKey: demoKey.token, examples: loadGraphiQLExamples() },

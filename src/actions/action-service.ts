@@ -19,6 +19,7 @@ import { ID_GRAMMAR } from '../store/validate-ids.ts';
 import { decodeRowWatermark, watermarkKey } from '../sync/sync-keys.ts';
 import { createTriggerTagger } from '../sync/trigger-tagger.ts';
 import { ActionError, asActionError } from './action-error.ts';
+import { fhirOperationAnswer, fhirOperationBody } from './fhir-operation.ts';
 import { type IdempotencyDeps, runOnce } from './idempotent-run.ts';
 import { applyMergePatch, isObject } from './merge-patch.ts';
 import { changedFields } from './native-diff.ts';
@@ -585,9 +586,8 @@ export function createActionService(deps: ActionServiceDeps): ActionService {
     const reversible = mappings
       .mappingsFor(target.connection.source, target.row.entity)
       .some((m) => m.target === op.inputType && m.hasReverse);
-    const body = reversible
-      ? reverse(target, resource, resolve)
-      : (resource as unknown as Record<string, unknown>);
+    // Without a reverse template the input (Epic `Parameters`) goes as FHIR, its references in source ids.
+    const body = reversible ? reverse(target, resource, resolve) : fhirOperationBody(resource, resolve);
     const result = await runOnce(idem, caller.tenant, input.idempotencyKey, [op.id, { ...input }], {
       run: () =>
         withSession(target, op.graphqlField, async (session) => {
@@ -600,7 +600,7 @@ export function createActionService(deps: ActionServiceDeps): ActionService {
             target.row.fhirTypes.includes(op.outputType)
           )
             return storeAnswer(target, op.outputType, answer);
-          return { json: answer } satisfies ActionResult;
+          return { json: fhirOperationAnswer(target.connection, answer) } satisfies ActionResult;
         }),
       reconcile: async () => {
         if (op.method === 'GET' || op.method === 'PUT') return undefined;

@@ -1,6 +1,7 @@
 import type { Connector } from '../connectors/connector.ts';
 import { DRCHRONO_CATALOG } from '../connectors/drchrono/catalog.ts';
 import { EPIC_CATALOG } from '../connectors/epic/catalog.ts';
+import { EPIC_OPERATIONS } from '../connectors/epic/operations.ts';
 import { JANE_CATALOG } from '../connectors/jane/catalog.ts';
 import { JANE_OPERATIONS } from '../connectors/jane/operations.ts';
 
@@ -12,5 +13,5 @@ import { JANE_OPERATIONS } from '../connectors/jane/operations.ts';
 export const SOURCE_CATALOGS: ReadonlyArray<Pick<Connector, 'source' | 'catalog' | 'operations'>> = [
   { source: 'jane', catalog: JANE_CATALOG, operations: JANE_OPERATIONS },
   { source: 'drchrono', catalog: DRCHRONO_CATALOG, operations: [] },
-  { source: 'epic', catalog: EPIC_CATALOG, operations: [] },
+  { source: 'epic', catalog: EPIC_CATALOG, operations: EPIC_OPERATIONS },
 ];

@@ -1,5 +1,6 @@
 import type { Resource } from 'fhir/r4';
 import type { ActionService } from '../actions/action-service.ts';
+import type { SourceAccess } from '../actions/find/read-through.ts';
 import type { Caller } from '../auth/scopes.ts';
 import type { ChangeFeed } from '../events/change-feed.ts';
 import type { FhirDefinitions } from '../fhir/definitions.ts';
@@ -14,6 +15,8 @@ export type GatewayContext = {
   readonly loaders: Loaders;
   /** Resources read by id in this request, to resolve their contained (`#id`) references against. */
   readonly roots: Resource[];
+  /** The connectors and mappings, when this process has them (finds with `fresh: true`, the `actions` catalog). */
+  readonly sources?: SourceAccess;
   /** The mutation machinery (src/actions); absent in a process that does not write to sources. */
   readonly actions?: ActionService;
   /** The process's change feed (subscriptions, replay, feed status); absent where none runs. */
@@ -24,6 +27,7 @@ export type RequestContextDeps = {
   readonly store: Store;
   readonly caller: Caller;
   readonly definitions: FhirDefinitions;
+  readonly sources?: SourceAccess;
   readonly actions?: ActionService;
 };
 
@@ -34,6 +38,7 @@ export function createRequestContext(deps: RequestContextDeps): GatewayContext {
     definitions: deps.definitions,
     loaders: createLoaders(deps.store, deps.caller.tenant, deps.definitions),
     roots: [],
+    ...(deps.sources ? { sources: deps.sources } : {}),
     ...(deps.actions ? { actions: deps.actions } : {}),
   };
 }

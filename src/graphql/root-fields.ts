@@ -2,6 +2,7 @@ import type { Resource } from 'fhir/r4';
 import { type FieldNode, type GraphQLResolveInfo, Kind, type SelectionSetNode } from 'graphql';
 import { SEARCH_LIMITS } from '../fhir/parse-search.ts';
 import { ResourceGoneError } from '../store/errors.ts';
+import { findFresh } from './actions/find-fresh.ts';
 import type { GatewayBuilder } from './builder.ts';
 import type { GatewayContext } from './context.ts';
 import { fhirGraphQLError } from './errors.ts';
@@ -68,9 +69,20 @@ export function addRootFields(
 
         fields[type] = t.field({
           type: ref,
-          args: { id: t.arg({ type: 'id', required: true }) },
-          resolve: async (_root: unknown, args: { id: string }, context: GatewayContext) => {
+          args: {
+            id: t.arg({ type: 'id', required: true }),
+            fresh: t.arg.boolean({
+              description:
+                'Read through to the source and refresh the stored copy (an event only if it changed).',
+            }),
+          },
+          resolve: async (
+            _root: unknown,
+            args: { id: string; fresh?: boolean | null },
+            context: GatewayContext,
+          ) => {
             requireRead(context);
+            if (args.fresh) return findFresh(context, type, args.id);
             try {
               const { resource } = await context.loaders.resource.load(`${type}/${args.id}`);
               context.roots.push(resource);

@@ -1,6 +1,7 @@
 import { GraphQLSchema, specifiedDirectives } from 'graphql';
 import type { MutationSpec } from '../actions/write-targets.ts';
 import type { FhirDefinitions } from '../fhir/definitions.ts';
+import { addActionFields } from './actions/actions-query.ts';
 import { createBuilder, type GatewayBuilder } from './builder.ts';
 import { addChangeFields } from './changes/change-fields.ts';
 import { FHIR_DIRECTIVES } from './directives.ts';
@@ -32,6 +33,7 @@ export function buildGatewaySchema(deps: GatewaySchemaDeps): GraphQLSchema {
   const compileFhirpath = createFhirpathCache();
   const types = addObjectTypes(builder, { model, definitions, scalars, searchArgs, compileFhirpath });
   addRootFields(builder, { model, definitions, scalars, searchArgs, compileFhirpath, types });
+  addActionFields(builder);
   if (deps.mutations) addMutationFields(builder, { model, scalars, types, spec: deps.mutations });
   addChangeFields(builder, { resourceInterface: types.resourceInterface });
   const schema = builder.toSchema({ sortSchema: false });

@@ -6,6 +6,7 @@ import { resolveBatchReferences } from './batch-references.ts';
 import { isBlank } from './blank.ts';
 import type { CompiledExpression } from './compile-expression.ts';
 import { run, type TemplateNode } from './compile-template.ts';
+import { reverseFhirReferences } from './reverse-references.ts';
 import { MappingFailure, RUN_STATE, type RunState, type TemplateVars } from './run-state.ts';
 
 /** One mapping file, compiled: everything but validation, which the mapping set adds. */
@@ -134,6 +135,9 @@ export function assembleMapping(parts: CompiledMappingParts): CompiledMapping {
       if (typeof payload !== 'object' || payload === null || Array.isArray(payload)) {
         throw new MappingFailure('the reverse template must give one object', 'payload');
       }
+      // A FHIR source takes FHIR back: its references go back to its own ids, as forward rewrote them.
+      if (parts.rewriteReferences)
+        return reverseFhirReferences(payload as Record<string, unknown>, state.resolveNativeId);
       return payload as Record<string, unknown>;
     },
   };

@@ -1,5 +1,6 @@
 import type { Logger } from 'pino';
 import type { ActionService } from '../actions/action-service.ts';
+import type { SourceAccess } from '../actions/find/read-through.ts';
 import type { MutationSpec } from '../actions/write-targets.ts';
 import type { ApiKeyService } from '../auth/api-keys.ts';
 import type { ChangeFeed } from '../events/change-feed.ts';
@@ -28,6 +29,8 @@ export function createGatewayGraphQL(deps: {
   limits?: Partial<GraphQLLimits>;
   /** What admin operations this process offers beyond the store (sync state, replay, connect links). */
   admin?: AdminOps;
+  /** Connectors and mappings: finds with `fresh: true` and the `actions` catalog. */
+  sources?: SourceAccess;
   /** The mutation machinery (src/actions); without it mutations answer that they are not available here. */
   actions?: ActionService;
   /** Which mutations the schema has: by default the project's catalogs and mappings. */
@@ -45,6 +48,7 @@ export function createGatewayGraphQL(deps: {
         store,
         caller,
         definitions,
+        ...(deps.sources ? { sources: deps.sources } : {}),
         ...(deps.actions ? { actions: deps.actions } : {}),
       }),
       ...(deps.admin ? { admin: deps.admin } : {}),

@@ -72,7 +72,12 @@ export async function startMutationGateway(
     idempotency: { waitMs: 20_000 },
     ...(options.log ? { log: options.log } : {}),
   });
-  const http = await startGatewayHttp({ store, definitions: defs, actions });
+  const http = await startGatewayHttp({
+    store,
+    definitions: defs,
+    actions,
+    sources: { connectors, mappings, scheme },
+  });
   const keys = new Map<string, string>();
   return {
     store,

@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import type { Resource } from 'fhir/r4';
 import { type ExecutionResult, type GraphQLSchema, graphql } from 'graphql';
 import { MongoClient } from 'mongodb';
+import type { SourceAccess } from '../../src/actions/find/read-through.ts';
 import type { Scope } from '../../src/auth/scopes.ts';
 import { type FhirDefinitions, loadFhirDefinitions } from '../../src/fhir/definitions.ts';
 import type { Indexer } from '../../src/fhir/index-entry.ts';
@@ -48,7 +49,12 @@ export type GraphQLHarness = {
   run(
     tenant: string,
     query: string,
-    options?: { variables?: Record<string, unknown>; scopes?: Scope[]; store?: Store },
+    options?: {
+      variables?: Record<string, unknown>;
+      scopes?: Scope[];
+      store?: Store;
+      sources?: SourceAccess;
+    },
   ): Promise<ExecutionResult>;
   close(): Promise<void>;
 };
@@ -122,6 +128,7 @@ export async function openGraphQLHarness(
         store: options.store ?? store,
         definitions,
         caller: { tenant, scopes: new Set(options.scopes ?? ['read']), keyId: 'test-key' },
+        ...(options.sources ? { sources: options.sources } : {}),
       });
       return graphql({ schema, source: query, contextValue, variableValues: options.variables ?? null });
     },

@@ -2,6 +2,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Writable } from 'node:stream';
 import type { ActionService } from '../../src/actions/action-service.ts';
+import type { SourceAccess } from '../../src/actions/find/read-through.ts';
 import { createApp } from '../../src/app.ts';
 import { createApiKeyService } from '../../src/auth/api-keys.ts';
 import type { Scope } from '../../src/auth/scopes.ts';
@@ -35,6 +36,8 @@ export async function startGatewayHttp(deps: {
   definitions: FhirDefinitions;
   /** The mutation machinery; without it mutations answer that they are not available. */
   actions?: ActionService;
+  /** Connectors and mappings: finds with `fresh: true` and the `actions` catalog. */
+  sources?: SourceAccess;
 }): Promise<GatewayHttp> {
   const log = createLogger({ level: 'warn', destination: new Writable({ write: (_c, _e, done) => done() }) });
   const keys = createApiKeyService({ store: deps.store });
@@ -44,6 +47,7 @@ export async function startGatewayHttp(deps: {
     keys,
     log,
     ...(deps.actions ? { actions: deps.actions } : {}),
+    ...(deps.sources ? { sources: deps.sources } : {}),
   });
   const app = createApp({ store: deps.store, log, graphql });
   const server: Server = createServer(app.handle);

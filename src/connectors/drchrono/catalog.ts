@@ -1,5 +1,5 @@
+import { DRCHRONO_ACTIONS } from '../../actions/catalog/drchrono-actions.ts';
 import type { CatalogRow, Operation } from '../connector.ts';
-import { drchronoActionsOfRow } from './actions.ts';
 
 /**
  * DrChrono API v4: one row per native resource under `<base URL>/api/`. Lists page with
@@ -59,9 +59,8 @@ const row = (r: RowInput): DrChronoCatalogRow => ({
   operations: r.operations,
   scopes: r.scopes,
   triggers: (r.triggerThings ?? []).map((t) => `drchrono.${t}.new_or_updated`),
-  // The seed actions this row serves (actions.ts, issue 15's sections); the other sections'
-  // actions are decided in their own issue.
-  actions: drchronoActionsOfRow(r.key),
+  // The seed actions that go through this endpoint, from the action catalog (one source of truth).
+  actions: DRCHRONO_ACTIONS.filter((a) => a.row === r.key).map((a) => a.id),
   ...(r.polledBy ? { polledBy: r.polledBy } : {}),
   ...(r.dependsOn ? { dependsOn: r.dependsOn } : {}),
   ...(r.listParams ? { listParams: r.listParams } : {}),

@@ -18,6 +18,7 @@ import {
   type EpicConfig,
   epicConfigSchema,
 } from './config.ts';
+import { EPIC_OPERATIONS } from './operations.ts';
 
 /** Epic answers these when a search matches more than it will return (Patient / others). */
 const TOO_MANY = new Set(['4127', '59133']);
@@ -132,17 +133,28 @@ export function openEpicSession(deps: ConnectorDeps, connection: Connection): Co
     poll: (request) => poll(request.row as EpicCatalogRow, request.watermark, request.signal),
     read,
     async write(row, operation, payload, signal) {
-      if (!row.operations.includes(operation) || operation === 'patch' || operation === 'delete')
+      // Epic has no PATCH: a partial update is the current record with the changed elements, PUT back.
+      const partial = operation === 'patch' && row.operations.includes('update');
+      if ((!row.operations.includes(operation) && !partial) || operation === 'delete')
         throw new SourceError('rejected', `epic ${row.key} does not support ${operation}`);
       const id = operation === 'create' ? '' : `/${encodeURIComponent(payload.nativeId ?? '')}`;
       const method = operation === 'create' ? 'POST' : 'PUT';
+      let body: Record<string, unknown> = payload.body ?? {};
+      if (partial) {
+        const current = await read(row, payload.nativeId ?? '', signal);
+        if (current === undefined)
+          throw new SourceError('not_found', `epic ${row.key}: no record to update`, { status: 404 });
+        body = withChanges(current as Record<string, unknown>, body);
+      }
+      // An update replaces the record: Epic wants the body's id to be the one in the URL.
+      if (method === 'PUT') body = { ...body, id: payload.nativeId };
       const res = await track(() =>
         http.send({
           method,
           url: `${config.fhirBaseUrl}/${row.path}${id}`,
           endpoint: `${method} ${row.path}${id ? '/{id}' : ''}`,
           headers: { ...fhirHeaders, 'content-type': 'application/fhir+json' },
-          body: JSON.stringify(payload.body ?? {}),
+          body: JSON.stringify(body),
           idempotent: method === 'PUT',
           expect: 'text',
           ...sig(signal),
@@ -155,9 +167,60 @@ export function openEpicSession(deps: ConnectorDeps, connection: Connection): Co
       const createdId = /\/([A-Za-z0-9.-]{1,64})(?:\/_history\/[^/]+)?$/.exec(location)?.[1];
       return createdId ? read(row, createdId, signal) : undefined;
     },
+    async invoke(operation, input, signal) {
+      const known = EPIC_OPERATIONS.find((o) => o.id === operation.id);
+      if (!known) throw new SourceError('rejected', `epic has no operation ${operation.id}`);
+      // Resolved against the R4 base: `../STU3/…` stays on the connection's server (checked).
+      const url = sameOriginUrl(
+        new URL(known.path, `${config.fhirBaseUrl}/`).toString(),
+        config.fhirBaseUrl,
+        'epic',
+      );
+      const res = await track(() =>
+        http.send({
+          method: known.method,
+          url,
+          endpoint: `${known.method} ${known.path.replace(/^(\.\.\/)+/, '')}`,
+          headers: { ...fhirHeaders, 'content-type': 'application/fhir+json' },
+          body: JSON.stringify(input.body ?? {}),
+          // $book books a slot: never sent twice by a retry (the idempotency layer decides).
+          idempotent: false,
+          ...sig(signal),
+        }),
+      );
+      return known.outputType === 'Bundle' ? res.body : bookedResource(res.body, known.outputType);
+    },
     status,
     async close() {},
   };
+}
+
+/** A merge of changed top-level elements into the current record (null removes one); Epic's version metadata dropped. */
+function withChanges(
+  current: Record<string, unknown>,
+  changes: Record<string, unknown>,
+): Record<string, unknown> {
+  const next: Record<string, unknown> = { ...current };
+  delete next.meta;
+  for (const [key, value] of Object.entries(changes)) {
+    if (value === null) delete next[key];
+    else next[key] = value;
+  }
+  return next;
+}
+
+/** The booked resource in `$book`'s answer (a Bundle with it as its match). */
+function bookedResource(body: unknown, type: string): unknown {
+  const bundle = body as Bundle | undefined;
+  if (bundle?.resourceType !== 'Bundle')
+    throw new SourceError(
+      'bad_response',
+      `epic $book answered ${bundle?.resourceType ?? 'no resource'}, not a Bundle`,
+    );
+  const found = resourcesOf(bundle).filter((r) => (r as { resourceType?: string }).resourceType === type);
+  if (found.length !== 1)
+    throw new SourceError('bad_response', `epic $book answered ${found.length} ${type} resources, not one`);
+  return found[0];
 }
 
 type Bundle = {
