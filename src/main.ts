@@ -182,19 +182,11 @@ async function main(): Promise<void> {
       `demo mode: API key ${demoKey.token} (GraphiQL at /graphql opens with it)`,
     );
   }
-  if (demo.length > 0) {
-    try {
-      await connectDemoClinics({ store, log, gatewayUrl: `http://${config.HOST}:${port}`, simulators: demo });
-    } catch (err) {
-      log.error(
-        { err: { message: (err as Error).message } },
-        'demo mode: connecting the simulated clinics failed',
-      );
-    }
-  }
-  await sync.engine.start();
-
+  // Installed before the demo clinics connect (which takes seconds): a signal meanwhile still
+  // shuts down cleanly instead of killing the process with the default handler.
+  let stopping = false;
   const shutdown = async (signal: string) => {
+    stopping = true;
     log.info({ signal }, 'shutting down');
     server.close();
     server.closeAllConnections();
@@ -208,6 +200,17 @@ async function main(): Promise<void> {
   };
   process.once('SIGINT', () => void shutdown('SIGINT'));
   process.once('SIGTERM', () => void shutdown('SIGTERM'));
+  if (demo.length > 0) {
+    try {
+      await connectDemoClinics({ store, log, gatewayUrl: `http://${config.HOST}:${port}`, simulators: demo });
+    } catch (err) {
+      log.error(
+        { err: { message: (err as Error).message } },
+        'demo mode: connecting the simulated clinics failed',
+      );
+    }
+  }
+  if (!stopping) await sync.engine.start();
 }
 
 /** A separate client for the change stream: the store's pool stays for reads and writes. */

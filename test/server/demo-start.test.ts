@@ -71,6 +71,15 @@ describe('npm start', () => {
     }
   }, 90_000);
 
+  it('shuts down cleanly on SIGTERM while the demo clinics are still connecting', async () => {
+    const gw = await startGateway({ DATA_DIR: mkdtempSync(join(tmpdir(), 'gw-early-')) });
+    // 'gateway listening' is logged before the clinics connect (OAuth round trips): the signal
+    // lands in that window (before the fix it killed the process: exit code null).
+    gw.child.kill('SIGTERM');
+    expect(await gw.exited).toBe(0);
+    expect(gw.logs()).toContain('shutting down');
+  }, 90_000);
+
   it('refuses to start on bad configuration, naming every bad variable, with exit code 2', async () => {
     const gw = await startGateway({ STORE: 'mongo', PORT_EXTRA: 'x', DEMO: 'maybe' });
     expect(await gw.exited).toBe(2);
