@@ -1,3 +1,5 @@
+import type { ActionKind } from '../../actions/catalog/action-definition.ts';
+import type { SourceActionDecision } from '../../actions/catalog/overlay-decisions.ts';
 import type { Operation } from '../connector.ts';
 
 /**
@@ -14,28 +16,8 @@ import type { Operation } from '../connector.ts';
  *   `unsupported_by_source` (DrChrono's API does not offer it), `not_yet_available` (the API offers
  *   it; the gateway has no FHIR mapping for it yet). `reason` says why, for all but `available`.
  */
-export type ActionKind = 'create' | 'find' | 'update' | 'delete' | 'operation';
-export type ActionStatus = 'available' | 'alternative' | 'unsupported_by_source' | 'not_yet_available';
-
-export type DrChronoActionDecision = {
-  /** `drchrono.<thing>.<verb>`. */
-  readonly id: string;
-  /** The seed's name, verbatim. */
-  readonly seedName: string;
-  /** The seed's section. */
-  readonly section: string;
-  readonly kind: ActionKind;
-  /** FHIR type the action lands on (absent when nothing in the gateway maps it yet). */
-  readonly resourceType?: string;
-  /** The GraphQL field (mutation or query) that serves it, or would once available. */
-  readonly graphqlField: string;
-  readonly row?: string;
-  readonly operation?: Operation;
-  /** For `kind: operation`: the NamedOperation id in operations.ts. */
-  readonly namedOperation?: string;
-  readonly status: ActionStatus;
-  readonly reason?: string;
-};
+/** The shape every source's own action decisions take (the action catalog overlays them). */
+export type DrChronoActionDecision = SourceActionDecision;
 
 type Input = Omit<DrChronoActionDecision, 'section' | 'graphqlField' | 'operation'> & {
   readonly graphqlField?: string;
