@@ -37,12 +37,10 @@ export function applySchema(db: DatabaseSync): void {
     );
     CREATE INDEX IF NOT EXISTS resources_updated ON resources (tenant, type, last_updated);
 
-    CREATE TABLE IF NOT EXISTS resource_versions (
-      tenant TEXT NOT NULL, type TEXT NOT NULL, id TEXT NOT NULL, version_id INTEGER NOT NULL,
-      last_updated TEXT NOT NULL, hash TEXT NOT NULL, deleted INTEGER NOT NULL, connection TEXT,
-      body TEXT NOT NULL,
-      PRIMARY KEY (tenant, type, id, version_id)
-    ) WITHOUT ROWID;
+    -- A rowid table: versions are appended in write order, and the key index stays small. (Keyed
+    -- WITHOUT ROWID, each ~1 KB body was inserted at a random point of the key order, splitting
+    -- pages all over the file: SQLite advises against WITHOUT ROWID for rows that large.)
+    CREATE TABLE IF NOT EXISTS resource_versions (${RESOURCE_VERSIONS_COLUMNS});
 
     CREATE TABLE IF NOT EXISTS changes (
       seq INTEGER PRIMARY KEY AUTOINCREMENT,
@@ -85,12 +83,53 @@ export function applySchema(db: DatabaseSync): void {
     ) WITHOUT ROWID;
   `);
   db.exec(searchIndexSchema());
+  rowidResourceVersions(db);
+  db.exec(RESOURCE_VERSIONS_KEY);
   addDateShapeColumns(db);
   addChangeColumns(db);
   db.prepare('INSERT INTO store_meta (key, value) VALUES (?, ?) ON CONFLICT DO NOTHING').run(
     'schema_version',
     SCHEMA_VERSION,
   );
+}
+
+const RESOURCE_VERSIONS_COLUMNS = `
+      tenant TEXT NOT NULL, type TEXT NOT NULL, id TEXT NOT NULL, version_id INTEGER NOT NULL,
+      last_updated TEXT NOT NULL, hash TEXT NOT NULL, deleted INTEGER NOT NULL, connection TEXT,
+      body TEXT NOT NULL`;
+const RESOURCE_VERSIONS_KEY =
+  'CREATE UNIQUE INDEX IF NOT EXISTS resource_versions_key ON resource_versions (tenant, type, id, version_id)';
+
+/**
+ * A schema-2 file from before the rowid `resource_versions` (a WITHOUT ROWID table keyed by
+ * tenant, type, id, version): rebuilt in place, in one transaction, every version kept. Checked
+ * again under the write lock, so two processes opening the file at once rebuild it once.
+ */
+function rowidResourceVersions(db: DatabaseSync): void {
+  const keyed = () =>
+    /WITHOUT\s+ROWID/i.test(
+      (
+        db
+          .prepare("SELECT sql FROM sqlite_master WHERE type = 'table' AND name = 'resource_versions'")
+          .get() as { sql: string } | undefined
+      )?.sql ?? '',
+    );
+  if (!keyed()) return;
+  db.exec('BEGIN IMMEDIATE');
+  try {
+    if (keyed()) {
+      const columns = 'tenant, type, id, version_id, last_updated, hash, deleted, connection, body';
+      db.exec(`CREATE TABLE resource_versions_rowid (${RESOURCE_VERSIONS_COLUMNS});
+        INSERT INTO resource_versions_rowid (${columns})
+          SELECT ${columns} FROM resource_versions ORDER BY tenant, type, id, version_id;
+        DROP TABLE resource_versions;
+        ALTER TABLE resource_versions_rowid RENAME TO resource_versions;`);
+    }
+    db.exec('COMMIT');
+  } catch (error) {
+    if (db.isTransaction) db.exec('ROLLBACK');
+    throw error;
+  }
 }
 
 /** A schema-2 file from before date shapes: its parameters' shapes are unknown (NULL). */
