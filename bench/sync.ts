@@ -5,12 +5,13 @@
  *   node bench/sync.ts [--patients N (DrChrono patients alone)] [--all-patients N (every row)] [--store sqlite|mongo]
  *     [--patients-only (skip the every-row backfills)]
  * Peak RSS over a large backfill (DrChrono patients; the simulator runs in its own process so only
- * the gateway's memory is measured):
- *   node bench/sync.ts --rss --patients N
+ * the gateway's memory is measured; pages stream, RSS is sampled after every page and a row is
+ * printed every `--sample-every` records, default a tenth of the run):
+ *   node bench/sync.ts --rss --patients N [--sample-every M]
  */
 import { spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { createSharedConnectorState } from '../src/connectors/common/connector-deps.ts';
@@ -40,6 +41,7 @@ const { values } = parseArgs({
     store: { type: 'string', default: 'sqlite' },
     rss: { type: 'boolean', default: false },
     'patients-only': { type: 'boolean', default: false },
+    'sample-every': { type: 'string' },
   },
 });
 const patients = Number(values.patients);
@@ -118,6 +120,26 @@ async function backfill(
     : connectors;
   let records = 0;
   let resources = 0;
+  let peakRss = process.memoryUsage().rss;
+  const samples: MemorySample[] = [];
+  const every = Number(values['sample-every'] ?? Math.max(1, Math.floor(expectedRecords / 10)));
+  let nextSampleAt = 0;
+  let started = performance.now();
+  /** Where memory goes as the backfill grows: a row every `every` records, the peak after every page. */
+  const sample = () => {
+    const usage = process.memoryUsage();
+    peakRss = Math.max(peakRss, usage.rss);
+    if (records < nextSampleAt) return;
+    samples.push({
+      records,
+      seconds: (performance.now() - started) / 1000,
+      rss: usage.rss,
+      heapUsed: usage.heapUsed,
+      external: usage.external,
+      ...rssKinds(),
+    });
+    nextSampleAt = (Math.floor(records / every) + 1) * every;
+  };
   const engine = createSyncEngine({
     store,
     mappings: projectMappings(),
@@ -127,30 +149,22 @@ async function backfill(
     onPage: (event) => {
       records += event.records;
       resources += event.counts.created + event.counts.updated + event.counts.unchanged;
+      sample();
     },
   });
-  let peakRss = process.memoryUsage().rss;
-  const samples: MemorySample[] = [];
-  let nextSampleAt = 0;
+  // Also between pages (a page's write blocks the event loop, so this samples while one is read).
   const sampler = setInterval(() => {
-    const usage = process.memoryUsage();
-    peakRss = Math.max(peakRss, usage.rss);
-    // Where memory goes as the backfill grows: one sample per tenth of the records expected.
-    if (records >= nextSampleAt) {
-      samples.push({
-        records,
-        rss: usage.rss,
-        heapUsed: usage.heapUsed,
-        external: usage.external,
-        ...rssKinds(),
-      });
-      nextSampleAt = records + Math.max(1, Math.floor(expectedRecords / 10));
-    }
+    peakRss = Math.max(peakRss, process.memoryUsage().rss);
   }, 100);
-  const started = performance.now();
+  started = performance.now();
+  sample();
   const run = await engine.runOnce(connection.tenant, connection.id);
   const seconds = (performance.now() - started) / 1000;
   clearInterval(sampler);
+  if (samples.at(-1)?.records !== records) {
+    nextSampleAt = 0;
+    sample();
+  }
   await engine.stop();
   if (run.outcome !== 'completed')
     throw new Error(`backfill ended ${run.outcome}: ${JSON.stringify(run.rows.filter((r) => r.error))}`);
@@ -159,6 +173,8 @@ async function backfill(
 
 type MemorySample = {
   records: number;
+  /** Since the backfill started. */
+  seconds: number;
   rss: number;
   heapUsed: number;
   external: number;
@@ -176,6 +192,19 @@ function rssKinds(): { rssAnon?: number; rssFile?: number } {
   } catch {
     return {};
   }
+}
+
+/** VmHWM (peak RSS) of another process, where /proc has it. */
+function peakRssOf(pid: number | undefined): number | undefined {
+  try {
+    return Number(/^VmHWM:\s+(\d+) kB/m.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1]) * 1024;
+  } catch {
+    return undefined;
+  }
+}
+
+function filesSize(folder: string): number {
+  return readdirSync(folder).reduce((sum, name) => sum + statSync(join(folder, name)).size, 0);
 }
 
 const fmt = (n: number) => Math.round(n).toLocaleString('en-US');
@@ -206,19 +235,25 @@ if (values.rss) {
     const sim = { url, client: DEFAULT_DRCHRONO_CLIENT } as unknown as RunningDrChronoSimulator;
     const connection = await connectDrChrono(store, sim, { tenant: 'bench', id: 'dc' });
     const before = process.memoryUsage().rss;
+    const loadBefore = loadavg()[0] ?? 0;
     const result = await backfill(store, connection, unlimited(store), 'patients', patients);
-    console.log('| records | RSS | anonymous | file pages (SQLite mmap) | V8 heap used | external |');
-    console.log('| ---: | ---: | ---: | ---: | ---: | ---: |');
+    const loadAfter = loadavg()[0] ?? 0;
+    console.log(
+      '| records | seconds | RSS | anonymous | file pages (SQLite mmap) | V8 heap used | external |',
+    );
+    console.log('| ---: | ---: | ---: | ---: | ---: | ---: | ---: |');
     const opt = (bytes: number | undefined) =>
       bytes === undefined || Number.isNaN(bytes) ? 'n/a' : mb(bytes);
     for (const s of result.samples) {
       console.log(
-        `| ${fmt(s.records)} | ${mb(s.rss)} | ${opt(s.rssAnon)} | ${opt(s.rssFile)} | ${mb(s.heapUsed)} | ${mb(s.external)} |`,
+        `| ${fmt(s.records)} | ${s.seconds.toFixed(0)} | ${mb(s.rss)} | ${opt(s.rssAnon)} | ${opt(s.rssFile)} | ${mb(s.heapUsed)} | ${mb(s.external)} |`,
       );
     }
     console.log(
       `DrChrono patients backfill, ${fmt(result.records)} records on ${values.store}: ${fmt(result.records / result.seconds)} records/s, ` +
-        `RSS before ${mb(before)}, peak ${mb(result.peakRss)}, ${result.seconds.toFixed(1)} s`,
+        `RSS before ${mb(before)}, peak ${mb(result.peakRss)}, ${result.seconds.toFixed(1)} s; ` +
+        `load average ${loadBefore.toFixed(1)} before, ${loadAfter.toFixed(1)} after; ` +
+        `simulator process peak RSS ${opt(peakRssOf(child.pid))}; database files ${mb(filesSize(dir))}`,
     );
   } finally {
     child.kill('SIGTERM');
