@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import {
   CONNECTION_SOURCE_PREFIX,
@@ -43,6 +44,33 @@ describe('gatewayId', () => {
     expect(a).not.toBe(b);
   });
 
+  it('answers the same id from its memo of recent ids as computed afresh, before and after the memo fills', () => {
+    // The digest spelled out: a memo hit must never answer another key's id.
+    const fresh = (k: typeof key) =>
+      base32Of(
+        createHash('sha256')
+          .update(
+            JSON.stringify([
+              'fhir-gateway-id/v1',
+              k.tenant,
+              k.connectionId,
+              k.sourceType,
+              k.nativeId,
+              k.qualifier ?? null,
+            ]),
+          )
+          .digest()
+          .subarray(0, 20),
+      );
+    const first = { ...key, nativeId: 'memo-1' };
+    expect(gatewayId(first)).toBe(fresh(first));
+    expect(gatewayId({ ...first })).toBe(fresh(first));
+    expect(gatewayId({ ...first, qualifier: 'q' })).toBe(fresh({ ...first, qualifier: 'q' }));
+    for (let i = 0; i < 5_000; i++) gatewayId({ ...key, nativeId: `fill-${i}` });
+    expect(gatewayId(first)).toBe(fresh(first));
+    expect(gatewayId({ ...key, nativeId: 'fill-4999' })).toBe(fresh({ ...key, nativeId: 'fill-4999' }));
+  });
+
   it('has no collisions over many keys', () => {
     const ids = new Set(Array.from({ length: 20_000 }, (_, i) => gatewayId({ ...key, nativeId: String(i) })));
     expect(ids.size).toBe(20_000);
@@ -86,3 +114,14 @@ describe('identifier systems and meta.source', () => {
     expect(connectionIdFromSource(undefined)).toBeUndefined();
   });
 });
+
+/** RFC 4648 base32, lowercase, no padding: the id alphabet of docs/identity.md. */
+function base32Of(bytes: Uint8Array): string {
+  const alphabet = 'abcdefghijklmnopqrstuvwxyz234567';
+  let bits = '';
+  for (const byte of bytes) bits += byte.toString(2).padStart(8, '0');
+  let out = '';
+  for (let i = 0; i < bits.length; i += 5)
+    out += alphabet[Number.parseInt(bits.slice(i, i + 5).padEnd(5, '0'), 2)];
+  return out;
+}

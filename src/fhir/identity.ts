@@ -105,9 +105,22 @@ export function gatewayId(key: NativeRecordKey): string {
     key.nativeId,
     key.qualifier ?? null,
   ]);
+  const known = recentIds.get(material);
+  if (known !== undefined) return known;
   const digest = hash('sha256', material, 'buffer'); // one-shot: cheaper than createHash for small inputs
-  return base32(digest.subarray(0, ID_BITS / 8));
+  const id = base32(digest.subarray(0, ID_BITS / 8));
+  if (recentIds.size >= RECENT_IDS_LIMIT) recentIds.clear();
+  recentIds.set(material, id);
+  return id;
 }
+
+/**
+ * Ids computed lately, by key material: a record's resources and references name the same few
+ * records (a patient's Coverage points at the patient), so a sync page asks for most ids twice.
+ * The id is a pure function of the material; bounded, cleared when full.
+ */
+const recentIds = new Map<string, string>();
+const RECENT_IDS_LIMIT = 4096;
 
 /** The identifier system under which a connection's native ids of one source type are unique. */
 export function nativeIdentifierSystem(
