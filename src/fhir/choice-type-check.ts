@@ -23,17 +23,7 @@ const CHOICE_MODEL_PATHS: ReadonlySet<string> = new Set(
 export function findConflictingChoiceTypes(resource: Record<string, unknown>): OperationOutcomeIssue[] {
   const issues: OperationOutcomeIssue[] = [];
   walkTypedObjects(resource, (node, modelPath, path) => {
-    if (!CHOICE_MODEL_PATHS.has(modelPath)) return; // no choice element here: nothing can conflict
-    const keysByBase = new Map<string, Set<string>>();
-    for (const rawKey of Object.keys(node)) {
-      const key = rawKey.startsWith('_') ? rawKey.slice(1) : rawKey;
-      const base = CHOICE_KEY_TO_BASE.get(`${modelPath}.${key}`);
-      if (base === undefined) continue;
-      const keys = keysByBase.get(base) ?? new Set();
-      keys.add(key);
-      keysByBase.set(base, keys);
-    }
-    for (const [base, keys] of keysByBase) {
+    for (const [base, keys] of choiceKeysByBase(node, modelPath)) {
       if (keys.size < 2) continue;
       const element = base.slice(base.lastIndexOf('.') + 1);
       const found = [...keys].sort().join(', ');
@@ -48,4 +38,25 @@ export function findConflictingChoiceTypes(resource: Record<string, unknown>): O
     }
   });
   return issues;
+}
+
+/** True if no choice element of this object (at `modelPath`) is given with more than one type. */
+export function choiceTypesAgree(node: Record<string, unknown>, modelPath: string): boolean {
+  for (const keys of choiceKeysByBase(node, modelPath).values()) if (keys.size > 1) return false;
+  return true;
+}
+
+/** The choice keys of an object by the base path of their element (`_x` counts as `x`). */
+function choiceKeysByBase(node: Record<string, unknown>, modelPath: string): Map<string, Set<string>> {
+  const keysByBase = new Map<string, Set<string>>();
+  if (!CHOICE_MODEL_PATHS.has(modelPath)) return keysByBase; // no choice element here: nothing can conflict
+  for (const rawKey of Object.keys(node)) {
+    const key = rawKey.startsWith('_') ? rawKey.slice(1) : rawKey;
+    const base = CHOICE_KEY_TO_BASE.get(`${modelPath}.${key}`);
+    if (base === undefined) continue;
+    const keys = keysByBase.get(base) ?? new Set();
+    keys.add(key);
+    keysByBase.set(base, keys);
+  }
+  return keysByBase;
 }

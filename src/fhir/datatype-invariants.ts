@@ -112,31 +112,28 @@ export function createInvariantMemo(limit = 10_000, maxKeyLength = 2_000): Invar
   };
 }
 
-/** True if every datatype invariant holds (checkDatatypeInvariants would report nothing). */
-export function datatypeInvariantsHold(
+/**
+ * True if every datatype invariant of one object (at `modelPath`) holds, as checkDatatypeInvariants
+ * would find: for the fast path's walk (typed-walk.ts everyTypedObject), which runs other checks too.
+ */
+export function datatypeInvariantsHoldOn(
   invariants: DatatypeInvariants,
-  resource: Record<string, unknown>,
+  node: Record<string, unknown>,
+  modelPath: string,
   memo: InvariantMemo,
 ): boolean {
-  let holds = true;
-  walkTypedObjects(resource, (node, modelPath) => {
-    if (!holds) return;
-    for (const invariant of invariants.get(modelPath) ?? []) {
-      if (invariant.holds(node)) continue;
-      const key = `${modelPath}\u0000${invariant.key}\u0000${JSON.stringify(node)}`;
-      if (memo.has(key)) continue;
-      let result: unknown[] = [];
-      try {
-        result = invariant.evaluate(node);
-      } catch {
-        // Not reported by checkDatatypeInvariants either: as good as holding, and as repeatable.
-      }
-      if (result.length === 1 && result[0] === false) {
-        holds = false;
-        return;
-      }
-      memo.add(key);
+  for (const invariant of invariants.get(modelPath) ?? []) {
+    if (invariant.holds(node)) continue;
+    const key = `${modelPath}\u0000${invariant.key}\u0000${JSON.stringify(node)}`;
+    if (memo.has(key)) continue;
+    let result: unknown[] = [];
+    try {
+      result = invariant.evaluate(node);
+    } catch {
+      // Not reported by checkDatatypeInvariants either: as good as holding, and as repeatable.
     }
-  });
-  return holds;
+    if (result.length === 1 && result[0] === false) return false;
+    memo.add(key);
+  }
+  return true;
 }

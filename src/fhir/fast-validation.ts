@@ -15,14 +15,15 @@ import {
   validationRegexes,
 } from '@medplum/core';
 import type { Coding } from 'fhir/r4';
-import { findConflictingChoiceTypes } from './choice-type-check.ts';
+import { choiceTypesAgree } from './choice-type-check.ts';
 import {
   createInvariantMemo,
   type DatatypeInvariants,
-  datatypeInvariantsHold,
+  datatypeInvariantsHoldOn,
 } from './datatype-invariants.ts';
 import { compileInvariantGuard, type ElementKeys, type InvariantGuard } from './invariant-guard.ts';
 import { checkResourceIds } from './resource-id-check.ts';
+import { everyTypedObject } from './typed-walk.ts';
 import { canonicalWithoutVersion, type ValueSetExpansions } from './value-set-expansion.ts';
 
 /**
@@ -194,10 +195,15 @@ export function createFastValidator(
         return false; // whatever went wrong, the full validator reports it properly
       }
       // The gateway's own checks, unchanged, on what @medplum/core would accept.
+      // One walk for both typed checks, with no locations built (they only matter in issues).
       return (
         checkResourceIds(resource).length === 0 &&
-        findConflictingChoiceTypes(resource).length === 0 &&
-        datatypeInvariantsHold(datatypeInvariants, resource, invariantMemo)
+        everyTypedObject(
+          resource,
+          (node, modelPath) =>
+            choiceTypesAgree(node, modelPath) &&
+            datatypeInvariantsHoldOn(datatypeInvariants, node, modelPath, invariantMemo),
+        )
       );
     },
   };

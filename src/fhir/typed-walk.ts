@@ -12,6 +12,42 @@ export function walkTypedObjects(resource: Record<string, unknown>, visitor: Typ
   if (typeof resourceType === 'string') visit(resource, resourceType, resourceType, visitor);
 }
 
+/**
+ * The same walk without FHIRPath locations, for checks that only answer yes or no (the fast
+ * validation path): no path string is built per object, and a visitor answering false stops it.
+ * Answers false if a visitor did.
+ */
+export function everyTypedObject(
+  resource: Record<string, unknown>,
+  visitor: (node: Record<string, unknown>, modelPath: string) => boolean,
+): boolean {
+  const resourceType = resource.resourceType;
+  return typeof resourceType !== 'string' || visitEvery(resource, resourceType, visitor);
+}
+
+function visitEvery(
+  node: Record<string, unknown>,
+  modelPath: string,
+  visitor: (node: Record<string, unknown>, modelPath: string) => boolean,
+): boolean {
+  if (!visitor(node, modelPath)) return false;
+  for (const key of Object.keys(node)) {
+    if (key === 'resourceType' || key.startsWith('_')) continue;
+    const child = node[key];
+    if (typeof child !== 'object' || child === null) continue;
+    const childModelPath = cachedChildModel(modelPath, key);
+    const items = Array.isArray(child) ? child : [child];
+    for (const object of items) {
+      if (!isObject(object)) continue;
+      const contained = object.resourceType;
+      if (typeof contained === 'string') {
+        if (!visitEvery(object, contained, visitor)) return false;
+      } else if (childModelPath !== undefined && !visitEvery(object, childModelPath, visitor)) return false;
+    }
+  }
+  return true;
+}
+
 /** `Observation.valueQuantity` → `Quantity`, for every choice element in R4. */
 const CHOICE_KEY_TYPE: ReadonlyMap<string, string> = new Map(
   Object.entries(r4Model.choiceTypePaths).flatMap(([basePath, types]) =>
