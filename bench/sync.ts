@@ -7,7 +7,11 @@
  * Peak RSS over a large backfill (DrChrono patients; the simulator runs in its own process so only
  * the gateway's memory is measured; pages stream, RSS is sampled after every page and a row is
  * printed every `--sample-every` records, default a tenth of the run):
- *   node bench/sync.ts --rss --patients N [--sample-every M]
+ *   node bench/sync.ts --rss --patients N [--sample-every M] [--via bulk|list]
+ * `--via list` reads the cursor-paged `/api/patients` (pages of 250, streamed by the simulator too)
+ * instead of the bulk `patients_list` job, whose simulator holds every record of the job in memory
+ * (a 1,000,000-patient job exceeds its process's default 4 GB heap): the gateway writes each page
+ * the same way either way.
  */
 import { spawn } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
@@ -42,6 +46,7 @@ const { values } = parseArgs({
     rss: { type: 'boolean', default: false },
     'patients-only': { type: 'boolean', default: false },
     'sample-every': { type: 'string' },
+    via: { type: 'string', default: 'bulk' },
   },
 });
 const patients = Number(values.patients);
@@ -108,6 +113,8 @@ async function backfill(
   connectors: Connector[],
   onlyRow?: string,
   expectedRecords = 0,
+  /** Sees each memory sample as it is taken (a long run prints its curve as it goes). */
+  onSample?: (sample: MemorySample) => void,
 ): Promise<{
   records: number;
   resources: number;
@@ -115,8 +122,14 @@ async function backfill(
   peakRss: number;
   samples: MemorySample[];
 }> {
+  if (values.via !== 'bulk' && values.via !== 'list') throw new Error('--via is bulk or list');
   const chosen = onlyRow
-    ? connectors.map((c) => ({ ...c, catalog: c.catalog.filter((row) => row.key === onlyRow) }))
+    ? connectors.map((c) => ({
+        ...c,
+        catalog: c.catalog
+          .filter((row) => row.key === onlyRow)
+          .map((row) => (values.via === 'list' ? { ...row, bulkPath: undefined } : row)),
+      }))
     : connectors;
   let records = 0;
   let resources = 0;
@@ -130,14 +143,16 @@ async function backfill(
     const usage = process.memoryUsage();
     peakRss = Math.max(peakRss, usage.rss);
     if (records < nextSampleAt) return;
-    samples.push({
+    const taken = {
       records,
       seconds: (performance.now() - started) / 1000,
       rss: usage.rss,
       heapUsed: usage.heapUsed,
       external: usage.external,
       ...rssKinds(),
-    });
+    };
+    samples.push(taken);
+    onSample?.(taken);
     nextSampleAt = (Math.floor(records / every) + 1) * every;
   };
   const engine = createSyncEngine({
@@ -236,21 +251,20 @@ if (values.rss) {
     const connection = await connectDrChrono(store, sim, { tenant: 'bench', id: 'dc' });
     const before = process.memoryUsage().rss;
     const loadBefore = loadavg()[0] ?? 0;
-    const result = await backfill(store, connection, unlimited(store), 'patients', patients);
-    const loadAfter = loadavg()[0] ?? 0;
     console.log(
       '| records | seconds | RSS | anonymous | file pages (SQLite mmap) | V8 heap used | external |',
     );
     console.log('| ---: | ---: | ---: | ---: | ---: | ---: | ---: |');
     const opt = (bytes: number | undefined) =>
       bytes === undefined || Number.isNaN(bytes) ? 'n/a' : mb(bytes);
-    for (const s of result.samples) {
+    const result = await backfill(store, connection, unlimited(store), 'patients', patients, (s) =>
       console.log(
         `| ${fmt(s.records)} | ${s.seconds.toFixed(0)} | ${mb(s.rss)} | ${opt(s.rssAnon)} | ${opt(s.rssFile)} | ${mb(s.heapUsed)} | ${mb(s.external)} |`,
-      );
-    }
+      ),
+    );
+    const loadAfter = loadavg()[0] ?? 0;
     console.log(
-      `DrChrono patients backfill, ${fmt(result.records)} records on ${values.store}: ${fmt(result.records / result.seconds)} records/s, ` +
+      `DrChrono patients backfill (${values.via === 'list' ? 'cursor-paged list' : 'bulk job'}), ${fmt(result.records)} records on ${values.store}: ${fmt(result.records / result.seconds)} records/s, ` +
         `RSS before ${mb(before)}, peak ${mb(result.peakRss)}, ${result.seconds.toFixed(1)} s; ` +
         `load average ${loadBefore.toFixed(1)} before, ${loadAfter.toFixed(1)} after; ` +
         `simulator process peak RSS ${opt(peakRssOf(child.pid))}; database files ${mb(filesSize(dir))}`,
