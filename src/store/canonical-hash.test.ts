@@ -50,5 +50,10 @@ describe('contentHash', () => {
     expect(canonicalJson(odd)).toBe(reference(odd));
     expect(canonicalJson([odd, [odd], 'x', 0, null])).toBe(reference([odd, [odd], 'x', 0, null]));
     expect(canonicalJson(base)).toBe(reference(base));
+    // More distinct keys than the memo of quoted keys holds: quoted the same after it is cleared.
+    const wide = Object.fromEntries(
+      Array.from({ length: 5_000 }, (_, i) => [`k${i}${i % 7 === 0 ? ' "' : ''}`, i]),
+    );
+    expect(canonicalJson([wide, odd, wide])).toBe(reference([wide, odd, wide]));
   });
 });

@@ -24,6 +24,23 @@ export function withoutVolatileMeta(resource: Resource): Resource {
 const PLAIN_KEY = /^[A-Za-z0-9_$]*$/;
 
 /**
+ * `"key":` by key: resources of one type repeat the same few element names, so each is tested and
+ * quoted once. Bounded (hostile input with ever new keys cannot grow it), cleared when full.
+ */
+const quotedKeys = new Map<string, string>();
+const QUOTED_KEYS_LIMIT = 2048;
+
+function quotedKey(key: string): string {
+  let quoted = quotedKeys.get(key);
+  if (quoted === undefined) {
+    quoted = PLAIN_KEY.test(key) ? `"${key}":` : `${JSON.stringify(key)}:`;
+    if (quotedKeys.size >= QUOTED_KEYS_LIMIT) quotedKeys.clear();
+    quotedKeys.set(key, quoted);
+  }
+  return quoted;
+}
+
+/**
  * JSON with object keys sorted, so equal content gives equal text whatever the key order. The text
  * is stored (as a hash) and compared with later polls, so it must never change: string building
  * instead of arrays, and no sort when keys already come in order, for speed only (the output is
@@ -53,9 +70,8 @@ export function canonicalJson(value: unknown): string {
   for (const key of keys) {
     const item = (value as Record<string, unknown>)[key];
     if (item === undefined) continue;
-    if (!first) out += ',';
+    out += first ? quotedKey(key) : `,${quotedKey(key)}`;
     first = false;
-    out += PLAIN_KEY.test(key) ? `"${key}":` : `${JSON.stringify(key)}:`;
     out += canonicalJson(item);
   }
   return `${out}}`;
