@@ -85,6 +85,9 @@ export function storeContract(makeHarness: () => Promise<StoreHarness>): void {
       expect(again.outcome).toBe('unchanged');
       expect(again.seq).toBeUndefined();
       expect(again.stored.versionId).toBe(1);
+      // What it answers as stored is the stored version, meta and all (not the stale meta given).
+      expect(again.stored).toEqual(first.stored);
+      expect(again.stored).toEqual(await store.resources.read(tenant, 'Patient', 'p1'));
 
       const changed = await store.resources.put(tenant, patient('p1', 'Roe'));
       expect(changed.outcome).toBe('updated');

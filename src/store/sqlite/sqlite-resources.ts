@@ -8,7 +8,7 @@ import type { ChangeAction, PutOptions, PutResult, ResourceKey, ResourceStore } 
 import { checkId, checkResourceInput, checkTypeName } from '../resource-input.ts';
 import type { StoreOptions } from '../store-options.ts';
 import type { TenantGuard } from '../tenant-guard.ts';
-import { type CurrentVersion, planWrite, TOMBSTONE_HASH, tombstone } from '../versioning.ts';
+import { type CurrentVersion, planWrite, stampMeta, TOMBSTONE_HASH, tombstone } from '../versioning.ts';
 import { createDateShapes } from './date-shapes.ts';
 import { type ResourceRow, toStored } from './resource-row.ts';
 import { createSearchIndexWriter } from './search-index.ts';
@@ -73,7 +73,7 @@ export function createSqliteResources(
   };
   const stmt = {
     current: db.prepare(
-      'SELECT rid, version_id, hash, deleted FROM resources WHERE tenant = ? AND type = ? AND id = ?',
+      'SELECT rid, version_id, last_updated, hash, deleted, connection FROM resources WHERE tenant = ? AND type = ? AND id = ?',
     ),
     read: db.prepare('SELECT * FROM resources WHERE tenant = ? AND type = ? AND id = ?'),
     upsertCurrent:
@@ -119,8 +119,25 @@ export function createSqliteResources(
     const current = stmt.current.get(tenant, type, id) as CurrentRow | undefined;
     const plan = planWrite(toCurrent(current), input, at);
     if (plan.kind === 'unchanged') {
-      const row = stmt.read.get(tenant, type, id) as Row;
-      return { outcome: 'unchanged', stored: toStored(row), seq: undefined };
+      // The same content as the stored version (equal hashes): answered from the input stamped with
+      // that version, rather than reading and parsing the stored body again (a re-poll's common case).
+      // planWrite answers unchanged only against a current version.
+      const { version_id, last_updated, hash, connection: stored } = current as CurrentRow;
+      return {
+        outcome: 'unchanged',
+        seq: undefined,
+        stored: {
+          tenant,
+          type,
+          id,
+          versionId: version_id,
+          lastUpdated: last_updated,
+          hash,
+          deleted: false,
+          connection: stored ?? undefined,
+          resource: stampMeta(input, version_id, last_updated),
+        },
+      };
     }
     const body = JSON.stringify(plan.resource);
     const values = [tenant, type, id, plan.versionId, at, plan.hash, 0, connection, body] as const;
@@ -250,7 +267,14 @@ export function createSqliteResources(
   };
 }
 
-type CurrentRow = { rid: number; version_id: number; hash: string; deleted: number };
+type CurrentRow = {
+  rid: number;
+  version_id: number;
+  last_updated: string;
+  hash: string;
+  deleted: number;
+  connection: string | null;
+};
 
 function toCurrent(row: CurrentRow | undefined): CurrentVersion | undefined {
   return row ? { versionId: row.version_id, hash: row.hash, deleted: row.deleted === 1 } : undefined;
