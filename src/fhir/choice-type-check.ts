@@ -42,6 +42,7 @@ export function findConflictingChoiceTypes(resource: Record<string, unknown>): O
 
 /** True if no choice element of this object (at `modelPath`) is given with more than one type. */
 export function choiceTypesAgree(node: Record<string, unknown>, modelPath: string): boolean {
+  if (!CHOICE_MODEL_PATHS.has(modelPath)) return true; // most objects: nothing to collect
   for (const keys of choiceKeysByBase(node, modelPath).values()) if (keys.size > 1) return false;
   return true;
 }
