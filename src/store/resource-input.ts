@@ -10,6 +10,14 @@ export function checkResourceInput(
   resource: unknown,
   maxBytes: number,
 ): { resource: Resource; json: string } {
+  const checked = checkResourceShape(resource);
+  const json = JSON.stringify(checked);
+  checkResourceBytes(Buffer.byteLength(json), maxBytes);
+  return { resource: checked, json };
+}
+
+/** checkResourceInput without the size limit, for an adapter that measures the size itself. */
+export function checkResourceShape(resource: unknown): Resource {
   if (resource === null || typeof resource !== 'object' || Array.isArray(resource)) {
     throw new InvalidResourceError('a resource must be a JSON object');
   }
@@ -24,10 +32,35 @@ export function checkResourceInput(
     );
   }
   checkId(r.resourceType, r.id);
-  const json = JSON.stringify(resource);
-  const bytes = Buffer.byteLength(json);
+  return resource as Resource;
+}
+
+export function checkResourceBytes(bytes: number, maxBytes: number): void {
   if (bytes > maxBytes) throw new ResourceTooLargeError(bytes, maxBytes);
-  return { resource: resource as Resource, json };
+}
+
+/**
+ * The byte size of JSON.stringify(input), the size the limit applies to, from the body already
+ * serialized for `stamped` (= stampMeta(input), versioning.ts): the two texts differ only in the
+ * meta value (kept in place by the spread, or appended after the last key when there was none), so
+ * no second serialization of the whole resource is needed. Anything unusual (meta not a plain
+ * object, a toJSON) is measured the plain way.
+ */
+export function inputBytesFromStamped(input: Resource, stamped: Resource, body: string): number {
+  if ('toJSON' in input) return Buffer.byteLength(JSON.stringify(input));
+  // What JSON.stringify and the spread both see: own enumerable properties.
+  if (!Object.prototype.propertyIsEnumerable.call(input, 'meta')) {
+    return Buffer.byteLength(body) - Buffer.byteLength(`,"meta":${JSON.stringify(stamped.meta)}`);
+  }
+  const meta = (input as { meta?: unknown }).meta;
+  if (typeof meta === 'object' && meta !== null && !Array.isArray(meta) && !('toJSON' in meta)) {
+    return (
+      Buffer.byteLength(body) -
+      Buffer.byteLength(JSON.stringify(stamped.meta)) +
+      Buffer.byteLength(JSON.stringify(meta))
+    );
+  }
+  return Buffer.byteLength(JSON.stringify(input));
 }
 
 export function checkId(type: string, id: unknown): asserts id is string {

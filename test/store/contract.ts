@@ -95,6 +95,34 @@ export function storeContract(makeHarness: () => Promise<StoreHarness>): void {
       expect(changed.seq).toBeGreaterThan(first.seq as number);
     });
 
+    it("applies the size limit to the input's JSON to the byte, in a batch as alone, and to unchanged content too", async () => {
+      await newTenant();
+      const fits = patient('fits', 'Müller 😀', { meta: { source: 'urn:x', versionId: '9' } });
+      const bytes = Buffer.byteLength(JSON.stringify(fits));
+      const atLimit = await h.open({ maxResourceBytes: bytes });
+      try {
+        expect((await atLimit.resources.putMany(tenant, [patient('small'), fits]))[1]?.outcome).toBe(
+          'created',
+        );
+        const over = patient('over', 'Müller 😀!', { meta: { source: 'urn:x', versionId: '9' } });
+        await expect(atLimit.resources.putMany(tenant, [patient('other'), over])).rejects.toBeInstanceOf(
+          ResourceTooLargeError,
+        );
+        // The whole batch was refused: its first resource was not written either.
+        expect(await atLimit.resources.read(tenant, 'Patient', 'other')).toBeUndefined();
+        expect(await atLimit.resources.read(tenant, 'Patient', 'over')).toBeUndefined();
+      } finally {
+        await atLimit.close();
+      }
+      const lowered = await h.open({ maxResourceBytes: bytes - 1 });
+      try {
+        await expect(lowered.resources.put(tenant, fits)).rejects.toBeInstanceOf(ResourceTooLargeError);
+      } finally {
+        await lowered.close();
+      }
+      expect((await drain(store, tenant)).changes.map((c) => c.id)).toEqual(['small', 'fits']);
+    });
+
     it('treats a meta.tag change as a content change', async () => {
       await newTenant();
       await store.resources.put(tenant, patient('p1'));

@@ -5,7 +5,13 @@ import { decodeListCursor, encodeListCursor } from '../cursor.ts';
 import { storeCursorSealer } from '../cursor-sealer.ts';
 import { ResourceGoneError, ResourceNotFoundError } from '../errors.ts';
 import type { ChangeAction, PutOptions, PutResult, ResourceKey, ResourceStore } from '../port.ts';
-import { checkId, checkResourceInput, checkTypeName } from '../resource-input.ts';
+import {
+  checkId,
+  checkResourceBytes,
+  checkResourceShape,
+  checkTypeName,
+  inputBytesFromStamped,
+} from '../resource-input.ts';
 import type { StoreOptions } from '../store-options.ts';
 import type { TenantGuard } from '../tenant-guard.ts';
 import { type CurrentVersion, planWrite, stampMeta, TOMBSTONE_HASH, tombstone } from '../versioning.ts';
@@ -118,7 +124,9 @@ export function createSqliteResources(
     const id = input.id as string;
     const current = stmt.current.get(tenant, type, id) as CurrentRow | undefined;
     const plan = planWrite(toCurrent(current), input, at);
+    const max = options.maxResourceBytes;
     if (plan.kind === 'unchanged') {
+      checkResourceBytes(Buffer.byteLength(JSON.stringify(input)), max);
       // The same content as the stored version (equal hashes): answered from the input stamped with
       // that version, rather than reading and parsing the stored body again (a re-poll's common case).
       // planWrite answers unchanged only against a current version.
@@ -140,6 +148,8 @@ export function createSqliteResources(
       };
     }
     const body = JSON.stringify(plan.resource);
+    // The limit is on the input's JSON, measured from the body: one serialization, not two.
+    checkResourceBytes(inputBytesFromStamped(input, plan.resource, body), max);
     const values = [tenant, type, id, plan.versionId, at, plan.hash, 0, connection, body] as const;
     stmt.insertVersion.run(...values);
     const source = plan.resource.meta?.source ?? null;
@@ -177,7 +187,8 @@ export function createSqliteResources(
 
   const putMany = async (tenant: string, resources: Resource[], opts?: PutOptions): Promise<PutResult[]> => {
     await tenants.require(tenant);
-    const checked = resources.map((r) => checkResourceInput(r, options.maxResourceBytes).resource);
+    // Sizes are checked in writeOne, inside the transaction: one too large rolls the batch back.
+    const checked = resources.map(checkResourceShape);
     const at = now();
     const results = transaction(() => checked.map((r) => writeOne(tenant, r, opts, at)));
     drainWhenIdle();
