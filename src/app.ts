@@ -4,6 +4,7 @@ import type { Logger } from 'pino';
 import { createConnectRoutes } from './server/connect/connect-routes.ts';
 import type { ConnectSeal } from './server/connect/connect-seal.ts';
 import { createJwksRoute } from './server/connect/jwks-route.ts';
+import { FHIR_METADATA_PATH, type FhirDefinitionsServer } from './server/fhir-definitions-routes.ts';
 import { createFrontDoor } from './server/front-door.ts';
 import type { GraphQLServer } from './server/graphql-server.ts';
 import { createHealthRoutes } from './server/health-routes.ts';
@@ -21,6 +22,8 @@ export type AppDeps = {
   metrics?: MetricsSource;
   /** Seals connect links and OAuth state (from the data-encryption key); no connect flow without it. */
   connectSeal?: ConnectSeal;
+  /** Serves the gateway's published definitions under `/fhir` (server/fhir-definitions-routes.ts). */
+  definitions?: FhirDefinitionsServer;
 };
 
 export type App = {
@@ -45,8 +48,12 @@ export function createApp(deps: AppDeps): App {
     'GET /': createFrontDoor({
       store: deps.store,
       demo: deps.demo ?? [],
-      // GraphQL is served beside the table (server/graphql-server.ts): listed when it is there.
-      routes: () => [...Object.keys(routes), ...(deps.graphql ? ['GET /graphql'] : [])],
+      // GraphQL and /fhir are served beside the table: listed when they are there.
+      routes: () => [
+        ...Object.keys(routes),
+        ...(deps.graphql ? ['GET /graphql'] : []),
+        ...(deps.definitions ? [`GET ${FHIR_METADATA_PATH}`] : []),
+      ],
     }),
   };
   return {
@@ -54,6 +61,10 @@ export function createApp(deps: AppDeps): App {
       const path = new URL(req.url ?? '/', 'http://gateway').pathname;
       if (deps.graphql?.matches(path)) {
         deps.graphql.handle(req, res);
+        return;
+      }
+      if (deps.definitions?.matches(path)) {
+        deps.definitions.handle(req, res);
         return;
       }
       const route = routes[`${req.method ?? 'GET'} ${path}`];

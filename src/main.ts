@@ -16,6 +16,7 @@ import {
 import { createConnectors } from './connectors/registry.ts';
 import { connectDemoClinics } from './demo/connect-demo-clinics.ts';
 import { ensureDemoApiKey, loadGraphiQLExamples } from './demo/demo-api-key.ts';
+import { logDemoKey } from './demo/demo-key-log.ts';
 import { startDemoClinics } from './demo/start-demo-clinics.ts';
 import { createChangeFeed } from './events/change-feed.ts';
 import { createChangeTailer } from './events/change-tailer.ts';
@@ -29,8 +30,10 @@ import { searchIndexer } from './fhir/search-indexer.ts';
 import { createLogger } from './log/create-logger.ts';
 import { loadMappingSet } from './mapping/load-mapping-set.ts';
 import { loadMappingDefinitions } from './mapping/mapping-definitions.ts';
+import { loadPublishedDefinitions } from './mapping/published-definitions.ts';
 import { mintConnectLink } from './server/connect/connect-link.ts';
 import { createConnectSeal } from './server/connect/connect-seal.ts';
+import { createFhirDefinitionsServer } from './server/fhir-definitions-routes.ts';
 import { createGatewayGraphQL } from './server/gateway-graphql.ts';
 import { GRAPHQL_PATH } from './server/graphql-server.ts';
 import { openStore } from './store/open-store.ts';
@@ -88,8 +91,9 @@ async function main(): Promise<void> {
   const demoKey =
     demo.length > 0 ? await ensureDemoApiKey({ store, keys, dataDir: config.DATA_DIR }) : undefined;
   const scheme = createIdentityScheme();
+  const mappingsDir = join(import.meta.dirname, '../mappings');
   const mappings = loadMappingSet({
-    dir: join(import.meta.dirname, '../mappings'),
+    dir: mappingsDir,
     defs: loadMappingDefinitions(),
     scheme,
   });
@@ -163,7 +167,15 @@ async function main(): Promise<void> {
     mutations: mutationSpec(connectors, mappings),
     demo: demoKey && { apiKey: demoKey.token, examples: loadGraphiQLExamples() },
   });
-  const app = createApp({ store, log, demo, graphql, connectSeal, metrics: sync.metrics });
+  const app = createApp({
+    store,
+    log,
+    demo,
+    graphql,
+    connectSeal,
+    metrics: sync.metrics,
+    definitions: createFhirDefinitionsServer({ catalog: loadPublishedDefinitions(mappingsDir, scheme) }),
+  });
   const server = createServer(app.handle);
   server.on('upgrade', app.upgrade);
   await new Promise<void>((resolve) => server.listen(config.PORT, config.HOST, resolve));
@@ -176,11 +188,7 @@ async function main(): Promise<void> {
       : 'gateway listening',
   );
   if (demoKey) {
-    // The demo key opens synthetic data only; printing it is the point (GraphiQL has it too).
-    log.info(
-      { tenant: 'demo', file: demoKey.file, graphiql: `http://${config.HOST}:${port}${GRAPHQL_PATH}` },
-      `demo mode: API key ${demoKey.token} (GraphiQL at /graphql opens with it)`,
-    );
+    logDemoKey(log, demoKey, `http://${config.HOST}:${port}${GRAPHQL_PATH}`);
   }
   // Installed before the demo clinics connect (which takes seconds): a signal meanwhile still
   // shuts down cleanly instead of killing the process with the default handler.

@@ -53,6 +53,9 @@ export const SAFE_STRING_KEYS: ReadonlySet<string> = new Set([
   'requestId',
   'traceId',
   'currentKeyId',
+  // demo mode's start line (demo/demo-key-log.ts): where the demo key is kept, where GraphiQL is
+  'keyFile',
+  'graphiql',
 ]);
 
 /** Keys whose numbers are personal data (a phone or SSN stored as a number, an age). */

@@ -1,6 +1,7 @@
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { CodeSystem, NamingSystem, StructureDefinition } from 'fhir/r4';
+import { canonicalUrl } from '../fhir/conformance-catalog.ts';
 
 /**
  * The gateway's own terminology and extensions, published as FHIR resources under
@@ -37,8 +38,7 @@ function readFolder<T extends { resourceType: string }>(dir: string, resourceTyp
 
 /** The URL a NamingSystem stands for: its preferred (else first) `uri` unique id. */
 export function namingSystemUri(system: NamingSystem): string | undefined {
-  const uris = system.uniqueId.filter((id) => id.type === 'uri');
-  return (uris.find((id) => id.preferred) ?? uris[0])?.value;
+  return canonicalUrl(system);
 }
 
 export function loadLocalDefinitions(mappingsDir: string): LocalDefinitions {

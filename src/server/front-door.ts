@@ -10,6 +10,8 @@ const ROUTE_NOTES: Record<string, string> = {
   'GET /readyz': 'the store answers (503 when it does not)',
   'GET /metrics': 'Prometheus metrics (sync, requests, process)',
   'GET /graphql': 'the GraphQL API (GraphiQL in a browser)',
+  'GET /fhir/metadata':
+    "the gateway's own CodeSystems, NamingSystems and extension StructureDefinitions (FHIR R4, public; `/fhir/CodeSystem?url=…`)",
   'GET /.well-known/jwks.json': "public keys of the gateway's Epic client assertions",
   'GET /connect':
     'connect a clinic: open a link made by `npm run connect-link -- --tenant <id> --source jane`',

@@ -54,6 +54,21 @@ describe('npm start', () => {
       // The demo key: printed at start, kept in $DATA_DIR/demo-api-key, and it opens /graphql.
       const key = readFileSync(join(dataDir, 'demo-api-key'), 'utf8').trim();
       expect(gw.logs()).toContain(`demo mode: API key ${key}`);
+      // The line also says where the key is kept and where GraphiQL is (not redacted).
+      const keyLine = JSON.parse(
+        gw
+          .logs()
+          .split('\n')
+          .find((line) => line.includes('demo mode: API key')) ?? '{}',
+      ) as Record<string, unknown>;
+      expect(keyLine).toMatchObject({
+        keyFile: join(dataDir, 'demo-api-key'),
+        graphiql: `${gw.base}/graphql`,
+      });
+      // The published definitions are served by the started gateway, without a key.
+      const metadata = await fetch(`${gw.base}/fhir/metadata`);
+      expect(metadata.status).toBe(200);
+      expect(((await metadata.json()) as { resourceType: string }).resourceType).toBe('CapabilityStatement');
       const graphql = await fetch(`${gw.base}/graphql`, {
         method: 'POST',
         headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' },
