@@ -1,0 +1,188 @@
+import {
+  createSourceEventStream,
+  type DocumentNode,
+  type ExecutionArgs,
+  type ExecutionResult,
+  execute,
+  print,
+} from 'graphql';
+import { isAsyncIterable, type Plugin } from 'graphql-yoga';
+import type { Caller } from '../../auth/scopes.ts';
+import type { FeedEvent, FeedMessage, FeedSubscription } from '../../events/change-subscription.ts';
+import { type FrameBatch, frameBatch } from './frame-batch.ts';
+
+/** What a member's stream yields: frames shared with its group, or a result of its own (heartbeat, error). */
+export type MemberItem = ExecutionResult | FrameBatch;
+
+export type ChangeFanoutStats = {
+  /** GraphQL executions of an event for a group (one per event per group, not per subscriber). */
+  readonly eventExecutions: number;
+  readonly groups: number;
+  readonly members: number;
+};
+
+export type ChangeFanout = {
+  /** The yoga plugin: subscriptions run through the shared execution below. */
+  readonly plugin: Plugin;
+  stats(): ChangeFanoutStats;
+};
+
+type Outcome = { readonly frame: string } | { readonly result: ExecutionResult };
+type Group = {
+  readonly key: string;
+  /** The first member's execution arguments: same tenant, scopes, document and variables as every member's. */
+  readonly args: ExecutionArgs;
+  members: number;
+  /** Recent events' outcomes by seq: members a little behind the first find theirs here. */
+  readonly outcomes: Map<number, Promise<Outcome>>;
+};
+
+/** Outcomes a group keeps: a member further behind than this executes again (correct, just not shared). */
+const OUTCOMES_PER_GROUP = 2_048;
+
+/**
+ * Subscription fan-out shared across subscribers. Subscriptions with the same tenant, API-key
+ * scopes, document, operation name and variables form a group; an event is executed and
+ * serialized once per group and every member gets the same bytes (`FrameBatch`). Each member keeps
+ * its own source stream (its cursor, catch-up, bounded buffer, RESYNC and heartbeats stay its own),
+ * so a slow member never holds up the others: it finds the outcome cached, or executes it again.
+ * Heartbeats and errors are executed per member and go through yoga's usual result path (masking).
+ */
+export function createChangeFanout(): ChangeFanout {
+  const groups = new Map<string, Group>();
+  const documents = new WeakMap<DocumentNode, string>();
+  let eventExecutions = 0;
+  let members = 0;
+
+  const textOf = (document: DocumentNode) => {
+    let text = documents.get(document);
+    if (text === undefined) {
+      text = print(document);
+      documents.set(document, text);
+    }
+    return text;
+  };
+  const groupKey = (args: ExecutionArgs): string | undefined => {
+    const caller = (args.contextValue as { caller?: Caller } | undefined)?.caller;
+    if (!caller) return undefined;
+    return JSON.stringify([
+      caller.tenant,
+      [...caller.scopes].sort(),
+      args.operationName ?? null,
+      args.variableValues ?? null,
+      textOf(args.document),
+    ]);
+  };
+  const join = (args: ExecutionArgs): Group | undefined => {
+    const key = groupKey(args);
+    if (key === undefined) return undefined;
+    let group = groups.get(key);
+    if (!group) {
+      group = { key, args, members: 0, outcomes: new Map() };
+      groups.set(key, group);
+    }
+    group.members++;
+    members++;
+    return group;
+  };
+  const leave = (group: Group) => {
+    group.members--;
+    members--;
+    if (group.members === 0 && groups.get(group.key) === group) groups.delete(group.key);
+  };
+
+  const run = async (args: ExecutionArgs, message: FeedMessage): Promise<ExecutionResult> =>
+    (await execute({ ...args, rootValue: message })) as ExecutionResult;
+  const outcomeOf = (group: Group, event: FeedEvent): Promise<Outcome> => {
+    const seq = event.change.seq;
+    const hit = group.outcomes.get(seq);
+    if (hit) return hit;
+    eventExecutions++;
+    const outcome = run(group.args, event).then(
+      (result): Outcome => (result.errors?.length ? { result } : { frame: JSON.stringify(result) }),
+    );
+    if (group.outcomes.size >= OUTCOMES_PER_GROUP)
+      group.outcomes.delete(group.outcomes.keys().next().value as number);
+    group.outcomes.set(seq, outcome);
+    return outcome;
+  };
+
+  /** One member's results: its own source stream, events executed through its group. */
+  const memberStream = (
+    args: ExecutionArgs,
+    source: AsyncIterator<unknown> & Partial<Pick<FeedSubscription, 'nextBatch'>>,
+  ): AsyncIterableIterator<MemberItem> => {
+    const group = join(args);
+    const pending: MemberItem[] = [];
+    let finished = false;
+    const finish = () => {
+      if (finished) return;
+      finished = true;
+      if (group) leave(group);
+    };
+    const nextBatch = async (): Promise<IteratorResult<readonly unknown[]>> => {
+      if (source.nextBatch) return source.nextBatch();
+      const result = await source.next();
+      return result.done ? { done: true, value: undefined } : { done: false, value: [result.value] };
+    };
+    const fill = async () => {
+      const result = await nextBatch();
+      if (result.done) return finish();
+      const messages = result.value as readonly FeedMessage[];
+      const outcomes = await Promise.all(
+        messages.map(
+          (m): Promise<Outcome> =>
+            group && m.kind === 'event' ? outcomeOf(group, m) : run(args, m).then((r) => ({ result: r })),
+        ),
+      );
+      let frames: string[] = [];
+      for (const outcome of outcomes) {
+        if ('frame' in outcome) {
+          frames.push(outcome.frame);
+          continue;
+        }
+        if (frames.length > 0) pending.push(frameBatch(frames));
+        frames = [];
+        pending.push(outcome.result);
+      }
+      if (frames.length > 0) pending.push(frameBatch(frames));
+    };
+    const iterator: AsyncIterableIterator<MemberItem> = {
+      async next() {
+        while (pending.length === 0 && !finished) await fill();
+        const item = pending.shift();
+        return item === undefined ? { done: true, value: undefined } : { done: false, value: item };
+      },
+      async return() {
+        finish();
+        pending.length = 0;
+        await source.return?.();
+        return { done: true, value: undefined };
+      },
+      async throw(error?: unknown) {
+        finish();
+        await source.return?.();
+        throw error;
+      },
+      [Symbol.asyncIterator]() {
+        return iterator;
+      },
+    };
+    return iterator;
+  };
+
+  const subscribe = async (args: ExecutionArgs) => {
+    const source = await createSourceEventStream(args);
+    if (!isAsyncIterable(source)) return source as ExecutionResult;
+    return memberStream(args, (source as AsyncIterable<unknown>)[Symbol.asyncIterator]());
+  };
+
+  return {
+    plugin: {
+      onSubscribe({ setSubscribeFn }) {
+        setSubscribeFn(subscribe as never);
+      },
+    },
+    stats: () => ({ eventExecutions, groups: groups.size, members }),
+  };
+}
