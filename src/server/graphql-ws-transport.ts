@@ -30,15 +30,35 @@ type Root = {
  * serialization per subscriber) and corked into one socket write per batch. Waiting for the last
  * write of a batch keeps graphql-ws's backpressure: a client that stops reading stops the pulls.
  */
-async function* writingFrames(
+function writingFrames(
   results: AsyncIterable<unknown>,
   socket: WebSocket,
   id: string,
-): AsyncGenerator<unknown> {
-  for await (const item of results) {
-    if (isFrameBatch(item)) await sendFrames(socket, id, item);
-    else yield item;
-  }
+): AsyncIterableIterator<unknown> {
+  const source = results[Symbol.asyncIterator]();
+  // Not an async generator: graphql-ws calls `return` when the client completes, and a generator
+  // waiting for the next event would only see it after that event; this passes it on at once.
+  const iterator: AsyncIterableIterator<unknown> = {
+    async next() {
+      for (;;) {
+        const result = await source.next();
+        if (result.done || !isFrameBatch(result.value)) return result;
+        await sendFrames(socket, id, result.value);
+      }
+    },
+    async return(value?: unknown) {
+      await source.return?.(value);
+      return { done: true, value };
+    },
+    async throw(error?: unknown) {
+      await source.return?.();
+      throw error;
+    },
+    [Symbol.asyncIterator]() {
+      return iterator;
+    },
+  };
+  return iterator;
 }
 
 function sendFrames(socket: WebSocket, id: string, batch: FrameBatch): Promise<void> {

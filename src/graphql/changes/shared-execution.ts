@@ -24,6 +24,8 @@ export type ChangeFanoutStats = {
 export type ChangeFanout = {
   /** The yoga plugin: subscriptions run through the shared execution below. */
   readonly plugin: Plugin;
+  /** graphql-js `subscribe` with the sharing (what the plugin installs). */
+  subscribe(args: ExecutionArgs): Promise<ExecutionResult | AsyncIterableIterator<MemberItem>>;
   stats(): ChangeFanoutStats;
 };
 
@@ -178,6 +180,7 @@ export function createChangeFanout(): ChangeFanout {
   };
 
   return {
+    subscribe,
     plugin: {
       onSubscribe({ setSubscribeFn }) {
         setSubscribeFn(subscribe as never);
