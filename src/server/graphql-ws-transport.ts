@@ -69,9 +69,9 @@ function sendFrames(socket: WebSocket, id: string, batch: FrameBatch): Promise<v
   raw?.cork();
   try {
     const last = batch.frames.length - 1;
-    for (let i = 0; i < last; i++) socket.send(`${head}${batch.frames[i]}}`);
+    for (let i = 0; i < last; i++) socket.send(`${head}${batch.frames[i]?.json}}`);
     return new Promise((resolve, reject) =>
-      socket.send(`${head}${batch.frames[last]}}`, (err) => (err ? reject(err) : resolve())),
+      socket.send(`${head}${batch.frames[last]?.json}}`, (err) => (err ? reject(err) : resolve())),
     );
   } finally {
     raw?.uncork();

@@ -45,11 +45,17 @@ function sseResponse(
     async pull(controller) {
       try {
         const { done, value } = await iterator.next();
-        let text = '';
-        if (isFrameBatch(value)) for (const frame of value.frames) text += `event: next\ndata: ${frame}\n\n`;
-        else if (value != null) text = `event: next\ndata: ${stringifyResult(value as ExecutionResult)}\n\n`;
-        if (done) text += 'event: complete\ndata:\n\n';
-        if (text) controller.enqueue(encoder.encode(text));
+        if (isFrameBatch(value)) {
+          // Each event's bytes are encoded once for its whole group, then joined per subscriber.
+          const chunks = value.frames.map(
+            (f) => (f.sse ??= encoder.encode(`event: next\ndata: ${f.json}\n\n`)),
+          );
+          controller.enqueue(chunks.length === 1 ? (chunks[0] as Uint8Array) : Buffer.concat(chunks));
+        } else if (value != null)
+          controller.enqueue(
+            encoder.encode(`event: next\ndata: ${stringifyResult(value as ExecutionResult)}\n\n`),
+          );
+        if (done) controller.enqueue(encoder.encode('event: complete\ndata:\n\n'));
         if (done) {
           clearInterval(ping);
           controller.close();

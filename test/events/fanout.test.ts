@@ -151,7 +151,7 @@ describe('a group member on its own stream', () => {
   };
   const framesOf = (item: MemberItem | undefined): string[] =>
     isFrameBatch(item)
-      ? item.frames.map((f) => (JSON.parse(f) as { data: { changes: { id: string } } }).data.changes.id)
+      ? item.frames.map((f) => (JSON.parse(f.json) as { data: { changes: { id: string } } }).data.changes.id)
       : [`result:${(item as ExecutionResult | undefined)?.errors?.[0]?.extensions?.code}`];
 
   it("gets one wake-up's events as one batch, serialized once for the whole group", async () => {
@@ -162,7 +162,7 @@ describe('a group member on its own stream', () => {
     await gw.patients(tenant, 0, 20);
     const [batchA, batchB] = [(await firstA).value, (await firstB).value];
     expect(framesOf(batchA)).toEqual(Array.from({ length: 20 }, (_, i) => `p${i}`));
-    // The very same strings: serialized once, written to both.
+    // The very same frames: serialized once, written to both.
     expect((batchB as FrameBatch).frames.every((f, i) => f === (batchA as FrameBatch).frames[i])).toBe(true);
     await Promise.all([a.return?.(), b.return?.()]);
   });

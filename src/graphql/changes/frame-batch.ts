@@ -4,11 +4,14 @@
  * write a batch at once (one SSE chunk; one corked run of graphql-ws `next` messages with the
  * member's own subscription id) instead of serializing each result per subscriber.
  */
-export type FrameBatch = { readonly [FRAMES]: true; readonly frames: readonly string[] };
+export type FrameBatch = { readonly [FRAMES]: true; readonly frames: readonly Frame[] };
+
+/** One event's result as JSON text, shared by a group; `sse` caches its SSE bytes once encoded. */
+export type Frame = { readonly json: string; sse?: Uint8Array };
 
 const FRAMES: unique symbol = Symbol('frame batch');
 
-export function frameBatch(frames: readonly string[]): FrameBatch {
+export function frameBatch(frames: readonly Frame[]): FrameBatch {
   return { [FRAMES]: true, frames };
 }
 

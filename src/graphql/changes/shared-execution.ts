@@ -9,7 +9,7 @@ import {
 import { isAsyncIterable, type Plugin } from 'graphql-yoga';
 import type { Caller } from '../../auth/scopes.ts';
 import type { FeedEvent, FeedMessage, FeedSubscription } from '../../events/change-subscription.ts';
-import { type FrameBatch, frameBatch } from './frame-batch.ts';
+import { type Frame, type FrameBatch, frameBatch } from './frame-batch.ts';
 
 /** What a member's stream yields: frames shared with its group, or a result of its own (heartbeat, error). */
 export type MemberItem = ExecutionResult | FrameBatch;
@@ -29,14 +29,16 @@ export type ChangeFanout = {
   stats(): ChangeFanoutStats;
 };
 
-type Outcome = { readonly frame: string } | { readonly result: ExecutionResult };
+type Outcome = { readonly frame: Frame } | { readonly result: ExecutionResult };
+/** An event's outcome for a group: `settled` once known, so members behind the first need not await it. */
+type Shared = { readonly outcome: Promise<Outcome>; settled?: Outcome };
 type Group = {
   readonly key: string;
   /** The first member's execution arguments: same tenant, scopes, document and variables as every member's. */
   readonly args: ExecutionArgs;
   members: number;
   /** Recent events' outcomes by seq: members a little behind the first find theirs here. */
-  readonly outcomes: Map<number, Promise<Outcome>>;
+  readonly outcomes: Map<number, Shared>;
 };
 
 /** Outcomes a group keeps: a member further behind than this executes again (correct, just not shared). */
@@ -95,18 +97,22 @@ export function createChangeFanout(): ChangeFanout {
 
   const run = async (args: ExecutionArgs, message: FeedMessage): Promise<ExecutionResult> =>
     (await execute({ ...args, rootValue: message })) as ExecutionResult;
-  const outcomeOf = (group: Group, event: FeedEvent): Promise<Outcome> => {
+  const outcomeOf = (group: Group, event: FeedEvent): Outcome | Promise<Outcome> => {
     const seq = event.change.seq;
     const hit = group.outcomes.get(seq);
-    if (hit) return hit;
+    if (hit) return hit.settled ?? hit.outcome;
     eventExecutions++;
-    const outcome = run(group.args, event).then(
-      (result): Outcome => (result.errors?.length ? { result } : { frame: JSON.stringify(result) }),
-    );
+    const shared: Shared = {
+      outcome: run(group.args, event).then((result): Outcome => {
+        const outcome = result.errors?.length ? { result } : { frame: { json: JSON.stringify(result) } };
+        shared.settled = outcome;
+        return outcome;
+      }),
+    };
     if (group.outcomes.size >= OUTCOMES_PER_GROUP)
       group.outcomes.delete(group.outcomes.keys().next().value as number);
-    group.outcomes.set(seq, outcome);
-    return outcome;
+    group.outcomes.set(seq, shared);
+    return shared.outcome;
   };
 
   /** One member's results: its own source stream, events executed through its group. */
@@ -131,13 +137,14 @@ export function createChangeFanout(): ChangeFanout {
       const result = await nextBatch();
       if (result.done) return finish();
       const messages = result.value as readonly FeedMessage[];
-      const outcomes = await Promise.all(
-        messages.map(
-          (m): Promise<Outcome> =>
-            group && m.kind === 'event' ? outcomeOf(group, m) : run(args, m).then((r) => ({ result: r })),
-        ),
+      const parts = messages.map((m): Outcome | Promise<Outcome> =>
+        group && m.kind === 'event' ? outcomeOf(group, m) : run(args, m).then((r) => ({ result: r })),
       );
-      let frames: string[] = [];
+      // Members behind the first find every outcome settled: no await per event for them.
+      const outcomes = parts.some((p) => p instanceof Promise)
+        ? await Promise.all(parts)
+        : (parts as Outcome[]);
+      let frames: Frame[] = [];
       for (const outcome of outcomes) {
         if ('frame' in outcome) {
           frames.push(outcome.frame);
