@@ -23,6 +23,7 @@ const all = new Promise<void>((resolve) => {
 });
 
 let resyncs = 0;
+let cpuFrom = process.cpuUsage();
 for (let i = 0; i < Number(count); i++) {
   const mine: Arrivals = { ids: [], at: [] };
   arrivals.push(mine);
@@ -76,6 +77,10 @@ for (let i = 0; i < Number(count); i++) {
   });
 }
 process.send?.({ ready: true });
+// Counted from when the writer starts (the parent waits 2 s after `ready`), roughly as the gateway's.
+setTimeout(() => {
+  cpuFrom = process.cpuUsage();
+}, 2_000).unref();
 // Progress on stderr when it takes long: how far each subscriber got.
 const progress = setInterval(() => {
   process.stderr.write(`clients: ${arrivals.map((a) => a.ids.length).join(',')} of ${expected}\n`);
@@ -84,4 +89,5 @@ progress.unref();
 await all;
 for (const sub of subs) sub.close();
 await Promise.all(clients.map((c) => c.dispose()));
-process.send?.({ arrivals, resyncs }, () => process.exit(0));
+const cpu = process.cpuUsage(cpuFrom);
+process.send?.({ arrivals, resyncs, cpu }, () => process.exit(0));

@@ -20,8 +20,8 @@ import {
 import { type SubscriptionGateway, startSubscriptionGateway } from './subscription-harness.ts';
 
 const BUFFER = 50;
-const QUERY = `subscription ($filter: ChangeFilter) {
-  changes(filter: $filter) { ... on ChangeEvent { id kind cursor } }
+const QUERY = `subscription ($filter: ChangeFilter, $after: String) {
+  changes(filter: $filter, after: $after) { ... on ChangeEvent { id kind cursor } }
 }`;
 
 let gw: SubscriptionGateway;
@@ -126,6 +126,33 @@ describe('subscription fan-out shared across identical subscriptions', () => {
     // 5 + 3 + 2 executions for 7 subscribers, not 2 × 5 + 2 × 3 + 3 × 2.
     expect(fanout.stats().eventExecutions - executed).toBe(10);
     for (const sub of [...all, ...active, ...updates]) sub.close();
+    await until(() => fanout.stats().members === 0);
+  });
+
+  it('keeps members resuming from different cursors (as after a RESYNC) in one group', async () => {
+    const tenant = 'clinic-r';
+    const token = await gw.keyFor(tenant, ['subscribe']);
+    const [live] = await open(token, {}, 1);
+    await put(tenant, 'r0', true);
+    await put(tenant, 'r1', true);
+    await live?.waitFor(1);
+    const cursorOf = (i: number) =>
+      (live?.results[i]?.data?.changes as { cursor?: string } | undefined)?.cursor;
+    const executed = fanout.stats().eventExecutions;
+    const fromR0 = await open(token, { after: cursorOf(0) }, 2);
+    const [fromR1] = await open(token, { after: cursorOf(1) }, 1);
+    await put(tenant, 'r2', true);
+    for (const sub of [...fromR0, fromR1]) await sub?.waitFor(0);
+    for (const sub of fromR0) await sub.waitFor(1);
+    await live?.waitFor(2);
+    for (const sub of fromR0) expect(idsOf(sub.results)).toEqual(['r1:created', 'r2:created']);
+    expect(idsOf(fromR1?.results ?? [])).toEqual(['r2:created']);
+    expect(idsOf(live?.results ?? [])).toEqual(['r0:created', 'r1:created', 'r2:created']);
+    // r1 was executed for the live member already: the two catching up from r0 find it; r2 is
+    // executed once for all four.
+    expect(fanout.stats().eventExecutions - executed).toBe(1);
+    expect(fanout.stats().groups).toBe(1);
+    for (const sub of [live, ...fromR0, fromR1]) sub?.close();
     await until(() => fanout.stats().members === 0);
   });
 });

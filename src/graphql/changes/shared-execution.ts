@@ -4,7 +4,10 @@ import {
   type ExecutionArgs,
   type ExecutionResult,
   execute,
+  getOperationAST,
+  Kind,
   print,
+  visit,
 } from 'graphql';
 import { isAsyncIterable, type Plugin } from 'graphql-yoga';
 import type { Caller } from '../../auth/scopes.ts';
@@ -66,14 +69,48 @@ export function createChangeFanout(): ChangeFanout {
     }
     return text;
   };
+  const positionOnly = new WeakMap<DocumentNode, Map<string | null, string | undefined>>();
+  /**
+   * The variable that only sets the root field's `after` (undefined when there is none): where a
+   * member starts changes nothing in how an event is executed, so members resuming from different
+   * cursors (every client after a RESYNC) still share a group.
+   */
+  const afterVariable = (document: DocumentNode, operationName: string | null): string | undefined => {
+    let byOperation = positionOnly.get(document);
+    if (!byOperation) {
+      byOperation = new Map();
+      positionOnly.set(document, byOperation);
+    }
+    if (byOperation.has(operationName)) return byOperation.get(operationName);
+    const operation = getOperationAST(document, operationName);
+    const root = operation?.selectionSet.selections[0];
+    const after =
+      root?.kind === Kind.FIELD ? root.arguments?.find((a) => a.name.value === 'after')?.value : undefined;
+    let name = after?.kind === Kind.VARIABLE ? after.name.value : undefined;
+    if (name !== undefined) {
+      let uses = 0;
+      visit(document, {
+        VariableDefinition: () => false,
+        Variable: (node) => {
+          if (node.name.value === name) uses++;
+        },
+      });
+      if (uses !== 1 || (operation?.selectionSet.selections.length ?? 0) !== 1) name = undefined;
+    }
+    byOperation.set(operationName, name);
+    return name;
+  };
   const groupKey = (args: ExecutionArgs): string | undefined => {
     const caller = (args.contextValue as { caller?: Caller } | undefined)?.caller;
     if (!caller) return undefined;
+    const operationName = args.operationName ?? null;
+    const skip = afterVariable(args.document, operationName);
+    const variables = Object.entries(args.variableValues ?? {}).filter(([name]) => name !== skip);
     return JSON.stringify([
       caller.tenant,
       [...caller.scopes].sort(),
-      args.operationName ?? null,
-      args.variableValues ?? null,
+      operationName,
+      variables,
       textOf(args.document),
     ]);
   };
