@@ -175,6 +175,16 @@ export function createChangeFeed(deps: ChangeFeedDeps): ChangeFeed {
     // Invalid filters throw before anything is cached, so each bad subscribe gets its own error.
     return filters.get(key, () => compileEventFilter(input, known));
   };
+  const events = new WeakMap<Change, FeedEvent>();
+  /** One event per change object (a change belongs to one tenant): every live subscriber shares it. */
+  const eventOf = (tenant: string, change: Change): FeedEvent => {
+    let event = events.get(change);
+    if (event === undefined) {
+      event = { kind: 'event', tenant, cursor: deps.cursors.encode(tenant, change.seq), change };
+      events.set(change, event);
+    }
+    return event;
+  };
   const decode = (tenant: string, cursor: string | null | undefined) =>
     cursor === null || cursor === undefined ? undefined : deps.cursors.decode(tenant, cursor);
 
@@ -195,7 +205,7 @@ export function createChangeFeed(deps: ChangeFeedDeps): ChangeFeed {
       const afterSeq = decode(tenant, input.after);
       await deps.tailer.start();
       return openSubscription(
-        { changes: deps.store.changes, tailer: deps.tailer, cursors: deps.cursors, accept },
+        { changes: deps.store.changes, tailer: deps.tailer, cursors: deps.cursors, accept, eventOf },
         {
           tenant,
           filter,

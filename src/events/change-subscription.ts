@@ -41,6 +41,11 @@ export type SubscriptionDeps = {
   /** The filter's part beyond the change itself (source of the connection, FHIRPath on the resource); synchronous when it can be. */
   accept(tenant: string, change: Change, filter: EventFilter): boolean | Promise<boolean>;
   readonly now?: () => number;
+  /**
+   * The event for a change, shared: the tailer hands every subscriber of a tenant the same change
+   * object, so one event (and one cursor) serves them all. A new one per call without it.
+   */
+  readonly eventOf?: (tenant: string, change: Change) => FeedEvent;
 };
 
 export type SubscriptionOptions = {
@@ -121,7 +126,14 @@ export async function openSubscription(
   };
   const event = (change: Change): FeedEvent => {
     lastSentAt = now();
-    return { kind: 'event', tenant, cursor: deps.cursors.encode(tenant, change.seq), change };
+    return (
+      deps.eventOf?.(tenant, change) ?? {
+        kind: 'event',
+        tenant,
+        cursor: deps.cursors.encode(tenant, change.seq),
+        change,
+      }
+    );
   };
   const wanted = (change: Change): boolean | Promise<boolean> =>
     change.tenant === tenant && filter.matchesChange(change) && deps.accept(tenant, change, filter);
