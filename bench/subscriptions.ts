@@ -119,6 +119,7 @@ async function run(transport: 'sse' | 'ws'): Promise<void> {
   type Result = {
     arrivals: Array<{ ids: string[]; at: number[] }>;
     resyncs: number;
+    reconnects: number;
     cpu: { user: number; system: number };
   };
   const result = new Promise<Result>((resolve, reject) => {
@@ -146,7 +147,7 @@ async function run(transport: 'sse' | 'ws'): Promise<void> {
     for (const r of batch) committedAt.set(r.id as string, at);
   }
   const writeSeconds = (clock() - started) / 1000;
-  const { arrivals, resyncs, cpu: clientCpu } = await result;
+  const { arrivals, resyncs, reconnects, cpu: clientCpu } = await result;
   const cpu = process.cpuUsage(cpuBefore);
   const latencies: number[] = [];
   for (const sub of arrivals)
@@ -155,7 +156,7 @@ async function run(transport: 'sse' | 'ws'): Promise<void> {
   latencies.sort((a, b) => a - b);
   const inOrder = arrivals.every((s) => s.ids.every((id, i) => id === `p${i}`));
   console.log(
-    `| ${transport} | ${values.store} | ${subscribers} | ${Math.round(total / writeSeconds)} | ${latencies.length} | ${percentile(latencies, 50).toFixed(1)} | ${percentile(latencies, 99).toFixed(1)} | ${latencies.at(-1)?.toFixed(1)} | ${pollMs} | ${inOrder ? 'yes' : 'NO'} | ${resyncs} | ${((cpu.user + cpu.system) / 1000).toFixed(0)} | ${((clientCpu.user + clientCpu.system) / 1000).toFixed(0)} |`,
+    `| ${transport} | ${values.store} | ${subscribers} | ${Math.round(total / writeSeconds)} | ${latencies.length} | ${percentile(latencies, 50).toFixed(1)} | ${percentile(latencies, 99).toFixed(1)} | ${latencies.at(-1)?.toFixed(1)} | ${pollMs} | ${inOrder ? 'yes' : 'NO'} | ${resyncs} | ${reconnects} | ${((cpu.user + cpu.system) / 1000).toFixed(0)} | ${((clientCpu.user + clientCpu.system) / 1000).toFixed(0)} |`,
   );
   await app.close();
   server.closeAllConnections();
@@ -166,9 +167,11 @@ async function run(transport: 'sse' | 'ws'): Promise<void> {
 }
 
 console.log(
-  '| transport | store | subscribers | events/s written | deliveries | p50 ms | p99 ms | max ms | poll ms | every subscriber complete, in order | RESYNCs (resubscribed) | gateway CPU ms | clients CPU ms |',
+  '| transport | store | subscribers | events/s written | deliveries | p50 ms | p99 ms | max ms | poll ms | every subscriber complete, in order | RESYNCs (resubscribed) | dropped connections (resumed) | gateway CPU ms | clients CPU ms |',
 );
-console.log('| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- | ---: | ---: | ---: |');
+console.log(
+  '| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- | ---: | ---: | ---: | ---: |',
+);
 for (const transport of values.transport === 'both'
   ? (['sse', 'ws'] as const)
   : [values.transport as 'sse' | 'ws'])
