@@ -116,7 +116,12 @@ async function run(transport: 'sse' | 'ws'): Promise<void> {
     String(total),
     after,
   ]);
-  type Result = { arrivals: Array<{ ids: string[]; at: number[] }>; resyncs: number };
+  type Result = {
+    arrivals: Array<{ ids: string[]; at: number[] }>;
+    resyncs: number;
+    reconnects: number;
+    cpu: { user: number; system: number };
+  };
   const result = new Promise<Result>((resolve, reject) => {
     child.on('message', (m: Partial<Result>) => m.arrivals && resolve(m as Result));
     child.on('exit', (code) => code !== 0 && reject(new Error(`clients exited with ${code}`)));
@@ -126,6 +131,9 @@ async function run(transport: 'sse' | 'ws'): Promise<void> {
   await new Promise((resolve) => setTimeout(resolve, 2_000));
 
   const committedAt = new Map<string, number>();
+  // CPU time of this process (gateway + writer) from the first write until every client is done:
+  // steadier than latency on a loaded machine, so runs can be compared across builds.
+  const cpuBefore = process.cpuUsage();
   const started = clock();
   for (let written = 0; written < total; written += BATCH) {
     const due = started + (written / rate) * 1000;
@@ -139,7 +147,8 @@ async function run(transport: 'sse' | 'ws'): Promise<void> {
     for (const r of batch) committedAt.set(r.id as string, at);
   }
   const writeSeconds = (clock() - started) / 1000;
-  const { arrivals, resyncs } = await result;
+  const { arrivals, resyncs, reconnects, cpu: clientCpu } = await result;
+  const cpu = process.cpuUsage(cpuBefore);
   const latencies: number[] = [];
   for (const sub of arrivals)
     for (const [i, id] of sub.ids.entries())
@@ -147,7 +156,7 @@ async function run(transport: 'sse' | 'ws'): Promise<void> {
   latencies.sort((a, b) => a - b);
   const inOrder = arrivals.every((s) => s.ids.every((id, i) => id === `p${i}`));
   console.log(
-    `| ${transport} | ${values.store} | ${subscribers} | ${Math.round(total / writeSeconds)} | ${latencies.length} | ${percentile(latencies, 50).toFixed(1)} | ${percentile(latencies, 99).toFixed(1)} | ${latencies.at(-1)?.toFixed(1)} | ${pollMs} | ${inOrder ? 'yes' : 'NO'} | ${resyncs} |`,
+    `| ${transport} | ${values.store} | ${subscribers} | ${Math.round(total / writeSeconds)} | ${latencies.length} | ${percentile(latencies, 50).toFixed(1)} | ${percentile(latencies, 99).toFixed(1)} | ${latencies.at(-1)?.toFixed(1)} | ${pollMs} | ${inOrder ? 'yes' : 'NO'} | ${resyncs} | ${reconnects} | ${((cpu.user + cpu.system) / 1000).toFixed(0)} | ${((clientCpu.user + clientCpu.system) / 1000).toFixed(0)} |`,
   );
   await app.close();
   server.closeAllConnections();
@@ -158,9 +167,11 @@ async function run(transport: 'sse' | 'ws'): Promise<void> {
 }
 
 console.log(
-  '| transport | store | subscribers | events/s written | deliveries | p50 ms | p99 ms | max ms | poll ms | every subscriber complete, in order | RESYNCs (resubscribed) |',
+  '| transport | store | subscribers | events/s written | deliveries | p50 ms | p99 ms | max ms | poll ms | every subscriber complete, in order | RESYNCs (resubscribed) | dropped connections (resumed) | gateway CPU ms | clients CPU ms |',
 );
-console.log('| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- | ---: |');
+console.log(
+  '| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- | ---: | ---: | ---: | ---: |',
+);
 for (const transport of values.transport === 'both'
   ? (['sse', 'ws'] as const)
   : [values.transport as 'sse' | 'ws'])

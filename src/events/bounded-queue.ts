@@ -7,6 +7,8 @@ export type BoundedQueue<T> = {
   push(item: T): boolean;
   /** The next item, TIMEOUT after `timeoutMs` without one, or CLOSED once closed and drained. */
   take(timeoutMs: number): Promise<T | typeof TIMEOUT | typeof CLOSED>;
+  /** Every item queued right now, at once (none: an empty list); never waits. */
+  takeReady(): T[];
   /** No more pushes; items already queued are still taken, then CLOSED. */
   close(): void;
   /** Drops the items still queued and ends a waiting take (the consumer is gone). */
@@ -74,6 +76,13 @@ export function createBoundedQueue<T>(capacity: number): BoundedQueue<T> {
         };
         waiter = settle;
       });
+    },
+    takeReady() {
+      if (size() === 0) return [];
+      const ready = items.slice(head);
+      items = [];
+      head = 0;
+      return ready;
     },
     close() {
       closed = true;

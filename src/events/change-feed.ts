@@ -5,7 +5,7 @@ import type { SourceSystem } from '../fhir/identity.ts';
 import type { Change, Store } from '../store/port.ts';
 import type { ConnectionOperations } from '../sync/operations-view.ts';
 import { DEFAULT_CADENCE } from '../sync/sync-engine.ts';
-import { type FeedEvent, type FeedMessage, openSubscription } from './change-subscription.ts';
+import { type FeedEvent, type FeedSubscription, openSubscription } from './change-subscription.ts';
 import type { ChangeTailer } from './change-tailer.ts';
 import { cronWorstGapSeconds } from './cron-gap.ts';
 import type { EventCursors } from './event-cursors.ts';
@@ -61,7 +61,7 @@ export type ChangeFeed = {
   subscribe(
     tenant: string,
     input: { filter?: EventFilterInput | null; after?: string | null },
-  ): Promise<AsyncIterableIterator<FeedMessage>>;
+  ): Promise<FeedSubscription>;
   replay(
     tenant: string,
     input: {
@@ -110,6 +110,12 @@ export function createChangeFeed(deps: ChangeFeedDeps): ChangeFeed {
   // Versions never change once written, so one shared cache is never stale (unlike per-request loaders).
   const versions = boundedCache<Promise<Resource | undefined>>(CACHE_LIMIT);
   const sources = boundedCache<Promise<string | undefined>>(CACHE_LIMIT);
+  /** Sources already read, so the filter answers synchronously for every later change of the connection. */
+  const knownSources = boundedCache<{ readonly source: string | undefined }>(CACHE_LIMIT);
+  // One compiled filter per distinct filter (100 subscribers with one criterion compile it once),
+  // and one FHIRPath evaluation per event per distinct criterion, whoever asks first.
+  const filters = boundedCache<EventFilter>(CACHE_LIMIT);
+  const verdicts = boundedCache<Promise<boolean>>(CACHE_LIMIT);
   let criteriaFailures = 0;
 
   const resourceOf = (tenant: string, change: Change) => {
@@ -122,31 +128,62 @@ export function createChangeFeed(deps: ChangeFeedDeps): ChangeFeed {
   };
   const sourceOf = (tenant: string, connection: string | undefined) => {
     if (connection === undefined) return Promise.resolve(undefined);
-    return sources.get(`${tenant}\u0000${connection}`, () =>
-      deps.store.connections.get(tenant, connection).then((c) => c?.source),
+    const key = `${tenant}\u0000${connection}`;
+    return sources.get(key, () =>
+      deps.store.connections.get(tenant, connection).then((c) => {
+        knownSources.set(key, { source: c?.source });
+        return c?.source;
+      }),
     );
   };
-  const accept = async (tenant: string, change: Change, filter: EventFilter) => {
+  const criteriaHoldOn = async (tenant: string, change: Change, filter: EventFilter) => {
+    const resource = await resourceOf(tenant, change);
+    if (!resource || !filter.criteria) return false;
+    try {
+      return criteriaHolds(filter.criteria(resource));
+    } catch {
+      // A criterion that fails on a resource (a type error at run time) does not match it.
+      criteriaFailures++;
+      deps.log.debug(
+        { type: change.type, failures: criteriaFailures },
+        'subscription criteria failed on a resource',
+      );
+      return false;
+    }
+  };
+  const criteriaAccept = (tenant: string, change: Change, filter: EventFilter) =>
+    verdicts.get(`${tenant}\u0000${change.seq}\u0000${filter.criteriaText}`, () =>
+      criteriaHoldOn(tenant, change, filter),
+    );
+  const accept = (tenant: string, change: Change, filter: EventFilter): boolean | Promise<boolean> => {
     if (filter.sources) {
-      const source = await sourceOf(tenant, change.connection);
-      if (source === undefined || !filter.sources.has(source)) return false;
-    }
-    if (filter.criteria) {
-      const resource = await resourceOf(tenant, change);
-      if (!resource) return false;
-      try {
-        return criteriaHolds(filter.criteria(resource));
-      } catch {
-        // A criterion that fails on a resource (a type error at run time) does not match it.
-        criteriaFailures++;
-        deps.log.debug(
-          { type: change.type, failures: criteriaFailures },
-          'subscription criteria failed on a resource',
+      if (change.connection === undefined) return false;
+      const known = knownSources.peek(`${tenant}\u0000${change.connection}`);
+      if (!known)
+        return sourceOf(tenant, change.connection).then((source) =>
+          source === undefined || !filter.sources?.has(source)
+            ? false
+            : !filter.criteria || criteriaAccept(tenant, change, filter),
         );
-        return false;
-      }
+      if (known.source === undefined || !filter.sources.has(known.source)) return false;
     }
-    return true;
+    return filter.criteria ? criteriaAccept(tenant, change, filter) : true;
+  };
+  const compile = (input: EventFilterInput | null | undefined) => {
+    const f = input ?? {};
+    const key = JSON.stringify([f.types, f.connections, f.sources, f.kinds, f.triggers, f.criteria]);
+    // Invalid filters throw before anything is cached, so each bad subscribe gets its own error.
+    return filters.get(key, () => compileEventFilter(input, known));
+  };
+  const events = new WeakMap<Change, FeedEvent>();
+  /** One event per change object (a change belongs to one tenant): every live subscriber shares it. */
+  const eventOf = (tenant: string, change: Change): FeedEvent => {
+    let event = events.get(change);
+    if (event === undefined) {
+      event = { kind: 'event', tenant, cursor: deps.cursors.encode(tenant, change.seq), change };
+      events.set(change, event);
+    }
+    return event;
   };
   const decode = (tenant: string, cursor: string | null | undefined) =>
     cursor === null || cursor === undefined ? undefined : deps.cursors.decode(tenant, cursor);
@@ -164,11 +201,11 @@ export function createChangeFeed(deps: ChangeFeedDeps): ChangeFeed {
 
   return {
     async subscribe(tenant, input) {
-      const filter = compileEventFilter(input.filter, known);
+      const filter = compile(input.filter);
       const afterSeq = decode(tenant, input.after);
       await deps.tailer.start();
       return openSubscription(
-        { changes: deps.store.changes, tailer: deps.tailer, cursors: deps.cursors, accept },
+        { changes: deps.store.changes, tailer: deps.tailer, cursors: deps.cursors, accept, eventOf },
         {
           tenant,
           filter,
@@ -181,7 +218,7 @@ export function createChangeFeed(deps: ChangeFeedDeps): ChangeFeed {
     },
 
     async replay(tenant, input) {
-      const filter = compileEventFilter(input.filter, known);
+      const filter = compile(input.filter);
       const first = input.first ?? 100;
       if (!Number.isInteger(first) || first < 1 || first > REPLAY_MAX_FIRST)
         throw new RangeError(`first: between 1 and ${REPLAY_MAX_FIRST}`);
@@ -268,17 +305,22 @@ export function createChangeFeed(deps: ChangeFeedDeps): ChangeFeed {
 }
 
 /** A map that forgets its oldest entries past `limit`; failed loads are not kept. */
-function boundedCache<V extends Promise<unknown>>(limit: number) {
+function boundedCache<V>(limit: number) {
   const map = new Map<string, V>();
+  const set = (key: string, value: V) => {
+    if (map.size >= limit) map.delete(map.keys().next().value as string);
+    map.set(key, value);
+  };
   return {
     get(key: string, load: () => V): V {
       const hit = map.get(key);
-      if (hit) return hit;
+      if (hit !== undefined) return hit;
       const value = load();
-      value.catch(() => map.delete(key));
-      if (map.size >= limit) map.delete(map.keys().next().value as string);
-      map.set(key, value);
+      if (value instanceof Promise) value.catch(() => map.delete(key));
+      set(key, value);
       return value;
     },
+    peek: (key: string): V | undefined => map.get(key),
+    set,
   };
 }

@@ -25,13 +25,27 @@ export type FeedResync = { readonly kind: 'resync'; readonly cursor: string };
 export type FeedExpired = { readonly kind: 'expired'; readonly message: string };
 export type FeedMessage = FeedEvent | FeedHeartbeat | FeedResync | FeedExpired;
 
+/**
+ * A subscription's messages one at a time (`next`) or as they come (`nextBatch`): the events one
+ * tailer wake-up (or one catch-up page) made ready for this subscriber, in order, or a single
+ * heartbeat, resync or expiry. Batches let the transport write a wake-up's events at once.
+ */
+export type FeedSubscription = AsyncIterableIterator<FeedMessage> & {
+  nextBatch(): Promise<IteratorResult<readonly FeedMessage[], undefined>>;
+};
+
 export type SubscriptionDeps = {
   readonly changes: ChangeLog;
   readonly tailer: ChangeTailer;
   readonly cursors: EventCursors;
-  /** The filter's asynchronous part (source of the connection, FHIRPath on the resource). */
-  accept(tenant: string, change: Change, filter: EventFilter): Promise<boolean>;
+  /** The filter's part beyond the change itself (source of the connection, FHIRPath on the resource); synchronous when it can be. */
+  accept(tenant: string, change: Change, filter: EventFilter): boolean | Promise<boolean>;
   readonly now?: () => number;
+  /**
+   * The event for a change, shared: the tailer hands every subscriber of a tenant the same change
+   * object, so one event (and one cursor) serves them all. A new one per call without it.
+   */
+  readonly eventOf?: (tenant: string, change: Change) => FeedEvent;
 };
 
 export type SubscriptionOptions = {
@@ -58,7 +72,7 @@ export type SubscriptionOptions = {
 export async function openSubscription(
   deps: SubscriptionDeps,
   options: SubscriptionOptions,
-): Promise<AsyncIterableIterator<FeedMessage>> {
+): Promise<FeedSubscription> {
   const { tenant, filter } = options;
   const now = deps.now ?? Date.now;
   const scan = (from: number) =>
@@ -112,12 +126,19 @@ export async function openSubscription(
   };
   const event = (change: Change): FeedEvent => {
     lastSentAt = now();
-    return { kind: 'event', tenant, cursor: deps.cursors.encode(tenant, change.seq), change };
+    return (
+      deps.eventOf?.(tenant, change) ?? {
+        kind: 'event',
+        tenant,
+        cursor: deps.cursors.encode(tenant, change.seq),
+        change,
+      }
+    );
   };
-  const wanted = async (change: Change) =>
-    change.tenant === tenant && filter.matchesChange(change) && (await deps.accept(tenant, change, filter));
+  const wanted = (change: Change): boolean | Promise<boolean> =>
+    change.tenant === tenant && filter.matchesChange(change) && deps.accept(tenant, change, filter);
 
-  async function* run(): AsyncGenerator<FeedMessage> {
+  async function* run(): AsyncGenerator<readonly FeedMessage[], void> {
     // Catch-up from the store until this subscriber has scanned what the tailer has dispatched.
     while (!cancelled) {
       if (consumed >= deps.tailer.position()) {
@@ -129,7 +150,7 @@ export async function openSubscription(
         page = pending ?? (await scan(consumed)).changes;
       } catch (err) {
         if (!(err instanceof CursorExpiredError)) throw err;
-        yield { kind: 'expired', message: err.message };
+        yield [{ kind: 'expired', message: err.message }];
         return;
       }
       pending = undefined;
@@ -137,27 +158,43 @@ export async function openSubscription(
         attach(consumed);
         break;
       }
+      let events: FeedEvent[] = [];
       for (const change of page) {
         if (cancelled) return;
-        if (await wanted(change)) yield event(change);
+        const keep = wanted(change);
+        if (keep === true || (keep !== false && (await keep))) events.push(event(change));
         consumed = change.seq;
-        if (now() - lastSentAt >= options.heartbeatMs) yield heartbeat();
+        if (now() - lastSentAt >= options.heartbeatMs) {
+          // The events gathered so far go first: a heartbeat's cursor never passes an undelivered event.
+          if (events.length > 0) yield events;
+          events = [];
+          yield [heartbeat()];
+        }
       }
+      if (events.length > 0) yield events;
     }
     while (!cancelled) {
       const item = await queue.take(Math.max(1, options.heartbeatMs - (now() - lastSentAt)));
       if (item === CLOSED) {
-        if (overflowed && !cancelled) yield { kind: 'resync', cursor: deps.cursors.encode(tenant, consumed) };
+        if (overflowed && !cancelled)
+          yield [{ kind: 'resync', cursor: deps.cursors.encode(tenant, consumed) }];
         return;
       }
       if (item === TIMEOUT) {
         // Nothing queued: everything the tailer scanned for this subscriber was consumed.
         if (queue.size === 0) consumed = Math.max(consumed, scannedLive);
-        yield heartbeat();
+        yield [heartbeat()];
         continue;
       }
-      if (await wanted(item)) yield event(item);
-      consumed = item.seq;
+      // Everything the tailer queued meanwhile goes out with it: one write per wake-up, not per event.
+      const ready = [item, ...queue.takeReady()];
+      const events: FeedEvent[] = [];
+      for (const change of ready) {
+        const keep = wanted(change);
+        if (keep === true || (keep !== false && (await keep))) events.push(event(change));
+      }
+      if (events.length > 0) yield events;
+      consumed = (ready.at(-1) as Change).seq;
     }
   }
 
@@ -167,15 +204,39 @@ export async function openSubscription(
     detach?.();
     queue.discard();
   };
-  const iterator: AsyncIterableIterator<FeedMessage> = {
-    next: () => generator.next(),
+  // `next` hands out the last batch one message at a time; `nextBatch` what is left of it, or the next.
+  let batch: readonly FeedMessage[] = [];
+  let taken = 0;
+  const iterator: FeedSubscription = {
+    async next() {
+      if (taken < batch.length) return { done: false, value: batch[taken++] as FeedMessage };
+      const result = await generator.next();
+      if (result.done) return { done: true, value: undefined };
+      batch = result.value;
+      taken = 1;
+      return { done: false, value: batch[0] as FeedMessage };
+    },
+    async nextBatch() {
+      if (taken < batch.length) {
+        const rest = batch.slice(taken);
+        taken = batch.length;
+        return { done: false, value: rest };
+      }
+      const result = await generator.next();
+      if (result.done) return { done: true, value: undefined };
+      batch = result.value;
+      taken = batch.length;
+      return result;
+    },
     async return(value?: unknown) {
       cancel();
-      return generator.return(value as never);
+      await generator.return(undefined);
+      return { done: true, value: value as never };
     },
     async throw(error?: unknown) {
       cancel();
-      return generator.throw(error);
+      await generator.return(undefined);
+      throw error;
     },
     [Symbol.asyncIterator]() {
       return iterator;

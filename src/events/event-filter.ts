@@ -23,6 +23,8 @@ export type EventFilter = {
   readonly sources: ReadonlySet<string> | undefined;
   /** Compiled FHIRPath, undefined without criteria. */
   readonly criteria: ((resource: Resource) => unknown[]) | undefined;
+  /** The FHIRPath text (the key its results are shared under), undefined without criteria. */
+  readonly criteriaText: string | undefined;
 };
 
 export class InvalidEventFilterError extends Error {
@@ -114,6 +116,7 @@ export function compileEventFilter(
     },
     sources: sources && new Set(sources),
     criteria,
+    criteriaText: criteria ? (f.criteria as string) : undefined,
   };
 }
 

@@ -8,6 +8,7 @@ import type { FhirDefinitions } from '../fhir/definitions.ts';
 import type { AdminOps } from '../graphql/admin/admin-ops.ts';
 import { ADMIN_ROOT_FIELDS } from '../graphql/admin/admin-schema.ts';
 import { withAdminFields } from '../graphql/admin/with-admin-fields.ts';
+import { type ChangeFanout, createChangeFanout } from '../graphql/changes/shared-execution.ts';
 import { createRequestContext } from '../graphql/context.ts';
 import { defaultMutationSpec } from '../graphql/mutations/default-mutation-spec.ts';
 import { buildGatewaySchema } from '../graphql/schema.ts';
@@ -37,8 +38,11 @@ export function createGatewayGraphQL(deps: {
   mutations?: MutationSpec;
   /** The process's change feed: subscriptions, `changeEvents`, `feedStatus`, `triggers`. */
   feed?: ChangeFeed;
+  /** Subscription fan-out shared across identical subscriptions (one per server by default). */
+  fanout?: ChangeFanout;
 }): GraphQLServer {
   const { store, definitions } = deps;
+  const fanout = deps.fanout ?? createChangeFanout();
   return createGraphQLServer({
     schema: withAdminFields(
       buildGatewaySchema({ definitions, mutations: deps.mutations ?? defaultMutationSpec() }),
@@ -57,7 +61,7 @@ export function createGatewayGraphQL(deps: {
     adminFields: ADMIN_ROOT_FIELDS,
     authenticate: (authorization) => deps.keys.authenticate(authorization),
     log: deps.log,
-    plugins: [useFhirGraphQL({ resourceTypes: definitions.resourceTypes })],
+    plugins: [useFhirGraphQL({ resourceTypes: definitions.resourceTypes }), fanout.plugin],
     ...(deps.demo ? { demo: deps.demo } : {}),
     ...(deps.limits ? { limits: deps.limits } : {}),
   });

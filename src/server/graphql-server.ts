@@ -13,6 +13,7 @@ import { DEFAULT_GRAPHQL_LIMITS, type GraphQLLimits } from './graphql-limits.ts'
 import { createWebSocketTransport } from './graphql-ws-transport.ts';
 import { scopesNeeded } from './operation-scopes.ts';
 import { measureOperation } from './query-budget.ts';
+import { useBatchedSse } from './sse-transport.ts';
 
 export type ExampleQuery = { name: string; query: string };
 
@@ -221,6 +222,7 @@ export function createGraphQLServer<TContext extends object>(
           blockFieldSuggestion: { enabled: false },
         }),
         checksPlugin as Plugin,
+        useBatchedSse(),
         ...(deps.plugins ?? []),
       ],
     });

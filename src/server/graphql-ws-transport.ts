@@ -2,11 +2,12 @@ import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { type ExecutionArgs, GraphQLError } from 'graphql';
 import { useServer } from 'graphql-ws/use/ws';
-import type { YogaServerInstance } from 'graphql-yoga';
+import { isAsyncIterable, type YogaServerInstance } from 'graphql-yoga';
 import type { Logger } from 'pino';
-import { WebSocketServer } from 'ws';
+import { type WebSocket, WebSocketServer } from 'ws';
 import { AuthError } from '../auth/auth-error.ts';
 import type { Caller } from '../auth/scopes.ts';
+import { type FrameBatch, isFrameBatch } from '../graphql/changes/frame-batch.ts';
 
 export type WebSocketTransport = {
   /** node:http `upgrade` listener for the GraphQL path. */
@@ -15,6 +16,67 @@ export type WebSocketTransport = {
 };
 
 type Enveloped = ReturnType<YogaServerInstance<Record<string, never>, object>['getEnveloped']>;
+/** What onSubscribe hands to execute/subscribe: the request's enveloped functions and where to write. */
+type Root = {
+  execute: Enveloped['execute'];
+  subscribe: Enveloped['subscribe'];
+  socket: WebSocket;
+  id: string;
+};
+
+/**
+ * A subscription's results for graphql-ws, except the group-shared frames, which are written here
+ * straight to the socket as `next` messages with this subscription's id spliced in (no
+ * serialization per subscriber) and corked into one socket write per batch. Waiting for the last
+ * write of a batch keeps graphql-ws's backpressure: a client that stops reading stops the pulls.
+ */
+function writingFrames(
+  results: AsyncIterable<unknown>,
+  socket: WebSocket,
+  id: string,
+): AsyncIterableIterator<unknown> {
+  const source = results[Symbol.asyncIterator]();
+  // Not an async generator: graphql-ws calls `return` when the client completes, and a generator
+  // waiting for the next event would only see it after that event; this passes it on at once.
+  const iterator: AsyncIterableIterator<unknown> = {
+    async next() {
+      for (;;) {
+        const result = await source.next();
+        if (result.done || !isFrameBatch(result.value)) return result;
+        await sendFrames(socket, id, result.value);
+      }
+    },
+    async return(value?: unknown) {
+      await source.return?.(value);
+      return { done: true, value };
+    },
+    async throw(error?: unknown) {
+      await source.return?.();
+      throw error;
+    },
+    [Symbol.asyncIterator]() {
+      return iterator;
+    },
+  };
+  return iterator;
+}
+
+function sendFrames(socket: WebSocket, id: string, batch: FrameBatch): Promise<void> {
+  if (socket.readyState !== socket.OPEN || batch.frames.length === 0) return Promise.resolve();
+  const head = `{"id":${JSON.stringify(id)},"type":"next","payload":`;
+  // ws corks around each message; corking around the batch makes it one writev.
+  const raw = (socket as unknown as { _socket?: Duplex })._socket;
+  raw?.cork();
+  try {
+    const last = batch.frames.length - 1;
+    for (let i = 0; i < last; i++) socket.send(`${head}${batch.frames[i]?.json}}`);
+    return new Promise((resolve, reject) =>
+      socket.send(`${head}${batch.frames[last]?.json}}`, (err) => (err ? reject(err) : resolve())),
+    );
+  } finally {
+    raw?.uncork();
+  }
+}
 
 /**
  * GraphQL over WebSocket (the graphql-ws protocol) through the same yoga instance, so limits,
@@ -45,7 +107,7 @@ export function createWebSocketTransport(deps: {
           return false;
         }
       },
-      onSubscribe: async (ctx, _id, payload) => {
+      onSubscribe: async (ctx, id, payload) => {
         const caller = callers.get(ctx.extra);
         if (!caller)
           return [new GraphQLError('no authenticated caller', { extensions: { code: 'UNAUTHENTICATED' } })];
@@ -67,11 +129,20 @@ export function createWebSocketTransport(deps: {
           operationName: payload.operationName ?? null,
           variableValues: payload.variables ?? null,
           contextValue: await enveloped.contextFactory(),
-          rootValue: { execute: enveloped.execute, subscribe: enveloped.subscribe },
+          rootValue: {
+            execute: enveloped.execute,
+            subscribe: enveloped.subscribe,
+            socket: ctx.extra.socket,
+            id,
+          } satisfies Root,
         } satisfies ExecutionArgs;
       },
-      execute: (args) => (args.rootValue as { execute: Enveloped['execute'] }).execute(args) as never,
-      subscribe: (args) => (args.rootValue as { subscribe: Enveloped['subscribe'] }).subscribe(args) as never,
+      execute: (args) => (args.rootValue as Root).execute(args) as never,
+      subscribe: async (args) => {
+        const root = args.rootValue as Root;
+        const result = await root.subscribe(args);
+        return (isAsyncIterable(result) ? writingFrames(result, root.socket, root.id) : result) as never;
+      },
     },
     wss,
   );

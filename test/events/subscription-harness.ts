@@ -12,6 +12,7 @@ import { type ChangeTailer, createChangeTailer } from '../../src/events/change-t
 import { createEventCursors } from '../../src/events/event-cursors.ts';
 import { notifyOnCommit } from '../../src/events/notify-on-commit.ts';
 import { ALL_TRIGGERS } from '../../src/events/trigger-catalog.ts';
+import type { ChangeFanout } from '../../src/graphql/changes/shared-execution.ts';
 import { createLogger } from '../../src/log/create-logger.ts';
 import { createGatewayGraphQL } from '../../src/server/gateway-graphql.ts';
 import type { Store } from '../../src/store/port.ts';
@@ -42,6 +43,8 @@ export async function startSubscriptionGateway(
     openStore?: () => Promise<{ store: Store; cleanup(): Promise<void> }>;
     feed?: Partial<Pick<ChangeFeedDeps, 'heartbeatMs' | 'bufferSize' | 'pageSize' | 'pollMs' | 'syncView'>>;
     pollMs?: number;
+    /** The subscription fan-out, to read its counters (one of its own by default). */
+    fanout?: ChangeFanout;
   } = {},
 ): Promise<SubscriptionGateway> {
   const { definitions } = gatewaySchema();
@@ -61,7 +64,14 @@ export async function startSubscriptionGateway(
   });
   await tailer.start();
   const keys = createApiKeyService({ store });
-  const graphql = createGatewayGraphQL({ store, definitions, keys, log, feed });
+  const graphql = createGatewayGraphQL({
+    store,
+    definitions,
+    keys,
+    log,
+    feed,
+    ...(options.fanout ? { fanout: options.fanout } : {}),
+  });
   const app = createApp({ store, log, graphql });
   const server: Server = createServer(app.handle);
   server.on('upgrade', app.upgrade);
