@@ -359,18 +359,52 @@ export function createActionService(deps: ActionServiceDeps): ActionService {
     const result = await runOnce(idem, caller.tenant, input.idempotencyKey, ['delete', input], {
       run: () =>
         withSession(target, `${input.type}Delete`, async (session) => {
-          await session.write(target.row, 'delete', { nativeId });
-          const tagger = createTriggerTagger(target.connector.triggers, target.row);
-          await store.resources.delete(caller.tenant, input.type, stored.id, {
+          const answer = await session.write(target.row, 'delete', { nativeId });
+          // A soft delete reads back marked (DrChrono's deleted_flag, archived): stored as a poll
+          // would, so every resource the record stands for (an appointment's Encounter too) is
+          // tombstoned once and the next poll finds nothing new.
+          if (isObject(answer))
+            await storeNativeRecords(deps, target.connection, target.connector, target.row, [answer], {
+              deleted: true,
+            });
+          const options = {
             connection: target.connection.id,
-            triggers: tagger,
-          });
+            triggers: createTriggerTagger(target.connector.triggers, target.row),
+          };
+          for (const sibling of await sameRecord(caller.tenant, target, stored, nativeId))
+            await store.resources.delete(caller.tenant, sibling.type, sibling.id, options);
           return { type: input.type, id: stored.id, versionId: stored.versionId };
         }),
       // A delete of what is already gone answers not_found: retrying is the check.
       reconcile: async () => undefined,
     });
     return answerOf(caller.tenant, result);
+  }
+
+  /**
+   * The stored resources one native record stands for (the addressed one and, say, an appointment's
+   * Encounter): every current resource of the row's types carrying the same native-id identifier.
+   */
+  async function sameRecord(
+    tenant: string,
+    target: Target,
+    stored: StoredResource,
+    nativeId: string,
+  ): Promise<Array<{ type: string; id: string }>> {
+    const system = nativeIdentifierSystem(scheme, {
+      source: target.connection.source,
+      connectionId: target.connection.id,
+      sourceType: target.row.entity,
+    });
+    const found = [{ type: stored.type, id: stored.id }];
+    for (const type of target.row.fhirTypes) {
+      const params = new URLSearchParams({ identifier: `${system}|${nativeId}`, _count: '20' });
+      const page = await store.resources.search(tenant, type, parseSearch(definitions, type, params));
+      for (const item of page.items)
+        if (item.connection === target.connection.id && !(item.type === stored.type && item.id === stored.id))
+          found.push({ type: item.type, id: item.id });
+    }
+    return found;
   }
 
   async function upsert(
