@@ -558,6 +558,35 @@ describe('every available DrChrono action through GraphQL', () => {
       },
       () => ({ signature_file: 'https://files.example.org/signature-9.png', archived: false }),
     ),
+    'drchrono.signed_consent_form.update': async () => {
+      // Two signatures of one consent form by one patient: DrChrono's collection PATCH must touch
+      // only the one named (its id), and only the fields that changed.
+      const record = (await simList('signed_consent_forms'))[0] as Loose;
+      const input = asInput(forwardOf('signed_consent_forms', 'DocumentReference', record));
+      const sibling = await made('DocumentReference', input);
+      const siblingBefore = await native('signed_consent_forms', sibling.nativeId);
+      await updateCase('DocumentReference', 'signed_consent_forms', () => made('DocumentReference', input), {
+        update: {
+          change: { content: [{ attachment: { url: 'https://files.example.org/signature-2.png' } }] },
+          native: { signature_file: 'https://files.example.org/signature-2.png' },
+        },
+        patch: { patch: { status: 'entered-in-error' }, native: { archived: true } },
+      })();
+      expect(await native('signed_consent_forms', sibling.nativeId)).toEqual(siblingBefore);
+
+      // The patient and the consent form of a signature cannot change (DrChrono's body has neither):
+      // refused before any call, nothing stored.
+      const calls = sim.counters.total();
+      const other = await storedOfRow('Patient', 'patients', 1);
+      const refused = await gql(
+        `mutation($patch: JSON!) { DocumentReferencePatch(id: "${sibling.id}", patch: $patch, idempotencyKey: "${key()}") { id } }`,
+        { patch: { subject: ref(other) } },
+      );
+      expect(refused.errors?.[0]?.extensions?.code).toBe('UNSUPPORTED_BY_SOURCE');
+      expect(refused.errors?.[0]?.message).toContain('patient');
+      expect(sim.counters.total()).toBe(calls);
+      expect((await stored('DocumentReference', sibling.id)).resource).toEqual(sibling.resource);
+    },
     'drchrono.task.create': createCase(
       'Task',
       'tasks',
