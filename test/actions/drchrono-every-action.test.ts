@@ -383,6 +383,41 @@ describe('every available DrChrono action through GraphQL', () => {
     };
   };
 
+  // --- named operations on a record named by id ----------------------------------------------
+  const routeCalls = (part: string, status?: number) =>
+    sim.counters.total((route, s) => route.includes(part) && (status === undefined || s === status));
+  const operation = async (field: string, id: string, res: Loose | undefined, idempotencyKey = key()) =>
+    gql(
+      `mutation($res: JSON, $key: String!) { ${field}(connection: "${CONNECTION}", id: "${id}", res: $res, idempotencyKey: $key) }`,
+      { res, key: idempotencyKey },
+    );
+  const params = (...parameter: Loose[]) => ({ resourceType: 'Parameters', parameter });
+  const invitePatient = () => storedOfRow('Patient', 'patients', 1);
+  const sendInvite = async (patient: Stored, idempotencyKey = key()) => {
+    const result = await gql(
+      `mutation($res: JSON, $key: String!) { drchronoPatientOnpatientInviteSend(connection: "${CONNECTION}", id: "${patient.id}", res: $res, idempotencyKey: $key) { id meta { versionId } } }`,
+      { res: params({ name: 'email', valueString: 'portal@example.org' }), key: idempotencyKey },
+    );
+    expect(result.errors, JSON.stringify(result.errors)).toBeUndefined();
+    return (result.data as { drchronoPatientOnpatientInviteSend: { id: string } })
+      .drchronoPatientOnpatientInviteSend;
+  };
+  const consentCase = (field: string, path: string) => async () => {
+    const appointment = await storedOfRow('Appointment', 'appointments');
+    const before = routeCalls(path, 204);
+    const { result, changes } = await withChanges(() =>
+      operation(field, '18001', params({ name: 'appointment', valueReference: ref(appointment) })),
+    );
+    expect(result.errors, JSON.stringify(result.errors)).toBeUndefined();
+    expect(result.data?.[field]).toMatchObject({
+      resourceType: 'OperationOutcome',
+      issue: [{ severity: 'information' }],
+    });
+    // DrChrono answered 204 to the consent form and appointment the caller named.
+    expect(routeCalls(path, 204)).toBe(before + 1);
+    expect(changes).toEqual([]);
+  };
+
   // --- one case per available action id ------------------------------------------------------
   const CASES: Record<string, () => Promise<void>> = {
     'drchrono.patient.create': createCase(
@@ -409,6 +444,56 @@ describe('every available DrChrono action through GraphQL', () => {
       async () => made('Patient', await patientInput('Leaving', '1980-01-02')),
       (record) => expect(record).toBeUndefined(),
     ),
+    'drchrono.patient.onpatient_invite_send': async () => {
+      const patient = await invitePatient();
+      const posts = routeCalls('onpatient_access');
+      const { result, changes } = await withChanges(() => sendInvite(patient, 'invite-1'));
+      // The answer is the patient, as stored; the invite itself lives at DrChrono.
+      expect(result).toEqual({ id: patient.id, meta: { versionId: patient.resource.meta?.versionId } });
+      expect(await simGet(`patients/${patient.nativeId}/onpatient_access`)).toMatchObject({
+        email: 'portal@example.org',
+        status: 'Invited',
+      });
+      // The patient record did not change: no event, and none from the next poll.
+      expect(changes).toEqual([]);
+      const { changes: polled } = await withChanges(() => gateway.poll(connection));
+      expect(polled).toEqual([]);
+      // A retry with the same key answers the first result without a second e-mail.
+      const calls = routeCalls('onpatient_access');
+      expect(await sendInvite(patient, 'invite-1')).toEqual(result);
+      expect(routeCalls('onpatient_access')).toBe(calls);
+      expect(calls).toBe(posts + 2);
+    },
+    'drchrono.patient.onpatient_access_read': async () => {
+      const patient = await invitePatient();
+      await sendInvite(patient);
+      const result = await operation('drchronoPatientOnpatientAccessRead', patient.id, undefined);
+      expect(result.errors).toBeUndefined();
+      expect(result.data?.drchronoPatientOnpatientAccessRead).toEqual(
+        params(
+          { name: 'email', valueString: 'portal@example.org' },
+          { name: 'status', valueString: 'Invited' },
+        ),
+      );
+    },
+    'drchrono.patient.onpatient_invite_revoke': async () => {
+      const patient = await invitePatient();
+      await sendInvite(patient);
+      const { result, changes } = await withChanges(() =>
+        operation('drchronoPatientOnpatientInviteRevoke', patient.id, undefined),
+      );
+      expect(result.errors).toBeUndefined();
+      expect(result.data?.drchronoPatientOnpatientInviteRevoke).toMatchObject({
+        resourceType: 'OperationOutcome',
+      });
+      expect(await simGet(`patients/${patient.nativeId}/onpatient_access`)).toBeUndefined();
+      expect(changes).toEqual([]);
+      // Reading it now: DrChrono's 404, as a GraphQL error with its code.
+      const gone = await operation('drchronoPatientOnpatientAccessRead', patient.id, undefined);
+      expect(gone.errors?.[0]?.extensions?.code).toBe('NOT_FOUND');
+    },
+    'drchrono.consent_form.apply': consentCase('drchronoConsentFormApply', 'apply_to_appointment'),
+    'drchrono.consent_form.unapply': consentCase('drchronoConsentFormUnapply', 'unapply_from_appointment'),
     'drchrono.patient_message.create': createCase(
       'Communication',
       'patient_messages',
@@ -577,7 +662,12 @@ describe('every available DrChrono action through GraphQL', () => {
       // The patient and the consent form of a signature cannot change (DrChrono's body has neither):
       // refused before any call, nothing stored.
       const calls = sim.counters.total();
-      const other = await storedOfRow('Patient', 'patients', 1);
+      const other = [
+        await storedOfRow('Patient', 'patients', 0),
+        await storedOfRow('Patient', 'patients', 1),
+      ].find(
+        (p) => p.id !== (sibling.resource.subject as { reference: string }).reference.split('/')[1],
+      ) as Stored;
       const refused = await gql(
         `mutation($patch: JSON!) { DocumentReferencePatch(id: "${sibling.id}", patch: $patch, idempotencyKey: "${key()}") { id } }`,
         { patch: { subject: ref(other) } },
@@ -722,6 +812,40 @@ describe('every available DrChrono action through GraphQL', () => {
 
   it.each(Object.keys(CASES))('%s', async (id) => {
     await (CASES[id] as () => Promise<void>)();
+  });
+
+  it('named operations refuse bad ids and inputs before any call to DrChrono', async () => {
+    const patient = await invitePatient();
+    const appointment = await storedOfRow('Appointment', 'appointments');
+    const other = await connectDrChrono(gateway.store, sim, { tenant: TENANT, id: 'drc-2' });
+    const elsewhere = await connectDrChrono(gateway.store, sim, { tenant: 'drc-other', id: 'drc-3' });
+    const calls = sim.counters.total();
+    const codeOf = async (result: Promise<{ errors?: readonly { extensions?: Loose }[] }>) =>
+      (await result).errors?.[0]?.extensions?.code;
+    const invite = (connectionId: string, id: string, tenant = TENANT) =>
+      gateway.gql(
+        tenant,
+        `mutation { drchronoPatientOnpatientInviteSend(connection: "${connectionId}", id: "${id}", idempotencyKey: "${key()}") { id } }`,
+      );
+    // A patient of the same tenant but another connection; one the caller's tenant does not hold.
+    expect(await codeOf(invite(other.id, patient.id))).toBe('FOREIGN_REFERENCE');
+    expect(await codeOf(invite(elsewhere.id, patient.id, 'drc-other'))).toBe('NOT_FOUND');
+    // Not a Patient id (an Appointment's), and an id outside the grammar.
+    expect(await codeOf(invite(CONNECTION, appointment.id))).toBe('NOT_FOUND');
+    expect(await codeOf(invite(CONNECTION, 'Patient/../x'))).toBe('NOT_FOUND');
+    // A consent form id that is not DrChrono's form; a missing appointment; another connection's.
+    const apply = (id: string, res: Loose, connectionId = CONNECTION) =>
+      gql(
+        `mutation($res: JSON) { drchronoConsentFormApply(connection: "${connectionId}", id: "${id}", res: $res, idempotencyKey: "${key()}") }`,
+        { res },
+      );
+    const named = params({ name: 'appointment', valueReference: ref(appointment) });
+    expect(await codeOf(apply('18001; DROP', named))).toBe('VALIDATION');
+    expect(await codeOf(apply('18001', params()))).toBe('VALIDATION');
+    expect(await codeOf(apply('18001', named, other.id))).toBe('FOREIGN_REFERENCE');
+    expect(sim.counters.total()).toBe(calls);
+    // DrChrono's own refusal (a consent form it does not have) comes back with its code.
+    expect(await codeOf(apply('999', named))).toBe('NOT_FOUND');
   });
 
   it('has a GraphQL case for every available in-scope DrChrono action, here or in another test/actions file', () => {

@@ -13,6 +13,8 @@ import type { NamedOperation } from '../connector.ts';
  * invite (`{patient, email, status}`, shaped into `Parameters`); revoke and (un)apply answer 204.
  */
 const op = (o: Omit<NamedOperation, 'source'>): NamedOperation => ({ source: 'drchrono', ...o });
+// Consent forms are practice configuration the gateway does not map (yet): named by DrChrono's id.
+const CONSENT_FORM = { nativePattern: '^[0-9]{1,18}$', description: "the consent form's DrChrono id" };
 
 export const DRCHRONO_OPERATIONS: readonly NamedOperation[] = [
   op({
@@ -25,6 +27,9 @@ export const DRCHRONO_OPERATIONS: readonly NamedOperation[] = [
     inputType: 'Parameters',
     outputType: 'Patient',
     scopes: ['patients:write'],
+    subject: { type: 'Patient' },
+    body: { email: { parameter: 'email' } },
+    answer: 'record',
   }),
   op({
     id: 'drchrono.patient.onpatient_access_read',
@@ -36,6 +41,8 @@ export const DRCHRONO_OPERATIONS: readonly NamedOperation[] = [
     inputType: 'Parameters',
     outputType: 'Parameters',
     scopes: ['patients:read'],
+    subject: { type: 'Patient' },
+    answer: { parameters: { email: 'email', status: 'status' } },
   }),
   op({
     id: 'drchrono.patient.onpatient_invite_revoke',
@@ -47,6 +54,7 @@ export const DRCHRONO_OPERATIONS: readonly NamedOperation[] = [
     inputType: 'Parameters',
     outputType: 'OperationOutcome',
     scopes: ['patients:write'],
+    subject: { type: 'Patient' },
   }),
   op({
     id: 'drchrono.consent_form.apply',
@@ -58,6 +66,8 @@ export const DRCHRONO_OPERATIONS: readonly NamedOperation[] = [
     inputType: 'Parameters',
     outputType: 'OperationOutcome',
     scopes: ['patients:write'],
+    subject: CONSENT_FORM,
+    body: { appointment: { parameter: 'appointment', integer: true, required: true } },
   }),
   op({
     id: 'drchrono.consent_form.unapply',
@@ -69,5 +79,7 @@ export const DRCHRONO_OPERATIONS: readonly NamedOperation[] = [
     inputType: 'Parameters',
     outputType: 'OperationOutcome',
     scopes: ['patients:write'],
+    subject: CONSENT_FORM,
+    body: { appointment: { parameter: 'appointment', integer: true, required: true } },
   }),
 ];
