@@ -5,12 +5,13 @@ import type { NamedOperation } from '../connector.ts';
  * invite of a patient (`/api/patients/{id}/onpatient_access`: POST sends, GET reads, DELETE
  * revokes) and applying a consent form to an appointment (`/api/consent_forms/{id}/…`).
  *
- * Inputs (`Parameters`): the invite takes the patient (`{id}` = its native id) and, to send, an
- * optional `email` (DrChrono uses the patient's own when absent). Consent forms are practice
- * configuration the gateway does not map, so `{id}` is the consent form's DrChrono id as given and
- * the body names the appointment by its native id (from the Appointment's gateway reference).
- * Outputs: sending answers the Patient record (forward-mapped as `patients`); reading answers the
- * invite (`{patient, email, status}`, shaped into `Parameters`); revoke and (un)apply answer 204.
+ * Inputs (`subject`, `Parameters`): the invite takes the patient by gateway id (its native id
+ * fills `{id}`) and, to send, an optional `email` (DrChrono uses the patient's own when absent).
+ * Consent forms are practice configuration the gateway does not map, so `{id}` is the consent
+ * form's DrChrono id as given and the body names the appointment by its native id (from the
+ * Appointment's gateway reference). Outputs: sending answers the Patient (read back and stored);
+ * reading answers the invite (`{patient, email, status}`, shaped into `Parameters`); revoke and
+ * (un)apply answer 204 (an informational OperationOutcome).
  */
 const op = (o: Omit<NamedOperation, 'source'>): NamedOperation => ({ source: 'drchrono', ...o });
 // Consent forms are practice configuration the gateway does not map (yet): named by DrChrono's id.
