@@ -399,7 +399,15 @@ export function createActionService(deps: ActionServiceDeps): ActionService {
     const found = [{ type: stored.type, id: stored.id }];
     for (const type of target.row.fhirTypes) {
       const params = new URLSearchParams({ identifier: `${system}|${nativeId}`, _count: '20' });
-      const page = await store.resources.search(tenant, type, parseSearch(definitions, type, params));
+      let query: ReturnType<typeof parseSearch>;
+      try {
+        query = parseSearch(definitions, type, params);
+      } catch (error) {
+        // A type without an identifier search has no siblings to find; the source already deleted.
+        if (error instanceof SearchError) continue;
+        throw error;
+      }
+      const page = await store.resources.search(tenant, type, query);
       for (const item of page.items)
         if (item.connection === target.connection.id && !(item.type === stored.type && item.id === stored.id))
           found.push({ type: item.type, id: item.id });

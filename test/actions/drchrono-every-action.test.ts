@@ -446,7 +446,8 @@ describe('every available DrChrono action through GraphQL', () => {
     ),
     'drchrono.patient.onpatient_invite_send': async () => {
       const patient = await invitePatient();
-      const posts = routeCalls('onpatient_access');
+      const INVITE = 'POST /api/patients/:id/onpatient_access';
+      const posts = routeCalls(INVITE);
       const { result, changes } = await withChanges(() => sendInvite(patient, 'invite-1'));
       // The answer is the patient, as stored; the invite itself lives at DrChrono.
       expect(result).toEqual({ id: patient.id, meta: { versionId: patient.resource.meta?.versionId } });
@@ -459,10 +460,10 @@ describe('every available DrChrono action through GraphQL', () => {
       const { changes: polled } = await withChanges(() => gateway.poll(connection));
       expect(polled).toEqual([]);
       // A retry with the same key answers the first result without a second e-mail.
-      const calls = routeCalls('onpatient_access');
+      const calls = routeCalls(INVITE);
       expect(await sendInvite(patient, 'invite-1')).toEqual(result);
-      expect(routeCalls('onpatient_access')).toBe(calls);
-      expect(calls).toBe(posts + 2);
+      expect(routeCalls(INVITE)).toBe(calls);
+      expect(calls).toBe(posts + 1);
     },
     'drchrono.patient.onpatient_access_read': async () => {
       const patient = await invitePatient();
@@ -846,6 +847,24 @@ describe('every available DrChrono action through GraphQL', () => {
     expect(sim.counters.total()).toBe(calls);
     // DrChrono's own refusal (a consent form it does not have) comes back with its code.
     expect(await codeOf(apply('999', named))).toBe('NOT_FOUND');
+  });
+
+  it('a lost invite answer: the retry with the same key is CONFLICT and sends no second invite', async () => {
+    const patient = await invitePatient();
+    sim.faults.update({ lostResponse: 1 });
+    const lost = await gql(
+      `mutation { drchronoPatientOnpatientInviteSend(connection: "${CONNECTION}", id: "${patient.id}", idempotencyKey: "invite-lost") { id } }`,
+    ).finally(() => sim.faults.update({ lostResponse: 0 }));
+    expect(lost.errors?.[0]?.extensions?.code).toBe('SOURCE_UNAVAILABLE');
+    expect(await simGet(`patients/${patient.nativeId}/onpatient_access`)).toMatchObject({
+      status: 'Invited',
+    });
+    const posts = routeCalls('POST /api/patients');
+    const retry = await gql(
+      `mutation { drchronoPatientOnpatientInviteSend(connection: "${CONNECTION}", id: "${patient.id}", idempotencyKey: "invite-lost") { id } }`,
+    );
+    expect(retry.errors?.[0]?.extensions?.code).toBe('CONFLICT');
+    expect(routeCalls('POST /api/patients')).toBe(posts);
   });
 
   it('has a GraphQL case for every available in-scope DrChrono action, here or in another test/actions file', () => {
