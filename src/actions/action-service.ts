@@ -359,18 +359,60 @@ export function createActionService(deps: ActionServiceDeps): ActionService {
     const result = await runOnce(idem, caller.tenant, input.idempotencyKey, ['delete', input], {
       run: () =>
         withSession(target, `${input.type}Delete`, async (session) => {
-          await session.write(target.row, 'delete', { nativeId });
-          const tagger = createTriggerTagger(target.connector.triggers, target.row);
-          await store.resources.delete(caller.tenant, input.type, stored.id, {
+          const answer = await session.write(target.row, 'delete', { nativeId });
+          // A soft delete reads back marked (DrChrono's deleted_flag, archived): stored as a poll
+          // would, so every resource the record stands for (an appointment's Encounter too) is
+          // tombstoned once and the next poll finds nothing new.
+          if (isObject(answer))
+            await storeNativeRecords(deps, target.connection, target.connector, target.row, [answer], {
+              deleted: true,
+            });
+          const options = {
             connection: target.connection.id,
-            triggers: tagger,
-          });
+            triggers: createTriggerTagger(target.connector.triggers, target.row),
+          };
+          for (const sibling of await sameRecord(caller.tenant, target, stored, nativeId))
+            await store.resources.delete(caller.tenant, sibling.type, sibling.id, options);
           return { type: input.type, id: stored.id, versionId: stored.versionId };
         }),
       // A delete of what is already gone answers not_found: retrying is the check.
       reconcile: async () => undefined,
     });
     return answerOf(caller.tenant, result);
+  }
+
+  /**
+   * The stored resources one native record stands for (the addressed one and, say, an appointment's
+   * Encounter): every current resource of the row's types carrying the same native-id identifier.
+   */
+  async function sameRecord(
+    tenant: string,
+    target: Target,
+    stored: StoredResource,
+    nativeId: string,
+  ): Promise<Array<{ type: string; id: string }>> {
+    const system = nativeIdentifierSystem(scheme, {
+      source: target.connection.source,
+      connectionId: target.connection.id,
+      sourceType: target.row.entity,
+    });
+    const found = [{ type: stored.type, id: stored.id }];
+    for (const type of target.row.fhirTypes) {
+      const params = new URLSearchParams({ identifier: `${system}|${nativeId}`, _count: '20' });
+      let query: ReturnType<typeof parseSearch>;
+      try {
+        query = parseSearch(definitions, type, params);
+      } catch (error) {
+        // A type without an identifier search has no siblings to find; the source already deleted.
+        if (error instanceof SearchError) continue;
+        throw error;
+      }
+      const page = await store.resources.search(tenant, type, query);
+      for (const item of page.items)
+        if (item.connection === target.connection.id && !(item.type === stored.type && item.id === stored.id))
+          found.push({ type: item.type, id: item.id });
+    }
+    return found;
   }
 
   async function upsert(
@@ -482,7 +524,7 @@ export function createActionService(deps: ActionServiceDeps): ActionService {
     const row = connector.catalog.find((r) => r.key === op.row);
     if (!row) throw new ActionError('UNSUPPORTED_BY_SOURCE', `${op.source} has no ${op.row}`);
     const target: Target = { connection, connector, row };
-    if (!op.target) return invokePlain(caller, target, op, input);
+    if (!op.target) return invokePlain(caller, target, op, { ...input, subject: input.target });
     if (!input.target)
       throw new ActionError('VALIDATION', `${op.graphqlField} needs the id of its ${op.target.type}`);
     const { stored, nativeId } = await storedTarget(caller, op.target.type, input.target, 'update');
@@ -578,32 +620,58 @@ export function createActionService(deps: ActionServiceDeps): ActionService {
     caller: Caller,
     target: Target,
     op: NamedOperation,
-    input: { input: unknown; idempotencyKey: string; connection: string },
+    input: { input: unknown; idempotencyKey: string; connection: string; subject?: string | undefined },
   ) {
-    const resource = asResource(op.inputType, input.input);
+    const nativeId = op.subject ? await subjectNativeId(caller, target, op, input.subject) : undefined;
+    // An operation on a record may take no input at all (a revoke): an empty Parameters then.
+    const resource = asResource(
+      op.inputType,
+      op.subject && (input.input === undefined || input.input === null) ? {} : input.input,
+    );
     if (definitions.resourceTypes.includes(op.inputType)) validate(resource);
     const resolve = await guardReferences(deps, target.connection, resource);
     const reversible = mappings
       .mappingsFor(target.connection.source, target.row.entity)
       .some((m) => m.target === op.inputType && m.hasReverse);
     // Without a reverse template the input (Epic `Parameters`) goes as FHIR, its references in source ids.
-    const body = reversible ? reverse(target, resource, resolve) : fhirOperationBody(resource, resolve);
+    const body = op.body
+      ? parametersBody(op, resource, resolve)
+      : reversible
+        ? reverse(target, resource, resolve)
+        : fhirOperationBody(resource, resolve);
+    const sent = op.method === 'GET' || op.method === 'DELETE' ? undefined : body;
     const result = await runOnce(idem, caller.tenant, input.idempotencyKey, [op.id, { ...input }], {
       run: () =>
         withSession(target, op.graphqlField, async (session) => {
           if (!session.invoke)
             throw new ActionError('UNSUPPORTED_BY_SOURCE', `${op.source} has no named operations`);
-          const answer = await session.invoke(op, { body });
+          const answer = await session.invoke(op, {
+            ...(nativeId !== undefined ? { nativeId } : {}),
+            ...(sent ? { body: sent } : {}),
+          });
+          // The record an operation acted on is read back as a read by id maps it (the same as a
+          // poll), whatever shape the operation's own answer has.
+          if (
+            op.answer === 'record' &&
+            nativeId !== undefined &&
+            target.row.fhirTypes.includes(op.outputType)
+          ) {
+            const record = await session.read(target.row, nativeId);
+            if (record === undefined)
+              throw new ActionError('NOT_FOUND', `the source no longer has the ${op.outputType}`);
+            return storeAnswer(target, op.outputType, record);
+          }
           if (
             isObject(answer) &&
-            answer.resourceType === op.outputType &&
+            (op.answer === 'record' || answer.resourceType === op.outputType) &&
             target.row.fhirTypes.includes(op.outputType)
           )
             return storeAnswer(target, op.outputType, answer);
-          return { json: fhirOperationAnswer(target.connection, answer) } satisfies ActionResult;
+          return { json: operationAnswer(target.connection, op, answer) } satisfies ActionResult;
         }),
       reconcile: async () => {
-        if (op.method === 'GET' || op.method === 'PUT') return undefined;
+        // Reading, replacing or removing again leaves the source as one call would.
+        if (op.method === 'GET' || op.method === 'PUT' || op.method === 'DELETE') return undefined;
         throw new ActionError(
           'CONFLICT',
           `the first ${op.graphqlField} attempt's outcome is unknown and the source offers no way to find it; check the source before retrying with a new idempotencyKey`,
@@ -611,6 +679,48 @@ export function createActionService(deps: ActionServiceDeps): ActionService {
       },
     });
     return answerOf(caller.tenant, result);
+  }
+
+  /**
+   * The native id of the record an operation acts on (`NamedOperation.subject`), checked before any
+   * call: a gateway id must name a current resource of the caller's tenant (else NOT_FOUND, as for
+   * one that does not exist), of this connection and of the operation's row (else
+   * FOREIGN_REFERENCE); a source id must have the source's id form.
+   */
+  async function subjectNativeId(
+    caller: Caller,
+    target: Target,
+    op: NamedOperation,
+    id: string | undefined,
+  ): Promise<string> {
+    const subject = op.subject;
+    if (!subject) throw new Error(`${op.id} acts on no record`);
+    if (id === undefined || id === '')
+      throw new ActionError('VALIDATION', `${op.graphqlField} needs the id of the record it acts on`);
+    if ('nativePattern' in subject) {
+      if (!new RegExp(subject.nativePattern).test(id))
+        throw new ActionError('VALIDATION', `${op.graphqlField}: id must be ${subject.description}`);
+      return id;
+    }
+    const stored = ID_GRAMMAR.resourceId.pattern.test(id)
+      ? await store.resources.read(caller.tenant, subject.type, id)
+      : undefined;
+    if (!stored || stored.deleted)
+      throw new ActionError('NOT_FOUND', `${subject.type}/${safe(id)} not found`);
+    const nativeId =
+      stored.connection === target.connection.id &&
+      sourceTypeOf(stored.resource, target.connection) === target.row.entity
+        ? nativeIdFromResource(scheme, stored.resource, {
+            source: target.connection.source,
+            connectionId: target.connection.id,
+          })
+        : undefined;
+    if (nativeId === undefined)
+      throw new ActionError(
+        'FOREIGN_REFERENCE',
+        `${subject.type}/${stored.id} is not a ${target.row.key} record of connection ${target.connection.id}`,
+      );
+    return nativeId;
   }
 
   /** One log line per mutation: ids, types and codes only (inputs and answers may be PHI). */
@@ -668,6 +778,49 @@ export function createActionService(deps: ActionServiceDeps): ActionService {
     upsert: logged('upsert', upsert),
     invoke: logged('operation', invoke),
   };
+}
+
+/** A `Parameters` input as the native body an operation declares (`NamedOperation.body`). */
+function parametersBody(
+  op: NamedOperation,
+  resource: Resource,
+  resolve: NativeIdResolver,
+): Record<string, unknown> {
+  const parameters = ((resource as { parameter?: unknown }).parameter ?? []) as Record<string, unknown>[];
+  const body: Record<string, unknown> = {};
+  for (const [field, spec] of Object.entries(op.body ?? {})) {
+    const parameter = parameters.find((p) => p.name === spec.parameter);
+    const key = Object.keys(parameter ?? {}).find((k) => k.startsWith('value'));
+    let value = key ? parameter?.[key] : undefined;
+    if (key === 'valueReference') {
+      const reference = (value as { reference?: unknown } | undefined)?.reference;
+      value = typeof reference === 'string' ? resolve(reference) : undefined;
+    }
+    if (value === undefined || value === null || isObject(value)) {
+      if (spec.required)
+        throw new ActionError('VALIDATION', `${op.graphqlField} needs the parameter ${spec.parameter}`);
+      continue;
+    }
+    body[field] = spec.integer && /^[0-9]+$/.test(String(value)) ? Number(value) : value;
+  }
+  return body;
+}
+
+/** What an operation answers when nothing is stored: its declared shape, or the source's answer. */
+function operationAnswer(connection: Connection, op: NamedOperation, answer: unknown): unknown {
+  if (op.answer !== undefined && op.answer !== 'record' && isObject(answer))
+    return {
+      resourceType: 'Parameters',
+      parameter: Object.entries(op.answer.parameters)
+        .filter(([, field]) => answer[field] !== undefined && answer[field] !== null)
+        .map(([name, field]) => ({ name, valueString: String(answer[field]) })),
+    };
+  if ((answer === undefined || answer === null || answer === '') && op.outputType === 'OperationOutcome')
+    return {
+      resourceType: 'OperationOutcome',
+      issue: [{ severity: 'information', code: 'informational', diagnostics: `${op.id}: done` }],
+    };
+  return fhirOperationAnswer(connection, answer);
 }
 
 /** The input as a resource of `type`: GraphQL input objects carry no resourceType. */

@@ -1,5 +1,6 @@
 import type { Connector } from '../connectors/connector.ts';
 import { DRCHRONO_CATALOG } from '../connectors/drchrono/catalog.ts';
+import { DRCHRONO_OPERATIONS } from '../connectors/drchrono/operations.ts';
 import { EPIC_CATALOG } from '../connectors/epic/catalog.ts';
 import { EPIC_OPERATIONS } from '../connectors/epic/operations.ts';
 import { JANE_CATALOG } from '../connectors/jane/catalog.ts';
@@ -12,6 +13,6 @@ import { JANE_OPERATIONS } from '../connectors/jane/operations.ts';
  */
 export const SOURCE_CATALOGS: ReadonlyArray<Pick<Connector, 'source' | 'catalog' | 'operations'>> = [
   { source: 'jane', catalog: JANE_CATALOG, operations: JANE_OPERATIONS },
-  { source: 'drchrono', catalog: DRCHRONO_CATALOG, operations: [] },
+  { source: 'drchrono', catalog: DRCHRONO_CATALOG, operations: DRCHRONO_OPERATIONS },
   { source: 'epic', catalog: EPIC_CATALOG, operations: EPIC_OPERATIONS },
 ];

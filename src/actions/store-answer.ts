@@ -22,6 +22,8 @@ export async function storeNativeRecords(
   connector: Connector,
   row: CatalogRow,
   records: readonly unknown[],
+  /** A delete's read-back: the row's deletion mark tombstones what the record stands for, as a poll does. */
+  options: { readonly deleted?: boolean } = {},
 ): Promise<PutResult[]> {
   const written: PutResult[] = [];
   const counts = await writePage(deps, {
@@ -33,6 +35,7 @@ export async function storeNativeRecords(
     // The poller's options (time zone, currency, Epic's page-level reference resolver): same hash.
     options: forwardOptionsFor(connection, records),
     onWritten: (results) => written.push(...results),
+    ...(options.deleted && row.deletedWhen ? { deletedWhen: row.deletedWhen } : {}),
   });
   if (counts.quarantined > 0)
     throw new ActionError(

@@ -139,6 +139,30 @@ export type NamedOperation = {
    * the source and stored, and is the answer.
    */
   readonly target?: { readonly type: string; readonly element?: string; readonly nativeElement?: string };
+  /**
+   * Set when an operation without `target` acts on one record named by id (argument `id`), whose
+   * native id fills `{id}`. `type`: the caller gives that resource's gateway id; it must be a current
+   * resource of the caller's tenant, of the connection and of the operation's row. `nativePattern`:
+   * the record has no FHIR mapping, so the caller gives the source's own id, which must match it.
+   */
+  readonly subject?:
+    | { readonly type: string }
+    | { readonly nativePattern: string; readonly description: string };
+  /**
+   * How a `Parameters` input becomes a native JSON body: native field → the parameter of that
+   * name. A `valueReference` is sent as the native id of the resource it names (guarded like every
+   * reference), any other `value[x]` as it is; `integer` sends the value as a number.
+   */
+  readonly body?: Readonly<
+    Record<string, { readonly parameter: string; readonly integer?: boolean; readonly required?: boolean }>
+  >;
+  /**
+   * How the source's answer comes back: `record`: the row's native record, stored as a poll would
+   * and answered as `outputType`; `parameters`: a `Parameters` of the named native fields
+   * (parameter name → native field, `valueString`). A bodiless success (204) with `outputType`
+   * `OperationOutcome` is answered as an informational OperationOutcome.
+   */
+  readonly answer?: 'record' | { readonly parameters: Readonly<Record<string, string>> };
 };
 
 /** Where a poll resumes: serialised into the watermark store after the page is committed. */

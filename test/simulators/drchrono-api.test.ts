@@ -181,6 +181,38 @@ describe('DrChrono writes', () => {
     });
     expect((await patch(`?patient=${signed?.patient}`, { consent_form: 1 })).status).toBe(404);
     expect(await count()).toBe(before);
+
+    // `id` (required in DrChrono's OpenAPI) narrows it to one signature: a second signature of the
+    // same form by the same patient stays as it is; an id that is not that signature matches none.
+    const second = (await (
+      await api('/api/signed_consent_forms', {
+        method: 'POST',
+        body: json({
+          patient: signed?.patient,
+          appointment: signed?.appointment,
+          consent_form: signed?.consent_form,
+          signature_file: url,
+        }),
+      })
+    ).json()) as { id: number };
+    const only = 'https://files.example.org/signature-3.png';
+    expect(
+      (
+        await patch(`?id=${signed?.id}&patient=${signed?.patient}`, {
+          consent_form: signed?.consent_form,
+          signature_file: only,
+        })
+      ).status,
+    ).toBe(204);
+    expect(await (await api(`/api/signed_consent_forms/${signed?.id}`)).json()).toMatchObject({
+      signature_file: only,
+    });
+    expect(await (await api(`/api/signed_consent_forms/${second.id}`)).json()).toMatchObject({
+      signature_file: url,
+    });
+    expect(
+      (await patch(`?id=1&patient=${signed?.patient}`, { consent_form: signed?.consent_form })).status,
+    ).toBe(404);
   });
 
   it("derives a CQM entry's read-only names from its codes on create and update", async () => {

@@ -58,9 +58,6 @@ const unmapped = (what: string) =>
 const NOT_POLLED = (what: string) =>
   `DrChrono offers it; ${what} is mapped but not synced (not polled: the 500 requests/hour budget), so the store holds only what the gateway itself wrote; read-through of any id needs a sync first`;
 
-const OPERATION_NOT_WIRED =
-  'DrChrono offers it and the connector calls it (operations.ts, session.invoke, tested against the simulator); the GraphQL mutation is not registered yet: it needs the patient or consent form named by id, which the named-operation machinery does not pass to plain operations yet';
-
 const patients = section('Patient Management');
 const appointments = section('Appointments');
 const clinicalNotes = section('Clinical Notes');
@@ -78,9 +75,9 @@ export const DRCHRONO_ACTIONS: readonly DrChronoActionDecision[] = [
     { id: 'drchrono.patient_summary.update', seedName: 'Update Patient Summary', kind: 'update', resourceType: 'Patient', row: 'patients', status: 'alternative', reason: `${SAME_AS_PATIENTS}: PatientUpdate / PatientPatch` },
     { id: 'drchrono.patient_summary.read', seedName: 'Patients Summary Read', kind: 'find', resourceType: 'Patient', row: 'patients', status: 'alternative', reason: `${SAME_AS_PATIENTS}: Patient(id)` },
     { id: 'drchrono.patient_summary.delete', seedName: 'Delete Patient Summary', kind: 'delete', resourceType: 'Patient', row: 'patients', status: 'alternative', reason: `${SAME_AS_PATIENTS}: PatientDelete` },
-    { id: 'drchrono.patient.onpatient_access_read', seedName: 'Patients OnPatient Access Read', kind: 'operation', graphqlField: 'drchronoPatientOnpatientAccessRead', namedOperation: 'drchrono.patient.onpatient_access_read', row: 'patients', status: 'not_yet_available', reason: OPERATION_NOT_WIRED },
-    { id: 'drchrono.patient.onpatient_invite_send', seedName: 'Send OnPatient Invite', kind: 'operation', graphqlField: 'drchronoPatientOnpatientInviteSend', namedOperation: 'drchrono.patient.onpatient_invite_send', row: 'patients', status: 'not_yet_available', reason: OPERATION_NOT_WIRED },
-    { id: 'drchrono.patient.onpatient_invite_revoke', seedName: 'Revoke OnPatient Invite', kind: 'operation', graphqlField: 'drchronoPatientOnpatientInviteRevoke', namedOperation: 'drchrono.patient.onpatient_invite_revoke', row: 'patients', status: 'not_yet_available', reason: OPERATION_NOT_WIRED },
+    { id: 'drchrono.patient.onpatient_access_read', seedName: 'Patients OnPatient Access Read', kind: 'operation', graphqlField: 'drchronoPatientOnpatientAccessRead', namedOperation: 'drchrono.patient.onpatient_access_read', row: 'patients', status: 'available' },
+    { id: 'drchrono.patient.onpatient_invite_send', seedName: 'Send OnPatient Invite', kind: 'operation', graphqlField: 'drchronoPatientOnpatientInviteSend', namedOperation: 'drchrono.patient.onpatient_invite_send', row: 'patients', status: 'available' },
+    { id: 'drchrono.patient.onpatient_invite_revoke', seedName: 'Revoke OnPatient Invite', kind: 'operation', graphqlField: 'drchronoPatientOnpatientInviteRevoke', namedOperation: 'drchrono.patient.onpatient_invite_revoke', row: 'patients', status: 'available' },
     { id: 'drchrono.patient_message.create', seedName: 'Create Patient Message', kind: 'create', resourceType: 'Communication', row: 'patient_messages', status: 'available' },
     { id: 'drchrono.patient_message.read', seedName: 'Patient Messages Read', kind: 'find', resourceType: 'Communication', row: 'patient_messages', status: 'available' },
     { id: 'drchrono.patient_communication.create', seedName: 'Create Patient Communication', kind: 'create', resourceType: 'Communication', row: 'patient_communications', status: 'available' },
@@ -154,11 +151,11 @@ export const DRCHRONO_ACTIONS: readonly DrChronoActionDecision[] = [
     { id: 'drchrono.consent_form.update', seedName: 'Update Consent Form', kind: 'update', graphqlField: 'ConsentFormUpdate', status: 'not_yet_available', reason: unmapped('a consent form (a blank form of the practice)') },
     { id: 'drchrono.consent_form.read', seedName: 'Consent Forms Read', kind: 'find', graphqlField: 'ConsentForm', status: 'not_yet_available', reason: unmapped('a consent form (a blank form of the practice)') },
     { id: 'drchrono.signed_consent_form.create', seedName: 'Create Signed Consent Form', kind: 'create', resourceType: 'DocumentReference', row: 'signed_consent_forms', status: 'available' },
-    { id: 'drchrono.signed_consent_form.update', seedName: 'Update Signed Consent Form', kind: 'update', resourceType: 'DocumentReference', status: 'not_yet_available', reason: 'DrChrono updates a signature by a PATCH on the collection filtered by patient, not by id: not wired to DocumentReferenceUpdate yet' },
+    { id: 'drchrono.signed_consent_form.update', seedName: 'Update Signed Consent Form', kind: 'update', resourceType: 'DocumentReference', row: 'signed_consent_forms', status: 'available' },
     { id: 'drchrono.signed_consent_form.list_by_patient', seedName: 'Get Signed Consent Forms by Patient', kind: 'find', resourceType: 'DocumentReference', graphqlField: 'DocumentReferenceList', status: 'not_yet_available', reason: NOT_POLLED('a signed consent form (DocumentReference)') },
     { id: 'drchrono.signed_consent_form.read', seedName: 'Signed Consent Forms Read', kind: 'find', resourceType: 'DocumentReference', status: 'not_yet_available', reason: NOT_POLLED('a signed consent form (DocumentReference)') },
-    { id: 'drchrono.consent_form.apply', seedName: 'Apply Consent Form', kind: 'operation', graphqlField: 'drchronoConsentFormApply', namedOperation: 'drchrono.consent_form.apply', row: 'appointments', status: 'not_yet_available', reason: OPERATION_NOT_WIRED },
-    { id: 'drchrono.consent_form.unapply', seedName: 'Unapply Consent Form', kind: 'operation', graphqlField: 'drchronoConsentFormUnapply', namedOperation: 'drchrono.consent_form.unapply', row: 'appointments', status: 'not_yet_available', reason: OPERATION_NOT_WIRED },
+    { id: 'drchrono.consent_form.apply', seedName: 'Apply Consent Form', kind: 'operation', graphqlField: 'drchronoConsentFormApply', namedOperation: 'drchrono.consent_form.apply', row: 'appointments', status: 'available' },
+    { id: 'drchrono.consent_form.unapply', seedName: 'Unapply Consent Form', kind: 'operation', graphqlField: 'drchronoConsentFormUnapply', namedOperation: 'drchrono.consent_form.unapply', row: 'appointments', status: 'available' },
   ),
   ...tasks(
     { id: 'drchrono.task.create', seedName: 'Create Task', kind: 'create', resourceType: 'Task', row: 'tasks', status: 'available' },

@@ -25,6 +25,11 @@ export type DrChronoCatalogRow = CatalogRow & {
    * Locations): the session books the office's first room unless the body names one.
    */
   readonly examRoomOnCreate?: boolean;
+  /**
+   * DrChrono updates this record by a PATCH on the collection (`?id=<id>&patient=<patient>`, the body
+   * naming the record's consent form), not on the item: the session reads the record for those.
+   */
+  readonly patchOnCollection?: boolean;
 };
 
 type RowInput = {
@@ -45,6 +50,8 @@ type RowInput = {
   examRoomOnCreate?: boolean;
   deletedWhen?: CatalogRow['deletedWhen'];
   deletionFeedOf?: CatalogRow['deletionFeedOf'];
+  updateFields?: string[];
+  patchOnCollection?: boolean;
 };
 
 const row = (r: RowInput): DrChronoCatalogRow => ({
@@ -70,6 +77,8 @@ const row = (r: RowInput): DrChronoCatalogRow => ({
   ...(r.bulk ? { bulkPath: `/api/${r.key}_list` } : {}),
   ...(r.practiceGroupOnCreate ? { practiceGroupOnCreate: true } : {}),
   ...(r.examRoomOnCreate ? { examRoomOnCreate: true } : {}),
+  ...(r.updateFields ? { updateFields: r.updateFields } : {}),
+  ...(r.patchOnCollection ? { patchOnCollection: true } : {}),
 });
 
 const RW: Operation[] = ['read', 'search', 'create', 'update', 'patch'];
@@ -313,8 +322,11 @@ export const DRCHRONO_CATALOG: readonly DrChronoCatalogRow[] = [
   row({
     key: 'signed_consent_forms',
     fhirTypes: ['DocumentReference'],
-    // DrChrono updates signatures by a PATCH on the collection (per patient), not by id.
-    operations: ['read', 'create'],
+    // DrChrono updates signatures by a PATCH on the collection (per patient), not on the item; it
+    // changes only the appointment, the file and the archived flag (its OpenAPI body).
+    operations: ['read', 'create', 'update', 'patch'],
+    patchOnCollection: true,
+    updateFields: ['appointment', 'signature_file', 'archived'],
     scopes: ['patients:read'],
     polledBy: 'none',
     dependsOn: ['patients'],

@@ -1,6 +1,7 @@
 import type { ConnectorDeps } from '../common/connector-deps.ts';
 import type { Connector } from '../connector.ts';
 import { DRCHRONO_CATALOG } from './catalog.ts';
+import { DRCHRONO_OPERATIONS } from './operations.ts';
 import { openDrChronoSession } from './session.ts';
 import { DRCHRONO_TRIGGERS } from './triggers.ts';
 import { drchronoCreateRow } from './write-rows.ts';
@@ -10,7 +11,7 @@ export function createDrChronoConnector(deps: ConnectorDeps): Connector {
     source: 'drchrono',
     catalog: DRCHRONO_CATALOG,
     triggers: DRCHRONO_TRIGGERS,
-    // operations.ts is not registered yet: its calls need the patient / consent form named by id.
+    operations: DRCHRONO_OPERATIONS,
     createRow: drchronoCreateRow,
     open: async (connection) => openDrChronoSession(deps, connection),
   };

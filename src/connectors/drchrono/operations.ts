@@ -5,14 +5,17 @@ import type { NamedOperation } from '../connector.ts';
  * invite of a patient (`/api/patients/{id}/onpatient_access`: POST sends, GET reads, DELETE
  * revokes) and applying a consent form to an appointment (`/api/consent_forms/{id}/…`).
  *
- * Inputs (`Parameters`): the invite takes the patient (`{id}` = its native id) and, to send, an
- * optional `email` (DrChrono uses the patient's own when absent). Consent forms are practice
- * configuration the gateway does not map, so `{id}` is the consent form's DrChrono id as given and
- * the body names the appointment by its native id (from the Appointment's gateway reference).
- * Outputs: sending answers the Patient record (forward-mapped as `patients`); reading answers the
- * invite (`{patient, email, status}`, shaped into `Parameters`); revoke and (un)apply answer 204.
+ * Inputs (`subject`, `Parameters`): the invite takes the patient by gateway id (its native id
+ * fills `{id}`) and, to send, an optional `email` (DrChrono uses the patient's own when absent).
+ * Consent forms are practice configuration the gateway does not map, so `{id}` is the consent
+ * form's DrChrono id as given and the body names the appointment by its native id (from the
+ * Appointment's gateway reference). Outputs: sending answers the Patient (read back and stored);
+ * reading answers the invite (`{patient, email, status}`, shaped into `Parameters`); revoke and
+ * (un)apply answer 204 (an informational OperationOutcome).
  */
 const op = (o: Omit<NamedOperation, 'source'>): NamedOperation => ({ source: 'drchrono', ...o });
+// Consent forms are practice configuration the gateway does not map (yet): named by DrChrono's id.
+const CONSENT_FORM = { nativePattern: '^[0-9]{1,18}$', description: "the consent form's DrChrono id" };
 
 export const DRCHRONO_OPERATIONS: readonly NamedOperation[] = [
   op({
@@ -25,6 +28,9 @@ export const DRCHRONO_OPERATIONS: readonly NamedOperation[] = [
     inputType: 'Parameters',
     outputType: 'Patient',
     scopes: ['patients:write'],
+    subject: { type: 'Patient' },
+    body: { email: { parameter: 'email' } },
+    answer: 'record',
   }),
   op({
     id: 'drchrono.patient.onpatient_access_read',
@@ -36,6 +42,8 @@ export const DRCHRONO_OPERATIONS: readonly NamedOperation[] = [
     inputType: 'Parameters',
     outputType: 'Parameters',
     scopes: ['patients:read'],
+    subject: { type: 'Patient' },
+    answer: { parameters: { email: 'email', status: 'status' } },
   }),
   op({
     id: 'drchrono.patient.onpatient_invite_revoke',
@@ -47,6 +55,7 @@ export const DRCHRONO_OPERATIONS: readonly NamedOperation[] = [
     inputType: 'Parameters',
     outputType: 'OperationOutcome',
     scopes: ['patients:write'],
+    subject: { type: 'Patient' },
   }),
   op({
     id: 'drchrono.consent_form.apply',
@@ -58,6 +67,8 @@ export const DRCHRONO_OPERATIONS: readonly NamedOperation[] = [
     inputType: 'Parameters',
     outputType: 'OperationOutcome',
     scopes: ['patients:write'],
+    subject: CONSENT_FORM,
+    body: { appointment: { parameter: 'appointment', integer: true, required: true } },
   }),
   op({
     id: 'drchrono.consent_form.unapply',
@@ -69,5 +80,7 @@ export const DRCHRONO_OPERATIONS: readonly NamedOperation[] = [
     inputType: 'Parameters',
     outputType: 'OperationOutcome',
     scopes: ['patients:write'],
+    subject: CONSENT_FORM,
+    body: { appointment: { parameter: 'appointment', integer: true, required: true } },
   }),
 ];

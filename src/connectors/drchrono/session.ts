@@ -206,6 +206,45 @@ export function openDrChronoSession(deps: ConnectorDeps, connection: Connection)
     return out;
   };
 
+  /**
+   * A signed consent form's update: DrChrono PATCHes the collection, filtered by the signature's id
+   * and patient, with the body naming its consent form; the record is read first for those two.
+   */
+  const patchOnCollection = async (
+    row: DrChronoCatalogRow,
+    id: string,
+    body: Record<string, unknown>,
+    signal?: AbortSignal,
+  ): Promise<unknown> => {
+    const read = async () => {
+      const res = await track(() =>
+        http.send({
+          method: 'GET',
+          url: itemUrl(row, id),
+          endpoint: `GET ${row.path}/{id}`,
+          ...(signal ? { signal } : {}),
+        }),
+      );
+      return res.body as Record<string, unknown>;
+    };
+    const current = await read();
+    const query = new URLSearchParams({ id, patient: String(current.patient ?? '') });
+    await track(() =>
+      http.send({
+        method: 'PATCH',
+        url: `${config.baseUrl}${row.path}?${query}`,
+        endpoint: `PATCH ${row.path}`,
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ ...body, id: Number(id), consent_form: current.consent_form }),
+        // Setting the same fields twice is harmless.
+        idempotent: true,
+        expect: 'none',
+        ...(signal ? { signal } : {}),
+      }),
+    );
+    return read();
+  };
+
   const itemUrl = (row: DrChronoCatalogRow, id: string | undefined) =>
     `${config.baseUrl}${row.path}${id === undefined ? '' : `/${encodeURIComponent(id)}`}`;
 
@@ -242,6 +281,8 @@ export function openDrChronoSession(deps: ConnectorDeps, connection: Connection)
       if (operation !== 'create' && !id)
         throw new SourceError('rejected', `drchrono ${row.key} ${operation} needs a native id`);
       const drow = row as DrChronoCatalogRow;
+      if (drow.patchOnCollection && (operation === 'update' || operation === 'patch'))
+        return patchOnCollection(drow, id ?? '', payload.body ?? {}, signal);
       const body = operation === 'create' ? await completeCreate(drow, payload.body, signal) : payload.body;
       const res = await track(() =>
         http.send({

@@ -158,9 +158,18 @@ function operationField(
   const input = inputs.get(op.inputType) ?? 'JSON';
   const args: Record<string, unknown> = {
     connection: t.arg.id({ required: true }),
-    res: t.arg({ type: input, required: true }),
+    // An operation on one record may need no input (a revoke).
+    res: t.arg({ type: input, required: !op.subject }),
     idempotencyKey: key(),
   };
+  if (op.subject)
+    args.id = t.arg.id({
+      required: true,
+      description:
+        'type' in op.subject
+          ? `The ${op.subject.type}'s gateway id.`
+          : `${op.subject.description} (not mapped to FHIR: the source's own id).`,
+    });
   if (op.target) {
     args.id = t.arg.id({ required: true, description: `The ${op.target.type}'s gateway id.` });
     if (op.path.includes('{id}'))

@@ -148,6 +148,8 @@ function collectionUpdate(deps: ResourceDeps, endpoint: Endpoint, req: SimReques
   const checked = validateWrite(schema, req.body, 'patch');
   if (!checked.ok) return drchronoErrors.badRequest(checked.errors);
   const patient = req.url.searchParams.get('patient');
+  // `id` (DrChrono's OpenAPI: required) narrows the update to that one signature.
+  const only = req.url.searchParams.get('id');
   const form = checked.values.consent_form;
   const errors: Record<string, string[]> = {};
   if (!patient || !/^\d+$/.test(patient)) errors.patient = ['This field is required.'];
@@ -155,7 +157,10 @@ function collectionUpdate(deps: ResourceDeps, endpoint: Endpoint, req: SimReques
   if (Object.keys(errors).length) return drchronoErrors.badRequest(errors);
   const store = storeOf(deps, endpoint);
   const matches = [...store.scan()].filter(
-    ([, e]) => String(e.record.patient) === patient && String(e.record.consent_form) === String(form),
+    ([id, e]) =>
+      String(e.record.patient) === patient &&
+      String(e.record.consent_form) === String(form) &&
+      (only === null || String(id) === only),
   );
   if (matches.length === 0) return drchronoErrors.notFound();
   for (const [id, entry] of matches) {
