@@ -358,8 +358,8 @@ const TRIGGER_AND_REFERENCE_ROWS: readonly DrChronoCatalogRow[] = [
 ];
 
 /**
- * DrChrono's chart (issue 13 mapped it; no seed trigger fires on it). Only vaccine records and
- * patient lab results offer `since`; the rest have no change filter and are read whole (full
+ * DrChrono's chart (issue 13 mapped it; no seed trigger fires on it). Only vaccine records (and
+ * patient lab results, which are hard-deleted) offer `since`; the rest have no change filter and are read whole (full
  * scan: deletions seen by set difference), paced to once an hour; a bulk `*_list` backfills where
  * DrChrono has one. Chart resources reference patients, visits (Encounters) and doctors, which
  * are polled first. Read-only here: writes of chart records are not wired (write-rows.ts).
@@ -388,7 +388,8 @@ const CHART_ROWS: readonly DrChronoCatalogRow[] = [
   chart('allergies', ['AllergyIntolerance'], ['clinical:read']),
   chart('procedures', ['Procedure'], ['billing:read']),
   chart('patient_vaccine_records', ['Immunization'], ['clinical:read'], { cursor: 'since-date-overlap' }),
-  chart('patient_lab_results', ['Observation'], ['labs:read'], { cursor: 'since-date-overlap' }),
+  // Offers `since`, but DELETE removes a result set: read whole, so a deletion is seen.
+  chart('patient_lab_results', ['Observation'], ['labs:read']),
   chart('lab_tests', ['DiagnosticReport'], ['labs:read'], {
     dependsOn: [...CHART_DEPENDS_ON, 'lab_orders'],
   }),
