@@ -305,7 +305,7 @@ const TRIGGER_AND_REFERENCE_ROWS: readonly DrChronoCatalogRow[] = [
       key,
       fhirTypes: [type],
       cursor: 'full-scan',
-      operations: ['read', 'create', 'update', 'patch'],
+      operations: ['read', 'search', 'create', 'update', 'patch'],
       scopes: ['clinical:read'],
       dependsOn: CHART_DEPENDS_ON,
       pollEveryMs: DRCHRONO_CHART_SCAN_EVERY_MS,
@@ -315,7 +315,7 @@ const TRIGGER_AND_REFERENCE_ROWS: readonly DrChronoCatalogRow[] = [
     key: 'amendments',
     fhirTypes: ['DocumentReference'],
     cursor: 'full-scan',
-    operations: ['read', 'create', 'update', 'patch', 'delete'],
+    operations: ['read', 'search', 'create', 'update', 'patch', 'delete'],
     scopes: ['clinical:read'],
     dependsOn: CHART_DEPENDS_ON,
     pollEveryMs: DRCHRONO_CHART_SCAN_EVERY_MS,
@@ -327,7 +327,7 @@ const TRIGGER_AND_REFERENCE_ROWS: readonly DrChronoCatalogRow[] = [
     // An archived (deleted) form stays listed with `archived`: a tombstone, like documents.
     deletedWhen: { field: 'archived', equals: true },
     // DrChrono updates signatures by a PATCH on the collection (per patient), not by id.
-    operations: ['read', 'create'],
+    operations: ['read', 'search', 'create'],
     scopes: ['patients:read'],
     dependsOn: CHART_DEPENDS_ON,
     pollEveryMs: DRCHRONO_CHART_SCAN_EVERY_MS,
@@ -363,6 +363,9 @@ const TRIGGER_AND_REFERENCE_ROWS: readonly DrChronoCatalogRow[] = [
  * scan: deletions seen by set difference), paced to once an hour; a bulk `*_list` backfills where
  * DrChrono has one. Chart resources reference patients, visits (Encounters) and doctors, which
  * are polled first. Read-only here: writes of chart records are not wired (write-rows.ts).
+ * Insurances (mapped to payer Organizations) have no row: the list is the clearinghouse's payer
+ * directory, not the practice's data, and needs a `payer_type` a connection does not know;
+ * coverages name payers by payer id.
  */
 const chart = (
   key: string,
@@ -408,17 +411,8 @@ const CHART_ROWS: readonly DrChronoCatalogRow[] = [
   }),
   chart('eobs', ['PaymentReconciliation'], ['billing:read']),
   chart('eligibility_checks', ['CoverageEligibilityResponse'], ['calendar:read'], { bulk: true }),
-  chart('patient_authorizations', ['ClaimResponse'], ['patients:read']),
-  // The clearinghouse's payer directory, not the practice's data: the list needs a payer_type
-  // (emdeon, gateway, ihcfa) that a connection does not know. Coverages name payers by payer id.
-  row({
-    key: 'insurances',
-    fhirTypes: ['Organization'],
-    cursor: 'full-scan',
-    operations: RO,
-    scopes: ['user:read'],
-    polledBy: 'none',
-  }),
+  // Listed only: DrChrono has no GET by id for authorizations (no read-through).
+  chart('patient_authorizations', ['ClaimResponse'], ['patients:read'], { operations: ['search'] }),
 ];
 
 export const DRCHRONO_CATALOG: readonly DrChronoCatalogRow[] = [...TRIGGER_AND_REFERENCE_ROWS, ...CHART_ROWS];
