@@ -342,7 +342,8 @@ async function planConnectionRun(
   const planned: PlannedRow[] = await Promise.all(
     rows.map(async (row) => {
       const status = await readStatus(deps, connection, row);
-      const lastPolledAt = status ? Date.parse(status.lastAttemptAt) : Number.NaN;
+      // A row whose last poll failed is due again at once (its watermark did not move).
+      const lastPolledAt = status && !status.lastError ? Date.parse(status.lastAttemptAt) : Number.NaN;
       return {
         key: row.key,
         pollEveryMs: row.pollEveryMs,

@@ -13,7 +13,7 @@ export type PlannedRow = {
   readonly key: string;
   /** undefined: every run. */
   readonly pollEveryMs?: number | undefined;
-  /** When the row's last poll started (ms since epoch); undefined: never polled. */
+  /** When the row's last successful poll started (ms since epoch); undefined: never, or its last poll failed. */
   readonly lastPolledAt?: number | undefined;
   /** Requests its last poll took (its estimate for this one); undefined: unknown (counted as 1). */
   readonly lastRequests?: number | undefined;

@@ -59,7 +59,13 @@ const DELETED = ['amendments', 'lab_results', 'patient_lab_results'];
 
 describe('DrChrono chart sync', () => {
   const store = memoryStore();
-  const connectors = realConnectors(store, { limits: 'off' });
+  // Paths DrChrono refuses for now (403), to fail one row's poll.
+  const refused = new Set<string>();
+  const refusing: typeof fetch = (input, init) =>
+    refused.has(new URL(String(input)).pathname)
+      ? Promise.resolve(Response.json({ detail: 'forbidden' }, { status: 403 }))
+      : fetch(input, init);
+  const connectors = realConnectors(store, { limits: 'off', fetch: refusing });
   let sim: RunningDrChronoSimulator;
   let connection: Connection;
   let engine: SyncEngine;
@@ -268,5 +274,22 @@ describe('DrChrono chart sync', () => {
     shift += HOUR + 60_000;
     await run();
     expect((await changesAfter(store, cursor)).changes).toEqual([]);
+  });
+
+  it('retries a chart row whose poll failed at the next run, without waiting for its interval', async () => {
+    refused.add('/api/problems');
+    shift += HOUR + 60_000;
+    const failed = await engine.runOnce(connection.tenant, connection.id);
+    expect(failed.outcome).toBe('partial');
+    expect(failed.rows.find((r) => r.row === 'problems')?.error?.code).toBe('forbidden');
+    refused.clear();
+    // No time passes: the failed row is due again at once; the others wait their hour.
+    const retried = await run();
+    const problems = retried.rows.find((r) => r.row === 'problems');
+    expect(problems).toBeDefined();
+    expect(problems?.error).toBeUndefined();
+    expect(retried.rows.some((r) => r.row === 'medications')).toBe(false);
+    const after = await run();
+    expect(after.rows.some((r) => r.row === 'problems')).toBe(false);
   });
 });
