@@ -82,6 +82,12 @@ export type CatalogRow = {
    * are not mapped; the resources the deleted record stood for become tombstones.
    */
   readonly deletionFeedOf?: { readonly row: string; readonly idField: string };
+  /**
+   * Set on rows polled less often than every run (DrChrono's chart rows, which serve no seed
+   * trigger): at most once per this many ms, and only when the budget's spare allows it after the
+   * every-run rows' share of the window (src/sync/poll-plan.ts). Undefined: every run.
+   */
+  readonly pollEveryMs?: number;
 };
 
 /** A record is deleted at the source when its `field` equals `equals`. */
@@ -216,7 +222,14 @@ export type ConnectorSession = {
 
 export type ConnectorStatus = {
   readonly state: 'active' | 'needs_reauth' | 'backing_off' | 'circuit_open';
-  readonly requestsUsed: { readonly window: string; readonly used: number; readonly limit: number }[];
+  readonly requestsUsed: {
+    readonly window: string;
+    readonly used: number;
+    readonly limit: number;
+    /** The window's length and kind (a fixed window resets at multiples of windowMs). */
+    readonly windowMs?: number;
+    readonly kind?: 'fixed' | 'sliding';
+  }[];
   readonly lastError?: { readonly at: string; readonly code: string; readonly message: string };
 };
 

@@ -16,6 +16,7 @@ import {
   encodePresence,
   MAX_TRACKED,
 } from './full-scan-presence.ts';
+import { type PlannedRow, planRun, type RunPlan } from './poll-plan.ts';
 import { orderRows } from './row-order.ts';
 import {
   connectionLeaseName,
@@ -41,6 +42,8 @@ export type PollConnectionDeps = {
   readonly onPage?: (event: PageEvent) => void;
   /** Rows of one connection polled side by side once their dependencies are done (default 4). */
   readonly rowConcurrency?: number;
+  /** Time between two runs of the connection (its cadence): paced rows keep the rest of the window's runs' share free. Default 5 min. */
+  readonly runIntervalMs?: number;
 };
 
 export type PageEvent = {
@@ -109,11 +112,20 @@ export async function pollConnection(
   const mapped = (entity: string) => deps.mappings.mappingsFor(connection.source, entity).length > 0;
   const feedTarget = (row: CatalogRow) =>
     row.deletionFeedOf ? connector.catalog.find((r) => r.key === row.deletionFeedOf?.row) : undefined;
-  const ordered = orderRows(connector.catalog).filter((row) => {
+  const candidates = orderRows(connector.catalog).filter((row) => {
     if (row.polledBy !== undefined) return false;
     const target = feedTarget(row);
     return target ? mapped(target.entity) : mapped(row.entity);
   });
+  // Paced rows (pollEveryMs) only when due and within the budget's spare (poll-plan.ts).
+  const plan = await planConnectionRun(deps, connection, session, candidates, now());
+  const ordered = plan ? candidates.filter((row) => plan.poll.has(row.key)) : candidates;
+  if (plan && plan.deferred.length > 0) {
+    deps.log.debug(
+      { tenant: connection.tenant, connection: connection.id, rows: plan.deferred, reserved: plan.reserved },
+      'paced rows deferred: the budget window keeps its spare for the every-run rows',
+    );
+  }
   // The connection's time zone, currency and base URL; a bad setting fails the run, clearly.
   const forwardOptions = connectionForwardOptions(connection);
   const failed = new Set<string>();
@@ -189,6 +201,8 @@ export async function pollConnection(
         lastAttemptAt: startedAt,
         lastError: undefined,
         backfilling: false,
+        // The planner's estimate of the row's next poll (a bulk backfill's job start included).
+        requests: Math.max(1, pages),
       });
       results.set(row.key, { row: row.key, backfill, pages, counts });
     } catch (error) {
@@ -229,6 +243,7 @@ export async function pollConnection(
           lastAttemptAt: startedAt,
           lastError: { at: now().toISOString(), ...problem },
           backfilling: backfill,
+          ...(previous?.requests !== undefined ? { requests: previous.requests } : {}),
         }).catch(() => undefined);
       }
     }
@@ -309,6 +324,45 @@ async function settleFullScan(
   );
   await deps.store.watermarks.set(key, encodePresence(settled.presence), await renew());
   return deleted;
+}
+
+/**
+ * The run's plan when some rows are paced (undefined otherwise: every row, no store reads). Each
+ * row's last poll (its status) gives when it was polled and what it cost; the session's longest
+ * fixed budget window gives what is used and what is left.
+ */
+async function planConnectionRun(
+  deps: PollConnectionDeps,
+  connection: Connection,
+  session: ConnectorSession,
+  rows: readonly CatalogRow[],
+  at: Date,
+): Promise<RunPlan | undefined> {
+  if (!rows.some((row) => row.pollEveryMs !== undefined)) return undefined;
+  const planned: PlannedRow[] = await Promise.all(
+    rows.map(async (row) => {
+      const status = await readStatus(deps, connection, row);
+      // A row whose last poll failed is due again at once (its watermark did not move).
+      const lastPolledAt = status && !status.lastError ? Date.parse(status.lastAttemptAt) : Number.NaN;
+      return {
+        key: row.key,
+        pollEveryMs: row.pollEveryMs,
+        lastPolledAt: Number.isNaN(lastPolledAt) ? undefined : lastPolledAt,
+        lastRequests: status?.requests,
+        backfilling: status === undefined || status.backfilling,
+      };
+    }),
+  );
+  const window = session
+    .status()
+    .requestsUsed.filter((w) => w.kind === 'fixed' && w.windowMs !== undefined)
+    .sort((a, b) => (b.windowMs ?? 0) - (a.windowMs ?? 0))[0];
+  return planRun({
+    now: at.getTime(),
+    rows: planned,
+    budget: window ? { used: window.used, limit: window.limit, windowMs: window.windowMs ?? 0 } : undefined,
+    runIntervalMs: deps.runIntervalMs ?? 300_000,
+  });
 }
 
 /** Runs at most `max` tasks at once, in the order they were handed in. */

@@ -32,6 +32,8 @@ export type SyncEngineDeps = {
   /** Sees every committed page and every run (metrics). */
   readonly onPage?: (event: PageEvent) => void;
   readonly onRun?: (connection: Connection, run: ConnectionRun) => void;
+  /** The sync's clock (paced rows' due times); tests move it forward. Default: the wall clock. */
+  readonly now?: () => Date;
 };
 
 /** What this process knows of a connection (the operations view adds the store's view to it). */
@@ -98,6 +100,13 @@ export function createSyncEngine(deps: SyncEngineDeps): SyncEngine {
     return deps.cadence?.[connection.source] ?? DEFAULT_CADENCE[connection.source];
   };
 
+  /** Time between two ticks of the connection's cadence (the planner reserves budget per run). */
+  const intervalOf = (entry: Entry): number => {
+    const [first, second] = entry.task?.getNextRuns(2) ?? [];
+    const ms = first && second ? second.getTime() - first.getTime() : Number.NaN;
+    return Number.isFinite(ms) && ms > 0 ? ms : 300_000;
+  };
+
   const run = async (entry: Entry): Promise<ConnectionRun> => {
     const { connection } = entry;
     const connector = connectorOf(connection.source);
@@ -113,6 +122,8 @@ export function createSyncEngine(deps: SyncEngineDeps): SyncEngine {
           mappings: deps.mappings,
           log: deps.log,
           leaseTtlMs,
+          runIntervalMs: intervalOf(entry),
+          ...(deps.now ? { now: deps.now } : {}),
           ...(deps.onPage ? { onPage: deps.onPage } : {}),
         },
         { connection, connector, session: entry.session, holder: deps.holder, signal: stopping.signal },

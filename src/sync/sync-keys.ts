@@ -50,6 +50,8 @@ export type RowStatus = {
   readonly lastAttemptAt: string;
   readonly lastError: { readonly at: string; readonly code: string; readonly message: string } | undefined;
   readonly backfilling: boolean;
+  /** Requests (pages) the last successful poll took: the planner's estimate of the next one. */
+  readonly requests?: number;
 };
 
 export function decodeRowStatus(text: string | undefined): RowStatus | undefined {

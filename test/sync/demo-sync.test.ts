@@ -11,6 +11,7 @@ const dataDir = mkdtempSync(join(tmpdir(), 'gw-demo-sync-'));
 afterAll(() => rmSync(dataDir, { recursive: true, force: true }));
 
 const CONNECTIONS = ['jane-demo', 'drchrono-demo', 'epic-demo'];
+const DRCHRONO_CHART = ['Condition', 'MedicationRequest', 'AllergyIntolerance', 'Immunization', 'CarePlan'];
 
 /** Counts read straight from the gateway's SQLite file (read-only, while the gateway runs). */
 function storeCounts(path: string) {
@@ -71,8 +72,12 @@ describe('npm start in demo mode', () => {
       const filled = await until(() => {
         if (!logs.includes('gateway listening')) return false;
         const counts = storeCounts(db);
-        return CONNECTIONS.every((c) =>
-          ['Patient', 'Appointment', 'Observation'].every((t) => counts.has(c, t)),
+        return (
+          CONNECTIONS.every((c) =>
+            ['Patient', 'Appointment', 'Observation'].every((t) => counts.has(c, t)),
+          ) &&
+          // DrChrono's chart is synced too (paced rows, backfilled at the first run).
+          DRCHRONO_CHART.every((t) => counts.has('drchrono-demo', t))
         );
       }, 150_000);
       expect(filled, logs.slice(-2000)).toBe(true);

@@ -17,8 +17,8 @@ describe('request budget', () => {
     t += 1000;
     expect(budget.tryTake('GET /a')).toBe(0);
     expect(budget.usage()).toEqual([
-      { window: 'hour', used: 1, limit: 2 },
-      { window: 'second', used: 1, limit: 5 },
+      { window: 'hour', used: 1, limit: 2, windowMs: 3_600_000, kind: 'fixed' },
+      { window: 'second', used: 1, limit: 5, windowMs: 1000, kind: 'sliding' },
     ]);
   });
 

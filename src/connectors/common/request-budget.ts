@@ -13,7 +13,14 @@ export type BudgetWindow = {
   readonly perEndpoint?: boolean;
 };
 
-export type BudgetUsage = { window: string; used: number; limit: number };
+export type BudgetUsage = {
+  window: string;
+  used: number;
+  limit: number;
+  /** The window's length and kind: the sync's planner paces paced rows by the longest fixed one. */
+  windowMs: number;
+  kind: 'fixed' | 'sliding';
+};
 
 export type RequestBudget = {
   /**
@@ -94,7 +101,7 @@ export function createRequestBudget(windows: readonly BudgetWindow[], now: () =>
             if (key.startsWith(`${w.name}|`)) used = Math.max(used, live(w, key, t).length);
           }
         } else used = live(w, w.name, t).length;
-        return { window: w.name, used, limit: w.limit };
+        return { window: w.name, used, limit: w.limit, windowMs: w.windowMs, kind: w.kind };
       });
     },
   };

@@ -55,8 +55,6 @@ const SAME_AS_APPOINTMENTS =
   'appointments_list serves the same records as /api/appointments (one table, one gateway id)';
 const unmapped = (what: string) =>
   `DrChrono offers it; ${what} has no FHIR mapping in the gateway yet, so there is no resource to write or find`;
-const NOT_POLLED = (what: string) =>
-  `DrChrono offers it; ${what} is mapped but not synced (not polled: the 500 requests/hour budget), so the store holds only what the gateway itself wrote; read-through of any id needs a sync first`;
 
 const patients = section('Patient Management');
 const appointments = section('Appointments');
@@ -81,16 +79,16 @@ export const DRCHRONO_ACTIONS: readonly DrChronoActionDecision[] = [
     { id: 'drchrono.patient_message.create', seedName: 'Create Patient Message', kind: 'create', resourceType: 'Communication', row: 'patient_messages', status: 'available' },
     { id: 'drchrono.patient_message.read', seedName: 'Patient Messages Read', kind: 'find', resourceType: 'Communication', row: 'patient_messages', status: 'available' },
     { id: 'drchrono.patient_communication.create', seedName: 'Create Patient Communication', kind: 'create', resourceType: 'Communication', row: 'patient_communications', status: 'available' },
-    { id: 'drchrono.patient_communication.read', seedName: 'Patient Communications Read', kind: 'find', resourceType: 'Communication', status: 'not_yet_available', reason: NOT_POLLED('a patient communication (CQM)') },
+    { id: 'drchrono.patient_communication.read', seedName: 'Patient Communications Read', kind: 'find', resourceType: 'Communication', row: 'patient_communications', status: 'available' },
     { id: 'drchrono.patient_communication.update', seedName: 'Update Patient Communication', kind: 'update', resourceType: 'Communication', row: 'patient_communications', status: 'available' },
     { id: 'drchrono.patient_intervention.create', seedName: 'Create Patient Intervention', kind: 'create', resourceType: 'Procedure', row: 'patient_interventions', status: 'available' },
     { id: 'drchrono.patient_intervention.update', seedName: 'Update Patient Intervention', kind: 'update', resourceType: 'Procedure', row: 'patient_interventions', status: 'available' },
-    { id: 'drchrono.patient_intervention.read', seedName: 'Patient Interventions Read', kind: 'find', resourceType: 'Procedure', status: 'not_yet_available', reason: NOT_POLLED('a patient intervention (CQM)') },
+    { id: 'drchrono.patient_intervention.read', seedName: 'Patient Interventions Read', kind: 'find', resourceType: 'Procedure', row: 'patient_interventions', status: 'available' },
     { id: 'drchrono.patient_physical_exam.create', seedName: 'Create Patient Physical Exam', kind: 'create', resourceType: 'Observation', row: 'patient_physical_exams', status: 'available' },
     { id: 'drchrono.patient_physical_exam.update', seedName: 'Update Patient Physical Exam', kind: 'update', resourceType: 'Observation', row: 'patient_physical_exams', status: 'available' },
     { id: 'drchrono.patient_risk_assessment.create', seedName: 'Create Patient Risk Assessment', kind: 'create', resourceType: 'Observation', row: 'patient_risk_assessments', status: 'available' },
     { id: 'drchrono.patient_risk_assessment.update', seedName: 'Update Patient Risk Assessment', kind: 'update', resourceType: 'Observation', row: 'patient_risk_assessments', status: 'available' },
-    { id: 'drchrono.patient_risk_assessment.read', seedName: 'Patient Risk Assessments Read', kind: 'find', resourceType: 'Observation', status: 'not_yet_available', reason: NOT_POLLED('a patient risk assessment (CQM)') },
+    { id: 'drchrono.patient_risk_assessment.read', seedName: 'Patient Risk Assessments Read', kind: 'find', resourceType: 'Observation', row: 'patient_risk_assessments', status: 'available' },
     { id: 'drchrono.patient_flag_type.create', seedName: 'Create Patient Flag Type', kind: 'create', graphqlField: 'PatientFlagTypeCreate', status: 'not_yet_available', reason: unmapped('a patient flag type (practice configuration)') },
     { id: 'drchrono.patient_flag_type.update', seedName: 'Update Patient Flag Type', kind: 'update', graphqlField: 'PatientFlagTypeUpdate', status: 'not_yet_available', reason: unmapped('a patient flag type (practice configuration)') },
     { id: 'drchrono.patient_flag_type.read', seedName: 'Patient Flag Types Read', kind: 'find', graphqlField: 'PatientFlagType', status: 'not_yet_available', reason: unmapped('a patient flag type (practice configuration)') },
@@ -140,7 +138,7 @@ export const DRCHRONO_ACTIONS: readonly DrChronoActionDecision[] = [
     { id: 'drchrono.yellow_notepad.retrieve', seedName: 'Yellow Notepad Retrieve', kind: 'operation', graphqlField: 'drchronoYellowNotepadRetrieve', status: 'not_yet_available', reason: unmapped('the yellow notepad (free-text scratch notes)') },
     { id: 'drchrono.amendment.create', seedName: 'Create Amendment', kind: 'create', resourceType: 'DocumentReference', row: 'amendments', status: 'available' },
     { id: 'drchrono.amendment.update', seedName: 'Update Amendment', kind: 'update', resourceType: 'DocumentReference', row: 'amendments', status: 'available' },
-    { id: 'drchrono.amendment.read', seedName: 'Amendments Read', kind: 'find', resourceType: 'DocumentReference', status: 'not_yet_available', reason: NOT_POLLED('an amendment (DocumentReference)') },
+    { id: 'drchrono.amendment.read', seedName: 'Amendments Read', kind: 'find', resourceType: 'DocumentReference', row: 'amendments', status: 'available' },
     { id: 'drchrono.amendment.delete', seedName: 'Delete Amendment', kind: 'delete', resourceType: 'DocumentReference', row: 'amendments', status: 'available' },
   ),
   ...documents(
@@ -152,8 +150,8 @@ export const DRCHRONO_ACTIONS: readonly DrChronoActionDecision[] = [
     { id: 'drchrono.consent_form.read', seedName: 'Consent Forms Read', kind: 'find', graphqlField: 'ConsentForm', status: 'not_yet_available', reason: unmapped('a consent form (a blank form of the practice)') },
     { id: 'drchrono.signed_consent_form.create', seedName: 'Create Signed Consent Form', kind: 'create', resourceType: 'DocumentReference', row: 'signed_consent_forms', status: 'available' },
     { id: 'drchrono.signed_consent_form.update', seedName: 'Update Signed Consent Form', kind: 'update', resourceType: 'DocumentReference', row: 'signed_consent_forms', status: 'available' },
-    { id: 'drchrono.signed_consent_form.list_by_patient', seedName: 'Get Signed Consent Forms by Patient', kind: 'find', resourceType: 'DocumentReference', graphqlField: 'DocumentReferenceList', status: 'not_yet_available', reason: NOT_POLLED('a signed consent form (DocumentReference)') },
-    { id: 'drchrono.signed_consent_form.read', seedName: 'Signed Consent Forms Read', kind: 'find', resourceType: 'DocumentReference', status: 'not_yet_available', reason: NOT_POLLED('a signed consent form (DocumentReference)') },
+    { id: 'drchrono.signed_consent_form.list_by_patient', seedName: 'Get Signed Consent Forms by Patient', kind: 'find', resourceType: 'DocumentReference', graphqlField: 'DocumentReferenceList', row: 'signed_consent_forms', status: 'available' },
+    { id: 'drchrono.signed_consent_form.read', seedName: 'Signed Consent Forms Read', kind: 'find', resourceType: 'DocumentReference', row: 'signed_consent_forms', status: 'available' },
     { id: 'drchrono.consent_form.apply', seedName: 'Apply Consent Form', kind: 'operation', graphqlField: 'drchronoConsentFormApply', namedOperation: 'drchrono.consent_form.apply', row: 'appointments', status: 'available' },
     { id: 'drchrono.consent_form.unapply', seedName: 'Unapply Consent Form', kind: 'operation', graphqlField: 'drchronoConsentFormUnapply', namedOperation: 'drchrono.consent_form.unapply', row: 'appointments', status: 'available' },
   ),

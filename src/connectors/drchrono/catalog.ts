@@ -1,5 +1,6 @@
 import { DRCHRONO_ACTIONS } from '../../actions/catalog/drchrono-actions.ts';
 import type { CatalogRow, Operation } from '../connector.ts';
+import { DRCHRONO_CHART_SCAN_EVERY_MS, DRCHRONO_CHART_SINCE_EVERY_MS } from './config.ts';
 
 /**
  * DrChrono API v4: one row per native resource under `<base URL>/api/`. Lists page with
@@ -52,6 +53,7 @@ type RowInput = {
   deletionFeedOf?: CatalogRow['deletionFeedOf'];
   updateFields?: string[];
   patchOnCollection?: boolean;
+  pollEveryMs?: number;
 };
 
 const row = (r: RowInput): DrChronoCatalogRow => ({
@@ -79,13 +81,17 @@ const row = (r: RowInput): DrChronoCatalogRow => ({
   ...(r.examRoomOnCreate ? { examRoomOnCreate: true } : {}),
   ...(r.updateFields ? { updateFields: r.updateFields } : {}),
   ...(r.patchOnCollection ? { patchOnCollection: true } : {}),
+  ...(r.pollEveryMs ? { pollEveryMs: r.pollEveryMs } : {}),
 });
 
 const RW: Operation[] = ['read', 'search', 'create', 'update', 'patch'];
 const RWD: Operation[] = [...RW, 'delete'];
 const RO: Operation[] = ['read', 'search'];
 
-export const DRCHRONO_CATALOG: readonly DrChronoCatalogRow[] = [
+/** What chart records reference: the patient, the visit (Encounter) and the doctor. */
+const CHART_DEPENDS_ON = ['patients', 'appointments', 'doctors'];
+
+const TRIGGER_AND_REFERENCE_ROWS: readonly DrChronoCatalogRow[] = [
   // Reference data first: appointments and tasks point at doctors, offices, users.
   row({
     key: 'doctors',
@@ -287,13 +293,15 @@ export const DRCHRONO_CATALOG: readonly DrChronoCatalogRow[] = [
   }),
   row({
     key: 'clinical_notes',
+    bulk: true,
     fhirTypes: ['DocumentReference'],
     operations: RO,
     scopes: ['clinical:read'],
     dependsOn: ['appointments'],
+    pollEveryMs: DRCHRONO_CHART_SINCE_EVERY_MS,
   }),
-  // Written and read by id, not polled (polledBy `none`): CQM entries, amendments and signed
-  // consent forms carry no seed trigger, and polling them would spend the 500-an-hour budget.
+  // CQM entries, amendments and signed consent forms carry no seed trigger and no change filter:
+  // chart rows, read whole once an hour (pollEveryMs); a hard DELETE is seen by set difference.
   ...(
     [
       ['patient_communications', 'Communication'],
@@ -305,31 +313,36 @@ export const DRCHRONO_CATALOG: readonly DrChronoCatalogRow[] = [
     row({
       key,
       fhirTypes: [type],
-      operations: ['read', 'create', 'update', 'patch'],
+      cursor: 'full-scan',
+      operations: ['read', 'search', 'create', 'update', 'patch'],
       scopes: ['clinical:read'],
-      polledBy: 'none',
-      dependsOn: ['patients'],
+      dependsOn: CHART_DEPENDS_ON,
+      pollEveryMs: DRCHRONO_CHART_SCAN_EVERY_MS,
     }),
   ),
   row({
     key: 'amendments',
     fhirTypes: ['DocumentReference'],
-    operations: ['read', 'create', 'update', 'patch', 'delete'],
+    cursor: 'full-scan',
+    operations: ['read', 'search', 'create', 'update', 'patch', 'delete'],
     scopes: ['clinical:read'],
-    polledBy: 'none',
-    dependsOn: ['patients'],
+    dependsOn: CHART_DEPENDS_ON,
+    pollEveryMs: DRCHRONO_CHART_SCAN_EVERY_MS,
   }),
   row({
     key: 'signed_consent_forms',
     fhirTypes: ['DocumentReference'],
+    cursor: 'full-scan',
+    // An archived (deleted) form stays listed with `archived`: a tombstone, like documents.
+    deletedWhen: { field: 'archived', equals: true },
     // DrChrono updates signatures by a PATCH on the collection (per patient), not on the item; it
     // changes only the appointment, the file and the archived flag (its OpenAPI body).
-    operations: ['read', 'create', 'update', 'patch'],
+    operations: ['read', 'search', 'create', 'update', 'patch'],
     patchOnCollection: true,
     updateFields: ['appointment', 'signature_file', 'archived'],
     scopes: ['patients:read'],
-    polledBy: 'none',
-    dependsOn: ['patients'],
+    dependsOn: CHART_DEPENDS_ON,
+    pollEveryMs: DRCHRONO_CHART_SCAN_EVERY_MS,
   }),
   row({
     key: 'inventory_categories',
@@ -355,6 +368,66 @@ export const DRCHRONO_CATALOG: readonly DrChronoCatalogRow[] = [
     triggerThings: ['audit_log'],
   }),
 ];
+
+/**
+ * DrChrono's chart (issue 13 mapped it; no seed trigger fires on it). Only vaccine records (and
+ * patient lab results, which are hard-deleted) offer `since`; the rest have no change filter and are read whole (full
+ * scan: deletions seen by set difference), paced to once an hour; a bulk `*_list` backfills where
+ * DrChrono has one. Chart resources reference patients, visits (Encounters) and doctors, which
+ * are polled first. Read-only here: writes of chart records are not wired (write-rows.ts).
+ * Insurances (mapped to payer Organizations) have no row: the list is the clearinghouse's payer
+ * directory, not the practice's data, and needs a `payer_type` a connection does not know;
+ * coverages name payers by payer id.
+ */
+const chart = (
+  key: string,
+  fhirTypes: string[],
+  scopes: string[],
+  extra: Partial<RowInput> = {},
+): DrChronoCatalogRow =>
+  row({
+    key,
+    fhirTypes,
+    cursor: 'full-scan',
+    operations: RO,
+    scopes,
+    dependsOn: CHART_DEPENDS_ON,
+    pollEveryMs:
+      extra.cursor === 'since-date-overlap' ? DRCHRONO_CHART_SINCE_EVERY_MS : DRCHRONO_CHART_SCAN_EVERY_MS,
+    ...extra,
+  });
+
+const CHART_ROWS: readonly DrChronoCatalogRow[] = [
+  chart('problems', ['Condition'], ['clinical:read']),
+  chart('medications', ['MedicationRequest'], ['clinical:read']),
+  chart('allergies', ['AllergyIntolerance'], ['clinical:read']),
+  chart('procedures', ['Procedure'], ['billing:read']),
+  chart('patient_vaccine_records', ['Immunization'], ['clinical:read'], { cursor: 'since-date-overlap' }),
+  // Offers `since`, but DELETE removes a result set: read whole, so a deletion is seen.
+  chart('patient_lab_results', ['Observation'], ['labs:read']),
+  chart('lab_tests', ['DiagnosticReport'], ['labs:read'], {
+    dependsOn: [...CHART_DEPENDS_ON, 'lab_orders'],
+  }),
+  chart('lab_results', ['Observation'], ['labs:read'], {
+    dependsOn: [...CHART_DEPENDS_ON, 'lab_orders', 'lab_documents'],
+  }),
+  // Lab vendor locations: the performers lab orders name.
+  chart('sublabs', ['Organization'], ['labs:read'], { dependsOn: [] }),
+  chart('care_plans', ['CarePlan'], ['clinical:read']),
+  chart('care_team_members', ['CareTeam'], ['clinical:read'], {
+    dependsOn: [...CHART_DEPENDS_ON, 'users'],
+  }),
+  // An archived device was removed from the chart: a tombstone.
+  chart('implantable_devices', ['Device'], ['clinical:read'], {
+    deletedWhen: { field: 'archived', equals: true },
+  }),
+  chart('eobs', ['PaymentReconciliation'], ['billing:read']),
+  chart('eligibility_checks', ['CoverageEligibilityResponse'], ['calendar:read'], { bulk: true }),
+  // Listed only: DrChrono has no GET by id for authorizations (no read-through).
+  chart('patient_authorizations', ['ClaimResponse'], ['patients:read'], { operations: ['search'] }),
+];
+
+export const DRCHRONO_CATALOG: readonly DrChronoCatalogRow[] = [...TRIGGER_AND_REFERENCE_ROWS, ...CHART_ROWS];
 
 /** Scopes a DrChrono connection asks for (read and write of every area the catalog touches). */
 export const DRCHRONO_SCOPES: readonly string[] = [

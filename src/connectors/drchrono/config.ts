@@ -29,3 +29,11 @@ export const DRCHRONO_REFRESH_AHEAD_MS = 3_600_000;
 export const DRCHRONO_OVERLAP_DAYS = 1;
 /** What `since` asks for on a backfill of rows that require a filter (appointments, audit log). */
 export const DRCHRONO_EPOCH_DATE = '1900-01-01';
+
+/**
+ * Chart rows carry no seed trigger: they are paced (`pollEveryMs`) so the trigger rows keep their
+ * every-run promise within the 490-an-hour budget. Full scans (no change filter at DrChrono) are
+ * read once an hour; rows with a `since` filter, whose steady poll is one request, every 15 min.
+ */
+export const DRCHRONO_CHART_SCAN_EVERY_MS = 3_600_000;
+export const DRCHRONO_CHART_SINCE_EVERY_MS = 900_000;
