@@ -80,7 +80,7 @@ export const DRCHRONO_CATALOG: readonly DrChronoCatalogRow[] = [
   // Reference data first: appointments and tasks point at doctors, offices, users.
   row({
     key: 'doctors',
-    fhirTypes: ['Practitioner', 'PractitionerRole'],
+    fhirTypes: ['Practitioner', 'PractitionerRole', 'Schedule'],
     cursor: 'full-scan',
     operations: RO,
     scopes: ['user:read'],
@@ -341,6 +341,16 @@ export const DRCHRONO_CATALOG: readonly DrChronoCatalogRow[] = [
     operations: RO,
     scopes: ['billing:read'],
     triggerThings: ['audit_log'],
+  }),
+  // Calendar configuration (h-drcsched): small, rarely changed, and DrChrono offers no `since` on
+  // these lists, so they are read whole (full-scan, which also sees hard deletes).
+  row({
+    key: 'schedule_blocks',
+    fhirTypes: ['Slot'],
+    cursor: 'full-scan',
+    operations: RWD,
+    scopes: ['calendar:read'],
+    dependsOn: ['doctors', 'offices'],
   }),
 ];
 

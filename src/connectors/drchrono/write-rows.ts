@@ -62,6 +62,8 @@ export const DRCHRONO_WRITE_ROWS: readonly DrChronoWriteRow[] = [
     row: 'patient_risk_assessments',
     when: kind('http://terminology.hl7.org/CodeSystem/observation-category', 'survey'),
   },
+  // Calendar configuration (schedule-block.yaml …).
+  { resourceType: 'Slot', row: 'schedule_blocks' },
 ];
 
 const compiled = new Map(

@@ -78,9 +78,22 @@ const appointmentRule: CreateRule = ({ values, stores }) => {
   return undefined;
 };
 
+/** A schedule block sits in an existing office and ends after it starts (DRF's field errors). */
+const scheduleBlockRule: CreateRule = ({ values, stores }) => {
+  if (!stores('offices')?.get(Number(values.office)))
+    return json(400, { office: [`Invalid pk "${String(values.office)}" - object does not exist.`] });
+  const start = parseDrChronoTime(String(values.start_time ?? ''));
+  const end = parseDrChronoTime(String(values.end_time ?? ''));
+  if (start === undefined) return json(400, { start_time: ['Datetime has wrong format.'] });
+  if (end === undefined) return json(400, { end_time: ['Datetime has wrong format.'] });
+  if (end <= start) return json(400, { end_time: ['End time must be after start time.'] });
+  return undefined;
+};
+
 export const createRules: Record<string, CreateRule> = {
   patients: patientRule,
   appointments: appointmentRule,
+  schedule_blocks: scheduleBlockRule,
 };
 
 /**

@@ -1,0 +1,221 @@
+import type { Resource } from 'fhir/r4';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import {
+  type RunningDrChronoSimulator,
+  startDrChronoSimulator,
+} from '../../src/simulators/drchrono/index.ts';
+import type { Connection } from '../../src/store/port.ts';
+import { connectDrChrono } from '../connectors/helpers.ts';
+import { changesOf, type MutationGateway, nativeIdOf, startMutationGateway } from './mutation-harness.ts';
+
+const TENANT = 'drc-cal';
+type Loose = Record<string, unknown>;
+type Created = Resource & { id: string; gatewayProvenance: { nativeId: string } };
+const LOCATION_EXT = 'urn:fhir-gateway:extension:location';
+
+/**
+ * DrChrono's calendar configuration (the Appointments section's schedule blocks, appointment
+ * profiles, …) through GraphQL against the simulator over HTTP: each action checks the simulator's
+ * state, the store and the change log (one event; the next poll emits nothing).
+ */
+describe('DrChrono calendar configuration through GraphQL', () => {
+  let sim: RunningDrChronoSimulator;
+  let gateway: MutationGateway;
+  let connection: Connection;
+  let token: string;
+  const native = async (path: string, id: unknown): Promise<Loose | undefined> => {
+    const res = await fetch(`${sim.url}/api/${path}/${String(id)}`, {
+      headers: { authorization: `Bearer ${token}` },
+    });
+    return res.status === 404 ? undefined : ((await res.json()) as Loose);
+  };
+  const mutate = async (field: string, type: string, args: string, variables: Loose) =>
+    gateway.gql(
+      TENANT,
+      `mutation(${args.includes('$patch') ? '$patch: JSON!' : `$res: ${type}Input!`}) { ${field}(${args}) { id gatewayProvenance { nativeId } } }`,
+      variables,
+    );
+  const actionsOf = async (type: string, id: string) =>
+    (await changesOf(gateway.store, TENANT, type, id)).map((c) => c.action);
+  /** The change log holds `actions` for the resource, and a poll afterwards adds nothing. */
+  const expectChangesStableAfterPoll = async (type: string, id: string, actions: string[]) => {
+    expect(await actionsOf(type, id)).toEqual(actions);
+    await gateway.poll(connection);
+    expect(await actionsOf(type, id)).toEqual(actions);
+  };
+  /** A stored resource of the type whose native-id identifier is of `sourceType`. */
+  const storedFrom = async (type: string, sourceType: string): Promise<Resource & { id: string }> => {
+    const page = await gateway.store.resources.list(TENANT, type, { limit: 500 });
+    const found = page.items.find((item) =>
+      (item.resource as { identifier?: { system?: string }[] }).identifier?.some((i) =>
+        i.system?.endsWith(`/${connection.id}/${sourceType}`),
+      ),
+    );
+    if (!found) throw new Error(`no ${type} from ${sourceType} stored`);
+    return found.resource as Resource & { id: string };
+  };
+
+  beforeAll(async () => {
+    sim = await startDrChronoSimulator({ seed: 47, patients: 2, rateLimits: false });
+    token = sim.issueAccessToken().accessToken;
+    gateway = await startMutationGateway();
+    connection = await connectDrChrono(gateway.store, sim, { tenant: TENANT, id: 'drc-cal-1' });
+    await gateway.poll(connection);
+  }, 60_000);
+  afterAll(async () => {
+    await gateway?.close();
+    await sim?.close();
+  });
+
+  describe('schedule blocks are busy-unavailable Slots on the doctor’s Schedule', () => {
+    let schedule: Resource & { id: string };
+    let location: Resource & { id: string };
+    let created: Created;
+    const slotInput = (overrides: Loose = {}) => ({
+      extension: [{ url: LOCATION_EXT, valueReference: { reference: `Location/${location.id}` } }],
+      schedule: { reference: `Schedule/${schedule.id}` },
+      status: 'busy-unavailable',
+      start: '2031-05-06T12:00:00Z',
+      end: '2031-05-06T13:00:00Z',
+      comment: 'Staff meeting',
+      ...overrides,
+    });
+
+    beforeAll(async () => {
+      schedule = await storedFrom('Schedule', 'doctors');
+      location = await storedFrom('Location', 'offices');
+    });
+
+    it('the poll stores every seeded block as a Slot (Schedule blocks Read), readable by Slot(id)', async () => {
+      const res = await fetch(`${sim.url}/api/schedule_blocks`, {
+        headers: { authorization: `Bearer ${token}` },
+      });
+      const seeded = ((await res.json()) as { results: Loose[] }).results;
+      expect(seeded.length).toBeGreaterThan(0);
+      const slot = await storedFrom('Slot', 'schedule_blocks');
+      const read = await gateway.gql(
+        TENANT,
+        `{ Slot(id: "${slot.id}") { status start end comment schedule { reference } } }`,
+      );
+      expect(read.errors).toBeUndefined();
+      const answered = (read.data as { Slot: Loose }).Slot;
+      const record = seeded.find((r) => String(r.id) === nativeIdOf(slot, connection)) as Loose;
+      expect(answered).toMatchObject({ status: 'busy-unavailable', comment: record.description });
+      expect(String(answered.start).slice(0, 19)).toBe(record.start_time);
+      const doctorSchedule = (await gateway.store.resources.list(TENANT, 'Schedule', { limit: 500 })).items
+        .map((i) => i.resource)
+        .find((s) => nativeIdOf(s, connection) === String(record.provider));
+      expect(answered.schedule).toEqual({ reference: `Schedule/${doctorSchedule?.id}` });
+    });
+
+    it('SlotCreate books a block for the Schedule’s doctor in the extension’s office; one created change, none from the next poll', async () => {
+      const result = await mutate(
+        'SlotCreate',
+        'Slot',
+        'connection: "drc-cal-1", idempotencyKey: "sb-1", res: $res',
+        {
+          res: slotInput(),
+        },
+      );
+      expect(result.errors).toBeUndefined();
+      created = (result.data as { SlotCreate: Created }).SlotCreate;
+      expect(await native('schedule_blocks', created.gatewayProvenance.nativeId)).toMatchObject({
+        provider: Number(nativeIdOf(schedule, connection)),
+        office: Number(nativeIdOf(location, connection)),
+        start_time: '2031-05-06T12:00:00',
+        end_time: '2031-05-06T13:00:00',
+        description: 'Staff meeting',
+      });
+      const stored = await gateway.store.resources.read(TENANT, 'Slot', created.id);
+      expect(stored?.resource).toMatchObject({ status: 'busy-unavailable', comment: 'Staff meeting' });
+      await expectChangesStableAfterPoll('Slot', created.id, ['created']);
+    });
+
+    it('SlotPatch changes only the description in DrChrono; SlotUpdate moves the block', async () => {
+      const nativeId = created.gatewayProvenance.nativeId;
+      const before = await native('schedule_blocks', nativeId);
+      const patched = await mutate(
+        'SlotPatch',
+        'Slot',
+        `id: "${created.id}", idempotencyKey: "sb-2", patch: $patch`,
+        {
+          patch: { comment: 'Staff meeting (room 2)' },
+        },
+      );
+      expect(patched.errors).toBeUndefined();
+      expect(await native('schedule_blocks', nativeId)).toEqual({
+        ...before,
+        description: 'Staff meeting (room 2)',
+      });
+
+      const updated = await mutate(
+        'SlotUpdate',
+        'Slot',
+        `id: "${created.id}", idempotencyKey: "sb-3", res: $res`,
+        {
+          res: slotInput({
+            start: '2031-05-07T15:00:00Z',
+            end: '2031-05-07T15:30:00Z',
+            comment: 'Staff meeting (room 2)',
+          }),
+        },
+      );
+      expect(updated.errors).toBeUndefined();
+      expect(await native('schedule_blocks', nativeId)).toEqual({
+        ...before,
+        description: 'Staff meeting (room 2)',
+        start_time: '2031-05-07T15:00:00',
+        end_time: '2031-05-07T15:30:00',
+      });
+      await expectChangesStableAfterPoll('Slot', created.id, ['created', 'updated', 'updated']);
+    });
+
+    it('a block that ends before it starts is refused by DrChrono: VALIDATION, nothing created or stored', async () => {
+      const countBlocks = async () => {
+        const res = await fetch(`${sim.url}/api/schedule_blocks?page_size=1000`, {
+          headers: { authorization: `Bearer ${token}` },
+        });
+        return ((await res.json()) as { results: unknown[] }).results.length;
+      };
+      const blocks = await countBlocks();
+      const slots = (await gateway.store.resources.list(TENANT, 'Slot', { limit: 500 })).items.length;
+      const refused = await mutate(
+        'SlotCreate',
+        'Slot',
+        'connection: "drc-cal-1", idempotencyKey: "sb-4", res: $res',
+        {
+          res: slotInput({ start: '2031-05-06T13:00:00Z', end: '2031-05-06T12:00:00Z' }),
+        },
+      );
+      expect(refused.errors?.[0]?.extensions?.code).toBe('VALIDATION');
+      expect(await countBlocks()).toBe(blocks);
+      expect((await gateway.store.resources.list(TENANT, 'Slot', { limit: 500 })).items.length).toBe(slots);
+    });
+
+    it('a Slot without its Schedule is invalid FHIR: refused before any call to DrChrono', async () => {
+      const calls = sim.counters.total();
+      const { schedule: _dropped, ...withoutSchedule } = slotInput();
+      const refused = await mutate(
+        'SlotCreate',
+        'Slot',
+        'connection: "drc-cal-1", idempotencyKey: "sb-5", res: $res',
+        {
+          res: withoutSchedule,
+        },
+      );
+      expect(refused.errors?.[0]?.extensions?.code).toBe('VALIDATION');
+      expect(sim.counters.total()).toBe(calls);
+    });
+
+    it('SlotDelete removes the block from DrChrono; one deleted change, and the next poll adds none', async () => {
+      const deleted = await gateway.gql(
+        TENANT,
+        `mutation { SlotDelete(id: "${created.id}", idempotencyKey: "sb-6") { id } }`,
+      );
+      expect(deleted.errors).toBeUndefined();
+      expect(await native('schedule_blocks', created.gatewayProvenance.nativeId)).toBeUndefined();
+      expect((await gateway.store.resources.read(TENANT, 'Slot', created.id))?.deleted).toBe(true);
+      await expectChangesStableAfterPoll('Slot', created.id, ['created', 'updated', 'updated', 'deleted']);
+    });
+  });
+});
