@@ -218,4 +218,152 @@ describe('DrChrono calendar configuration through GraphQL', () => {
       await expectChangesStableAfterPoll('Slot', created.id, ['created', 'updated', 'updated', 'deleted']);
     });
   });
+
+  describe('appointment profiles are ActivityDefinitions of kind Appointment', () => {
+    let doctor: Resource & { id: string };
+    let created: Created;
+    const reasonOf = (r: Loose) =>
+      ((r.dynamicValue as Loose[] | undefined)?.[0]?.expression as Loose | undefined)?.expression;
+    const profileInput = (overrides: Loose = {}) => ({
+      extension: [
+        {
+          url: 'urn:fhir-gateway:extension:calendar-owner',
+          valueReference: { reference: `Practitioner/${doctor.id}` },
+        },
+        { url: 'urn:fhir-gateway:extension:calendar-color', valueString: '#22AA66' },
+        { url: 'urn:fhir-gateway:extension:online-booking', valueBoolean: true },
+      ],
+      title: 'Sports physical',
+      status: 'active',
+      kind: 'Appointment',
+      timingDuration: { value: 20, unit: 'min', system: 'http://unitsofmeasure.org', code: 'min' },
+      dynamicValue: [
+        {
+          path: 'description',
+          expression: { language: 'text/fhirpath', expression: "'School sports form'" },
+        },
+      ],
+      ...overrides,
+    });
+
+    beforeAll(async () => {
+      doctor = await storedFrom('Practitioner', 'doctors');
+    });
+
+    it('the poll stores the seeded profiles (Appointment Profiles Read), readable by ActivityDefinition(id)', async () => {
+      const profile = await storedFrom('ActivityDefinition', 'appointment_profiles');
+      const record = (await native('appointment_profiles', nativeIdOf(profile, connection))) as Loose;
+      const read = await gateway.gql(
+        TENANT,
+        `{ ActivityDefinition(id: "${profile.id}") { title kind timingDuration { value unit } dynamicValue { path expression { expression } } } }`,
+      );
+      expect(read.errors).toBeUndefined();
+      const answered = (read.data as { ActivityDefinition: Loose }).ActivityDefinition;
+      expect(answered).toMatchObject({
+        title: record.name,
+        kind: 'Appointment',
+        timingDuration: { value: record.duration, unit: 'min' },
+      });
+      expect(reasonOf(answered)).toBe(`'${String(record.reason)}'`);
+    });
+
+    it('ActivityDefinitionCreate of kind Appointment goes to /api/appointment_profiles; one created change, none from the next poll', async () => {
+      const calls = sim.counters.total();
+      const result = await mutate(
+        'ActivityDefinitionCreate',
+        'ActivityDefinition',
+        'connection: "drc-cal-1", idempotencyKey: "ap-1", res: $res',
+        { res: profileInput() },
+      );
+      expect(result.errors).toBeUndefined();
+      expect(sim.counters.total()).toBeGreaterThan(calls);
+      created = (result.data as { ActivityDefinitionCreate: Created }).ActivityDefinitionCreate;
+      expect(await native('appointment_profiles', created.gatewayProvenance.nativeId)).toMatchObject({
+        name: 'Sports physical',
+        doctor: Number(nativeIdOf(doctor, connection)),
+        color: '#22AA66',
+        online_scheduling: true,
+        duration: 20,
+        reason: 'School sports form',
+      });
+      await expectChangesStableAfterPoll('ActivityDefinition', created.id, ['created']);
+    });
+
+    it('ActivityDefinitionPatch changes only the duration; ActivityDefinitionUpdate renames it and its reason', async () => {
+      const nativeId = created.gatewayProvenance.nativeId;
+      const before = (await native('appointment_profiles', nativeId)) as Loose;
+      const patched = await mutate(
+        'ActivityDefinitionPatch',
+        'ActivityDefinition',
+        `id: "${created.id}", idempotencyKey: "ap-2", patch: $patch`,
+        {
+          patch: {
+            timingDuration: { value: 30, unit: 'min', system: 'http://unitsofmeasure.org', code: 'min' },
+          },
+        },
+      );
+      expect(patched.errors).toBeUndefined();
+      expect(await native('appointment_profiles', nativeId)).toEqual({ ...before, duration: 30 });
+
+      const updated = await mutate(
+        'ActivityDefinitionUpdate',
+        'ActivityDefinition',
+        `id: "${created.id}", idempotencyKey: "ap-3", res: $res`,
+        {
+          res: profileInput({
+            title: "Sports physical (school's form)",
+            timingDuration: { value: 30, unit: 'min', system: 'http://unitsofmeasure.org', code: 'min' },
+            dynamicValue: [
+              {
+                path: 'description',
+                expression: { language: 'text/fhirpath', expression: "'Coach\\'s form'" },
+              },
+            ],
+          }),
+        },
+      );
+      expect(updated.errors).toBeUndefined();
+      expect(await native('appointment_profiles', nativeId)).toEqual({
+        ...before,
+        duration: 30,
+        name: "Sports physical (school's form)",
+        reason: "Coach's form",
+      });
+      await expectChangesStableAfterPoll('ActivityDefinition', created.id, ['created', 'updated', 'updated']);
+    });
+
+    it('a profile without its colour is refused by DrChrono (required): VALIDATION, nothing created', async () => {
+      const [owner, , online] = profileInput().extension;
+      const refused = await mutate(
+        'ActivityDefinitionCreate',
+        'ActivityDefinition',
+        'connection: "drc-cal-1", idempotencyKey: "ap-4", res: $res',
+        { res: profileInput({ title: 'No colour', extension: [owner, online] }) },
+      );
+      expect(refused.errors?.[0]?.extensions?.code).toBe('VALIDATION');
+      const res = await fetch(`${sim.url}/api/appointment_profiles?page_size=1000`, {
+        headers: { authorization: `Bearer ${token}` },
+      });
+      const names = ((await res.json()) as { results: Loose[] }).results.map((r) => r.name);
+      expect(names).not.toContain('No colour');
+    });
+
+    it('ActivityDefinitionDelete removes the profile from DrChrono; one deleted change, none from the next poll', async () => {
+      const deleted = await gateway.gql(
+        TENANT,
+        `mutation { ActivityDefinitionDelete(id: "${created.id}", idempotencyKey: "ap-5") { id } }`,
+      );
+      expect(deleted.errors).toBeUndefined();
+      expect(await native('appointment_profiles', created.gatewayProvenance.nativeId)).toBeUndefined();
+      expect((await gateway.store.resources.read(TENANT, 'ActivityDefinition', created.id))?.deleted).toBe(
+        true,
+      );
+      await expectChangesStableAfterPoll('ActivityDefinition', created.id, [
+        'created',
+        'updated',
+        'updated',
+        'deleted',
+      ]);
+    });
+  });
 });

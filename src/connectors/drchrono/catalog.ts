@@ -352,6 +352,14 @@ export const DRCHRONO_CATALOG: readonly DrChronoCatalogRow[] = [
     scopes: ['calendar:read'],
     dependsOn: ['doctors', 'offices'],
   }),
+  row({
+    key: 'appointment_profiles',
+    fhirTypes: ['ActivityDefinition'],
+    cursor: 'full-scan',
+    operations: RWD,
+    scopes: ['calendar:read'],
+    dependsOn: ['doctors'],
+  }),
 ];
 
 /** Scopes a DrChrono connection asks for (read and write of every area the catalog touches). */

@@ -25,7 +25,13 @@ export const DRCHRONO_WRITE_ROWS: readonly DrChronoWriteRow[] = [
   { resourceType: 'Patient', row: 'patients' },
   { resourceType: 'Appointment', row: 'appointments' },
   { resourceType: 'Task', row: 'tasks' },
-  { resourceType: 'ActivityDefinition', row: 'task_templates' },
+  // An appointment profile says it is one by its kind (appointment-profile.yaml); a task template
+  // is any other ActivityDefinition (task-template.yaml writes kind Task).
+  {
+    resourceType: 'ActivityDefinition',
+    row: 'task_templates',
+    when: "kind.where($this = 'Appointment').empty()",
+  },
   { resourceType: 'PaymentReconciliation', row: 'patient_payments' },
   { resourceType: 'Communication', row: 'patient_messages', when: kind(MESSAGE_KIND, 'patient-message') },
   { resourceType: 'Communication', row: 'task_notes', when: kind(MESSAGE_KIND, 'task-note') },
@@ -64,6 +70,7 @@ export const DRCHRONO_WRITE_ROWS: readonly DrChronoWriteRow[] = [
   },
   // Calendar configuration (schedule-block.yaml …).
   { resourceType: 'Slot', row: 'schedule_blocks' },
+  { resourceType: 'ActivityDefinition', row: 'appointment_profiles', when: "kind = 'Appointment'" },
 ];
 
 const compiled = new Map(
