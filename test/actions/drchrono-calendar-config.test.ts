@@ -348,13 +348,16 @@ describe('DrChrono calendar configuration through GraphQL', () => {
       expect(names).not.toContain('No colour');
     });
 
-    it('ActivityDefinitionDelete removes the profile from DrChrono; one deleted change, none from the next poll', async () => {
+    it('ActivityDefinitionDelete archives the profile in DrChrono; one deleted change, none from the next poll', async () => {
       const deleted = await gateway.gql(
         TENANT,
         `mutation { ActivityDefinitionDelete(id: "${created.id}", idempotencyKey: "ap-5") { id } }`,
       );
       expect(deleted.errors).toBeUndefined();
-      expect(await native('appointment_profiles', created.gatewayProvenance.nativeId)).toBeUndefined();
+      // DrChrono soft-deletes a profile: it stays listed, archived; the next poll sees it gone.
+      expect(await native('appointment_profiles', created.gatewayProvenance.nativeId)).toMatchObject({
+        archived: true,
+      });
       expect((await gateway.store.resources.read(TENANT, 'ActivityDefinition', created.id))?.deleted).toBe(
         true,
       );

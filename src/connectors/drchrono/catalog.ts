@@ -356,6 +356,8 @@ export const DRCHRONO_CATALOG: readonly DrChronoCatalogRow[] = [
     key: 'appointment_profiles',
     fhirTypes: ['ActivityDefinition'],
     cursor: 'full-scan',
+    // DELETE only archives a profile (DrChrono: "soft-deleted"); it stays listed.
+    deletedWhen: { field: 'archived', equals: true },
     operations: RWD,
     scopes: ['calendar:read'],
     dependsOn: ['doctors'],
