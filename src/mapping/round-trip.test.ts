@@ -77,6 +77,8 @@ const LOSSY: Record<string, string> = {
   'drchrono:line_items.balance_ins': 'payments are transactions and patient payments',
   'drchrono:line_items.diagnosis_pointers': 'claim pointers into the appointment codes, not mapped',
   'drchrono:appointment_profiles.sort_order': 'pick-list position, display only',
+  'drchrono:appointment_templates.exam_room':
+    "exam rooms are not Locations yet; the connector books the office's first room on create",
   'drchrono:schedule_blocks.color': 'calendar colour, not mapped',
   'drchrono:schedule_blocks.exam_room': 'exam rooms are not Locations yet (as on appointments)',
   'drchrono:schedule_blocks.practice_group': "the connection's practice; DrChrono fills it in",

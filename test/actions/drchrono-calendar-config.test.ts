@@ -369,4 +369,141 @@ describe('DrChrono calendar configuration through GraphQL', () => {
       ]);
     });
   });
+
+  describe('appointment templates are Schedules with a recurring availability', () => {
+    const RECURRING = 'urn:fhir-gateway:extension:recurring-availability';
+    let template: Resource & { id: string };
+    let nativeId: string;
+    const availability = (r: Loose) =>
+      ((r.extension as Loose[]).find((e) => e.url === RECURRING)?.extension as Loose[]).map((e) => [
+        e.url,
+        e.valueCode ?? e.valueTime ?? (e.valueDuration as Loose | undefined)?.value,
+      ]);
+
+    beforeAll(async () => {
+      template = await storedFrom('Schedule', 'appointment_templates');
+      nativeId = nativeIdOf(template, connection);
+    });
+
+    it('the poll stores the seeded templates (Appointment Templates Read), readable by Schedule(id)', async () => {
+      const record = (await native('appointment_templates', nativeId)) as Loose;
+      const read = await gateway.gql(
+        TENANT,
+        `{ Schedule(id: "${template.id}") { active planningHorizon { start end } extension { url extension { url valueCode valueTime valueDuration { value } } } } }`,
+      );
+      expect(read.errors).toBeUndefined();
+      const answered = (read.data as { Schedule: Loose }).Schedule;
+      expect(answered).toMatchObject({
+        active: true,
+        planningHorizon: { start: record.date_start, end: record.date_end },
+      });
+      const days = ['mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun'];
+      expect(availability(answered)).toEqual([
+        ...(record.week_days as number[]).map((d) => ['daysOfWeek', days[d]]),
+        ['availableStartTime', record.scheduled_time],
+        ['duration', record.duration],
+      ]);
+    });
+
+    it('SchedulePatch changes only the week days; ScheduleUpdate moves the start time; one change each, none from the next poll', async () => {
+      const before = (await native('appointment_templates', nativeId)) as Loose;
+      const stored = (await gateway.store.resources.read(TENANT, 'Schedule', template.id))
+        ?.resource as unknown as Loose;
+      const extensions = stored.extension as Loose[];
+      const withAvailability = (items: Loose[]) =>
+        extensions.map((e) => (e.url === RECURRING ? { url: RECURRING, extension: items } : e));
+      const rest = ((extensions.find((e) => e.url === RECURRING)?.extension as Loose[]) ?? []).filter(
+        (e) => e.url !== 'daysOfWeek',
+      );
+      const patched = await mutate(
+        'SchedulePatch',
+        'Schedule',
+        `id: "${template.id}", idempotencyKey: "at-1", patch: $patch`,
+        {
+          patch: {
+            extension: withAvailability([
+              { url: 'daysOfWeek', valueCode: 'tue' },
+              { url: 'daysOfWeek', valueCode: 'thu' },
+              ...rest,
+            ]),
+          },
+        },
+      );
+      expect(patched.errors).toBeUndefined();
+      expect(await native('appointment_templates', nativeId)).toEqual({ ...before, week_days: [1, 3] });
+
+      const { id: _id, meta: _meta, identifier: _identifier, resourceType: _type, ...body } = stored;
+      const updated = await mutate(
+        'ScheduleUpdate',
+        'Schedule',
+        `id: "${template.id}", idempotencyKey: "at-2", res: $res`,
+        {
+          res: {
+            ...body,
+            extension: withAvailability([
+              { url: 'daysOfWeek', valueCode: 'tue' },
+              { url: 'daysOfWeek', valueCode: 'thu' },
+              { url: 'availableStartTime', valueTime: '14:30:00' },
+              ...rest.filter((e) => e.url !== 'availableStartTime'),
+            ]),
+          },
+        },
+      );
+      expect(updated.errors).toBeUndefined();
+      expect(await native('appointment_templates', nativeId)).toEqual({
+        ...before,
+        week_days: [1, 3],
+        scheduled_time: '14:30:00',
+      });
+      await expectChangesStableAfterPoll('Schedule', template.id, ['created', 'updated', 'updated']);
+    });
+
+    it('a day the week does not have is invalid input: refused before any call to DrChrono', async () => {
+      const calls = sim.counters.total();
+      const refused = await mutate(
+        'SchedulePatch',
+        'Schedule',
+        `id: "${template.id}", idempotencyKey: "at-3", patch: $patch`,
+        {
+          patch: {
+            extension: [{ url: RECURRING, extension: [{ url: 'daysOfWeek', valueCode: 'someday' }] }],
+          },
+        },
+      );
+      expect(refused.errors?.[0]?.extensions?.code).toBe('VALIDATION');
+      expect(sim.counters.total()).toBe(calls);
+      expect(((await native('appointment_templates', nativeId)) as Loose).week_days).toEqual([1, 3]);
+    });
+
+    it("a doctor's calendar Schedule is not a template: an update is refused before any call", async () => {
+      const calendar = await storedFrom('Schedule', 'doctors');
+      const calls = sim.counters.total();
+      const refused = await mutate(
+        'SchedulePatch',
+        'Schedule',
+        `id: "${calendar.id}", idempotencyKey: "at-4", patch: $patch`,
+        {
+          patch: { active: false },
+        },
+      );
+      expect(refused.errors?.[0]?.extensions?.code).toBe('UNSUPPORTED_BY_SOURCE');
+      expect(sim.counters.total()).toBe(calls);
+    });
+
+    it('ScheduleDelete archives the template in DrChrono; one deleted change, none from the next poll', async () => {
+      const deleted = await gateway.gql(
+        TENANT,
+        `mutation { ScheduleDelete(id: "${template.id}", idempotencyKey: "at-5") { id } }`,
+      );
+      expect(deleted.errors).toBeUndefined();
+      expect(await native('appointment_templates', nativeId)).toMatchObject({ archived: true });
+      expect((await gateway.store.resources.read(TENANT, 'Schedule', template.id))?.deleted).toBe(true);
+      await expectChangesStableAfterPoll('Schedule', template.id, [
+        'created',
+        'updated',
+        'updated',
+        'deleted',
+      ]);
+    });
+  });
 });

@@ -353,6 +353,17 @@ export const DRCHRONO_CATALOG: readonly DrChronoCatalogRow[] = [
     dependsOn: ['doctors', 'offices'],
   }),
   row({
+    key: 'appointment_templates',
+    fhirTypes: ['Schedule'],
+    cursor: 'full-scan',
+    // DELETE only archives a template (DrChrono: "soft-deleted"); it stays listed.
+    deletedWhen: { field: 'archived', equals: true },
+    operations: RWD,
+    examRoomOnCreate: true,
+    scopes: ['calendar:read'],
+    dependsOn: ['offices', 'appointment_profiles'],
+  }),
+  row({
     key: 'appointment_profiles',
     fhirTypes: ['ActivityDefinition'],
     cursor: 'full-scan',

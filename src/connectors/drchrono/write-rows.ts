@@ -70,6 +70,8 @@ export const DRCHRONO_WRITE_ROWS: readonly DrChronoWriteRow[] = [
   },
   // Calendar configuration (schedule-block.yaml …).
   { resourceType: 'Slot', row: 'schedule_blocks' },
+  // A doctor's calendar Schedule (doctor-schedule.yaml) is read only: Schedules written are templates.
+  { resourceType: 'Schedule', row: 'appointment_templates' },
   { resourceType: 'ActivityDefinition', row: 'appointment_profiles', when: "kind = 'Appointment'" },
 ];
 
