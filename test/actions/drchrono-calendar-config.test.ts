@@ -506,4 +506,148 @@ describe('DrChrono calendar configuration through GraphQL', () => {
       ]);
     });
   });
+
+  describe('reminder profiles are Basic resources with one extension per reminder', () => {
+    const REMINDER = 'urn:fhir-gateway:extension:appointment-reminder';
+    const KIND = { system: 'urn:fhir-gateway:codesystem:basic-kind', code: 'drchrono-reminder-profile' };
+    let doctor: Resource & { id: string };
+    let created: Created;
+    const reminder = (type: string, value: number, unit: string, code: string) => ({
+      url: REMINDER,
+      extension: [
+        {
+          url: 'channel',
+          valueCoding: { system: 'urn:fhir-gateway:codesystem:drchrono:reminder-type', code: type },
+        },
+        { url: 'before', valueDuration: { value, unit, system: 'http://unitsofmeasure.org', code } },
+      ],
+    });
+    const profileInput = (overrides: Loose = {}) => ({
+      code: { coding: [KIND], text: 'New patient reminders' },
+      author: { reference: `Practitioner/${doctor.id}` },
+      extension: [reminder('email', 3, 'days', 'd'), reminder('sms', 4, 'hours', 'h')],
+      ...overrides,
+    });
+
+    beforeAll(async () => {
+      doctor = await storedFrom('Practitioner', 'doctors');
+    });
+
+    it('the poll stores the seeded profiles (Reminder Profiles Read), readable by Basic(id)', async () => {
+      const profile = await storedFrom('Basic', 'reminder_profiles');
+      const record = (await native('reminder_profiles', nativeIdOf(profile, connection))) as Loose;
+      const read = await gateway.gql(
+        TENANT,
+        `{ Basic(id: "${profile.id}") { code { text } extension { url extension { url valueCoding { code } valueDuration { value code } } } } }`,
+      );
+      expect(read.errors).toBeUndefined();
+      const answered = (read.data as { Basic: Loose }).Basic;
+      expect(answered.code).toEqual({ text: record.name });
+      const reminders = (answered.extension as Loose[]).map((e) =>
+        (e.extension as Loose[]).map((x) => x.valueCoding ?? x.valueDuration),
+      );
+      const units: Record<string, string> = { minutes: 'min', hours: 'h', days: 'd', weeks: 'wk' };
+      expect(reminders).toEqual(
+        (record.reminders as Loose[]).map((r) => [
+          { code: r.type },
+          { value: r.amount, code: units[String(r.unit)] },
+        ]),
+      );
+    });
+
+    it('BasicCreate of the reminder-profile kind goes to /api/reminder_profiles; one created change, none from the next poll', async () => {
+      const result = await mutate(
+        'BasicCreate',
+        'Basic',
+        'connection: "drc-cal-1", idempotencyKey: "rp-1", res: $res',
+        {
+          res: profileInput(),
+        },
+      );
+      expect(result.errors).toBeUndefined();
+      created = (result.data as { BasicCreate: Created }).BasicCreate;
+      expect(await native('reminder_profiles', created.gatewayProvenance.nativeId)).toEqual({
+        id: Number(created.gatewayProvenance.nativeId),
+        doctor: Number(nativeIdOf(doctor, connection)),
+        name: 'New patient reminders',
+        reminders: [
+          { type: 'email', amount: 3, unit: 'days' },
+          { type: 'sms', amount: 4, unit: 'hours' },
+        ],
+      });
+      await expectChangesStableAfterPoll('Basic', created.id, ['created']);
+    });
+
+    it('BasicPatch renames it and keeps its reminders; BasicUpdate replaces the reminders', async () => {
+      const nativeId = created.gatewayProvenance.nativeId;
+      const before = (await native('reminder_profiles', nativeId)) as Loose;
+      const patched = await mutate(
+        'BasicPatch',
+        'Basic',
+        `id: "${created.id}", idempotencyKey: "rp-2", patch: $patch`,
+        {
+          patch: { code: { coding: [KIND], text: 'First visit reminders' } },
+        },
+      );
+      expect(patched.errors).toBeUndefined();
+      expect(await native('reminder_profiles', nativeId)).toEqual({
+        ...before,
+        name: 'First visit reminders',
+      });
+
+      const updated = await mutate(
+        'BasicUpdate',
+        'Basic',
+        `id: "${created.id}", idempotencyKey: "rp-3", res: $res`,
+        {
+          res: profileInput({
+            code: { coding: [KIND], text: 'First visit reminders' },
+            extension: [reminder('phone', 30, 'minutes', 'min')],
+          }),
+        },
+      );
+      expect(updated.errors).toBeUndefined();
+      expect(await native('reminder_profiles', nativeId)).toEqual({
+        ...before,
+        name: 'First visit reminders',
+        reminders: [{ type: 'phone', amount: 30, unit: 'minutes' }],
+      });
+      await expectChangesStableAfterPoll('Basic', created.id, ['created', 'updated', 'updated']);
+    });
+
+    it('a reminder by a channel DrChrono does not have is refused by DrChrono: VALIDATION, nothing created or stored', async () => {
+      const list = async () => {
+        const res = await fetch(`${sim.url}/api/reminder_profiles?page_size=1000`, {
+          headers: { authorization: `Bearer ${token}` },
+        });
+        return ((await res.json()) as { results: unknown[] }).results.length;
+      };
+      const profiles = await list();
+      const basics = (await gateway.store.resources.list(TENANT, 'Basic', { limit: 500 })).items.length;
+      const calls = sim.counters.total();
+      const refused = await mutate(
+        'BasicCreate',
+        'Basic',
+        'connection: "drc-cal-1", idempotencyKey: "rp-4", res: $res',
+        {
+          res: profileInput({ extension: [reminder('pigeon', 1, 'days', 'd')] }),
+        },
+      );
+      expect(refused.errors?.[0]?.extensions?.code).toBe('VALIDATION');
+      expect(sim.counters.total()).toBeGreaterThan(calls);
+      expect(await list()).toBe(profiles);
+      expect((await gateway.store.resources.list(TENANT, 'Basic', { limit: 500 })).items.length).toBe(basics);
+    });
+
+    it('BasicDelete removes the profile from DrChrono; one deleted change, none from the next poll', async () => {
+      const deleted = await gateway.gql(
+        TENANT,
+        `mutation { BasicDelete(id: "${created.id}", idempotencyKey: "rp-5") { id } }`,
+      );
+      expect(deleted.errors).toBeUndefined();
+      expect(await native('reminder_profiles', created.gatewayProvenance.nativeId)).toBeUndefined();
+      expect((await gateway.store.resources.read(TENANT, 'Basic', created.id))?.deleted).toBe(true);
+      await expectChangesStableAfterPoll('Basic', created.id, ['created', 'updated', 'updated', 'deleted']);
+    });
+  });
 });

@@ -353,6 +353,14 @@ export const DRCHRONO_CATALOG: readonly DrChronoCatalogRow[] = [
     dependsOn: ['doctors', 'offices'],
   }),
   row({
+    key: 'reminder_profiles',
+    fhirTypes: ['Basic'],
+    cursor: 'full-scan',
+    operations: RWD,
+    scopes: ['calendar:read'],
+    dependsOn: ['doctors'],
+  }),
+  row({
     key: 'appointment_templates',
     fhirTypes: ['Schedule'],
     cursor: 'full-scan',

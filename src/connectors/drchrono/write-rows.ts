@@ -72,6 +72,11 @@ export const DRCHRONO_WRITE_ROWS: readonly DrChronoWriteRow[] = [
   { resourceType: 'Slot', row: 'schedule_blocks' },
   // A doctor's calendar Schedule (doctor-schedule.yaml) is read only: Schedules written are templates.
   { resourceType: 'Schedule', row: 'appointment_templates' },
+  {
+    resourceType: 'Basic',
+    row: 'reminder_profiles',
+    when: kind(BASIC_KIND, 'drchrono-reminder-profile', 'code'),
+  },
   { resourceType: 'ActivityDefinition', row: 'appointment_profiles', when: "kind = 'Appointment'" },
 ];
 

@@ -90,10 +90,29 @@ const scheduleBlockRule: CreateRule = ({ values, stores }) => {
   return undefined;
 };
 
+/** The vendor's ReminderTemplate items: `type` and `unit` from their enums, `amount` an integer. */
+const REMINDER_TYPES = ['email', 'sms', 'phone', 'auto_call'];
+const REMINDER_UNITS = ['minutes', 'hours', 'days', 'weeks'];
+const reminderProfileRule: CreateRule = ({ values }) => {
+  const reminders = values.reminders;
+  if (!Array.isArray(reminders) || reminders.length === 0)
+    return json(400, { reminders: ['This field is required.'] });
+  const errors = reminders.map((item) => {
+    const r = (item ?? {}) as Record<string, unknown>;
+    const e: Record<string, string[]> = {};
+    if (!REMINDER_TYPES.includes(String(r.type))) e.type = [`"${String(r.type)}" is not a valid choice.`];
+    if (!REMINDER_UNITS.includes(String(r.unit))) e.unit = [`"${String(r.unit)}" is not a valid choice.`];
+    if (!Number.isInteger(r.amount)) e.amount = ['A valid integer is required.'];
+    return e;
+  });
+  return errors.some((e) => Object.keys(e).length) ? json(400, { reminders: errors }) : undefined;
+};
+
 export const createRules: Record<string, CreateRule> = {
   patients: patientRule,
   appointments: appointmentRule,
   schedule_blocks: scheduleBlockRule,
+  reminder_profiles: reminderProfileRule,
 };
 
 /**
