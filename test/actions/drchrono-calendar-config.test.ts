@@ -650,4 +650,101 @@ describe('DrChrono calendar configuration through GraphQL', () => {
       await expectChangesStableAfterPoll('Basic', created.id, ['created', 'updated', 'updated', 'deleted']);
     });
   });
+
+  describe('telehealth appointments are Basic resources about their Appointment, with the join link', () => {
+    const KIND = {
+      system: 'urn:fhir-gateway:codesystem:basic-kind',
+      code: 'drchrono-telehealth-appointment',
+    };
+    const URL_EXT = 'urn:fhir-gateway:extension:telehealth-url';
+    let created: Created;
+    let appointments: (Resource & { id: string })[];
+    const input = (appointment: string) => ({
+      code: { coding: [KIND] },
+      subject: { reference: `Appointment/${appointment}` },
+    });
+
+    beforeAll(async () => {
+      const page = await gateway.store.resources.list(TENANT, 'Appointment', { limit: 500 });
+      appointments = page.items.map((i) => i.resource as Resource & { id: string });
+      expect(appointments.length).toBeGreaterThan(1);
+    });
+
+    it('the poll stores the seeded video visits (Telehealth Appointments Read), readable by Basic(id)', async () => {
+      const visit = await storedFrom('Basic', 'telehealth_appointments');
+      const record = (await native('telehealth_appointments', nativeIdOf(visit, connection))) as Loose;
+      const read = await gateway.gql(
+        TENANT,
+        `{ Basic(id: "${visit.id}") { subject { reference } extension { url valueUrl } } }`,
+      );
+      expect(read.errors).toBeUndefined();
+      const answered = (read.data as { Basic: Loose }).Basic;
+      expect(answered.extension).toEqual([{ url: URL_EXT, valueUrl: record.telehealth_url }]);
+      const subject = (answered.subject as { reference: string }).reference.split('/')[1] as string;
+      const appointment = (await gateway.store.resources.read(TENANT, 'Appointment', subject))?.resource;
+      expect(appointment && nativeIdOf(appointment, connection)).toBe(String(record.appointment));
+    });
+
+    it('BasicCreate of the telehealth kind makes the appointment a video visit in DrChrono; the answer carries its link', async () => {
+      const target = appointments[0] as Resource & { id: string };
+      const result = await gateway.gql(
+        TENANT,
+        'mutation($res: BasicInput!) { BasicCreate(connection: "drc-cal-1", idempotencyKey: "th-1", res: $res) { id gatewayProvenance { nativeId } extension { url valueUrl } } }',
+        { res: input(target.id) },
+      );
+      expect(result.errors).toBeUndefined();
+      created = (result.data as { BasicCreate: Created & { extension: Loose[] } }).BasicCreate;
+      const record = (await native('telehealth_appointments', created.gatewayProvenance.nativeId)) as Loose;
+      expect(record.appointment).toBe(Number(nativeIdOf(target, connection)));
+      expect(record.telehealth_url).toMatch(/^https:\/\/telehealth\.example\.com\/visit\/\d+$/);
+      expect((created as unknown as { extension: Loose[] }).extension).toEqual([
+        { url: URL_EXT, valueUrl: record.telehealth_url },
+      ]);
+      await expectChangesStableAfterPoll('Basic', created.id, ['created']);
+    });
+
+    it('BasicPatch moves the video visit to another appointment; one updated change, none from the next poll', async () => {
+      const other = appointments[1] as Resource & { id: string };
+      const nativeId = created.gatewayProvenance.nativeId;
+      const before = (await native('telehealth_appointments', nativeId)) as Loose;
+      const patched = await mutate(
+        'BasicPatch',
+        'Basic',
+        `id: "${created.id}", idempotencyKey: "th-2", patch: $patch`,
+        {
+          patch: { subject: { reference: `Appointment/${other.id}` } },
+        },
+      );
+      expect(patched.errors).toBeUndefined();
+      const { updated_at: _u, ...after } = (await native('telehealth_appointments', nativeId)) as Loose;
+      const { updated_at: _b, ...rest } = before;
+      expect(after).toEqual({ ...rest, appointment: Number(nativeIdOf(other, connection)) });
+      await expectChangesStableAfterPoll('Basic', created.id, ['created', 'updated']);
+    });
+
+    it('an appointment that is not stored in the gateway is refused before any call to DrChrono', async () => {
+      const calls = sim.counters.total();
+      const refused = await mutate(
+        'BasicCreate',
+        'Basic',
+        'connection: "drc-cal-1", idempotencyKey: "th-3", res: $res',
+        {
+          res: input('no-such-appointment'),
+        },
+      );
+      expect(refused.errors?.[0]?.extensions?.code).toBe('FOREIGN_REFERENCE');
+      expect(sim.counters.total()).toBe(calls);
+    });
+
+    it('a video visit cannot be deleted: DrChrono offers no DELETE, so BasicDelete is refused before any call', async () => {
+      const calls = sim.counters.total();
+      const refused = await gateway.gql(
+        TENANT,
+        `mutation { BasicDelete(id: "${created.id}", idempotencyKey: "th-4") { id } }`,
+      );
+      expect(refused.errors?.[0]?.extensions?.code).toBe('UNSUPPORTED_BY_SOURCE');
+      expect(sim.counters.total()).toBe(calls);
+      expect(await native('telehealth_appointments', created.gatewayProvenance.nativeId)).toBeDefined();
+    });
+  });
 });

@@ -61,6 +61,11 @@ const NOT_POLLED = (what: string) =>
 const OPERATION_NOT_WIRED =
   'DrChrono offers it and the connector calls it (operations.ts, session.invoke, tested against the simulator); the GraphQL mutation is not registered yet: it needs the patient or consent form named by id, which the named-operation machinery does not pass to plain operations yet';
 
+const TELEHEALTH_HISTORY_CREATE =
+  "DrChrono offers it, but its create takes no data: every field of a session event (event type, description, timestamp) is read-only in DrChrono's schema and none names the visit, so the gateway leaves these events unmapped on purpose (mappings/drchrono/unmapped-entities.json, covered). The video visit itself is a Basic of kind drchrono-telehealth-appointment (BasicCreate)";
+const TELEHEALTH_HISTORY_READ =
+  'DrChrono offers it; its session events (started, ended) name no appointment, telehealth appointment or patient, so the gateway leaves them unmapped on purpose (mappings/drchrono/unmapped-entities.json, covered): there is nothing to attach them to or find them by. The video visit is Basic (kind drchrono-telehealth-appointment)';
+
 const patients = section('Patient Management');
 const appointments = section('Appointments');
 const clinicalNotes = section('Clinical Notes');
@@ -116,11 +121,11 @@ export const DRCHRONO_ACTIONS: readonly DrChronoActionDecision[] = [
     { id: 'drchrono.appointments_list.update', seedName: 'Update Appointments List', kind: 'update', resourceType: 'Appointment', row: 'appointments', status: 'alternative', reason: `${SAME_AS_APPOINTMENTS}: AppointmentUpdate / AppointmentPatch` },
     { id: 'drchrono.appointments_list.read', seedName: 'Appointments List Read', kind: 'find', resourceType: 'Appointment', row: 'appointments', status: 'alternative', reason: `${SAME_AS_APPOINTMENTS}: Appointment(id), AppointmentList(...) for filters` },
     { id: 'drchrono.appointments_list.delete', seedName: 'Delete Appointments List', kind: 'delete', resourceType: 'Appointment', row: 'appointments', status: 'alternative', reason: `${SAME_AS_APPOINTMENTS}: AppointmentDelete` },
-    { id: 'drchrono.telehealth_appointment.create', seedName: 'Create Telehealth Appointment', kind: 'create', graphqlField: 'TelehealthAppointmentCreate', status: 'not_yet_available', reason: unmapped('a telehealth session') },
-    { id: 'drchrono.telehealth_appointment.update', seedName: 'Update Telehealth Appointment', kind: 'update', graphqlField: 'TelehealthAppointmentUpdate', status: 'not_yet_available', reason: unmapped('a telehealth session') },
-    { id: 'drchrono.telehealth_appointment.read', seedName: 'Telehealth Appointments Read', kind: 'find', graphqlField: 'TelehealthAppointment', status: 'not_yet_available', reason: unmapped('a telehealth session') },
-    { id: 'drchrono.telehealth_appointment_history.create', seedName: 'Create Telehealth Appointment History', kind: 'create', graphqlField: 'TelehealthAppointmentHistoryCreate', status: 'not_yet_available', reason: unmapped('telehealth session history') },
-    { id: 'drchrono.telehealth_appointment_history.read', seedName: 'Telehealth Appointment History Read', kind: 'find', graphqlField: 'TelehealthAppointmentHistory', status: 'not_yet_available', reason: unmapped('telehealth session history') },
+    { id: 'drchrono.telehealth_appointment.create', seedName: 'Create Telehealth Appointment', kind: 'create', resourceType: 'Basic', row: 'telehealth_appointments', status: 'available' },
+    { id: 'drchrono.telehealth_appointment.update', seedName: 'Update Telehealth Appointment', kind: 'update', resourceType: 'Basic', row: 'telehealth_appointments', status: 'available' },
+    { id: 'drchrono.telehealth_appointment.read', seedName: 'Telehealth Appointments Read', kind: 'find', resourceType: 'Basic', row: 'telehealth_appointments', status: 'available' },
+    { id: 'drchrono.telehealth_appointment_history.create', seedName: 'Create Telehealth Appointment History', kind: 'create', graphqlField: 'TelehealthAppointmentHistoryCreate', status: 'not_yet_available', reason: TELEHEALTH_HISTORY_CREATE },
+    { id: 'drchrono.telehealth_appointment_history.read', seedName: 'Telehealth Appointment History Read', kind: 'find', graphqlField: 'TelehealthAppointmentHistory', status: 'not_yet_available', reason: TELEHEALTH_HISTORY_READ },
     { id: 'drchrono.schedule_block.create', seedName: 'Create Schedule Block', kind: 'create', resourceType: 'Slot', row: 'schedule_blocks', status: 'available' },
     { id: 'drchrono.schedule_block.update', seedName: 'Update Schedule Block', kind: 'update', resourceType: 'Slot', row: 'schedule_blocks', status: 'available' },
     { id: 'drchrono.schedule_block.read', seedName: 'Schedule Blocks Read', kind: 'find', resourceType: 'Slot', row: 'schedule_blocks', status: 'available' },

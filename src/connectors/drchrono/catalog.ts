@@ -361,6 +361,15 @@ export const DRCHRONO_CATALOG: readonly DrChronoCatalogRow[] = [
     dependsOn: ['doctors'],
   }),
   row({
+    key: 'telehealth_appointments',
+    fhirTypes: ['Basic'],
+    cursor: 'full-scan',
+    // DrChrono offers no DELETE: a video visit goes with its appointment.
+    operations: RW,
+    scopes: ['calendar:read', 'clinical:read'],
+    dependsOn: ['appointments'],
+  }),
+  row({
     key: 'appointment_templates',
     fhirTypes: ['Schedule'],
     cursor: 'full-scan',

@@ -77,6 +77,11 @@ export const DRCHRONO_WRITE_ROWS: readonly DrChronoWriteRow[] = [
     row: 'reminder_profiles',
     when: kind(BASIC_KIND, 'drchrono-reminder-profile', 'code'),
   },
+  {
+    resourceType: 'Basic',
+    row: 'telehealth_appointments',
+    when: kind(BASIC_KIND, 'drchrono-telehealth-appointment', 'code'),
+  },
   { resourceType: 'ActivityDefinition', row: 'appointment_profiles', when: "kind = 'Appointment'" },
 ];
 

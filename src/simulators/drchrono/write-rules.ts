@@ -108,11 +108,27 @@ const reminderProfileRule: CreateRule = ({ values }) => {
   return errors.some((e) => Object.keys(e).length) ? json(400, { reminders: errors }) : undefined;
 };
 
+/**
+ * A telehealth appointment extends an existing appointment; DrChrono makes its join link and takes
+ * the appointment's length (both read-only).
+ */
+const telehealthRule: CreateRule = ({ values, id, stores }) => {
+  const appointment = stores('appointments')?.get(Number(values.appointment));
+  if (!appointment)
+    return json(400, {
+      appointment: [`Invalid pk "${String(values.appointment)}" - object does not exist.`],
+    });
+  values.telehealth_url = `https://telehealth.example.com/visit/${id}`;
+  values.duration = Number(appointment.record.duration ?? 30);
+  return undefined;
+};
+
 export const createRules: Record<string, CreateRule> = {
   patients: patientRule,
   appointments: appointmentRule,
   schedule_blocks: scheduleBlockRule,
   reminder_profiles: reminderProfileRule,
+  telehealth_appointments: telehealthRule,
 };
 
 /**
