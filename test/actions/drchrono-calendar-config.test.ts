@@ -375,7 +375,7 @@ describe('DrChrono calendar configuration through GraphQL', () => {
     let template: Resource & { id: string };
     let nativeId: string;
     const availability = (r: Loose) =>
-      ((r.extension as Loose[]).find((e) => e.url === RECURRING)?.extension as Loose[]).map((e) => [
+      (((r.extension as Loose[]).find((e) => e.url === RECURRING)?.extension ?? []) as Loose[]).map((e) => [
         e.url,
         e.valueCode ?? e.valueTime ?? (e.valueDuration as Loose | undefined)?.value,
       ]);
