@@ -76,6 +76,14 @@ const LOSSY: Record<string, string> = {
   'drchrono:line_items.pt_paid': 'payments are transactions and patient payments',
   'drchrono:line_items.balance_ins': 'payments are transactions and patient payments',
   'drchrono:line_items.diagnosis_pointers': 'claim pointers into the appointment codes, not mapped',
+  'drchrono:appointment_profiles.sort_order': 'pick-list position, display only',
+  'drchrono:appointment_templates.exam_room':
+    "exam rooms are not Locations yet; the connector books the office's first room on create",
+  'drchrono:telehealth_appointments.overlapping_duration': 'video-room time as free text, not mapped',
+  'drchrono:telehealth_appointments.sent_patient_email': 'a notification flag of DrChrono, not mapped',
+  'drchrono:schedule_blocks.color': 'calendar colour, not mapped',
+  'drchrono:schedule_blocks.exam_room': 'exam rooms are not Locations yet (as on appointments)',
+  'drchrono:schedule_blocks.practice_group': "the connection's practice; DrChrono fills it in",
   'drchrono:task_categories.practice_group': "the connection's practice, added by the connector",
   'drchrono:task_statuses.practice_group': "the connection's practice, added by the connector",
   'drchrono:medications.order_status':

@@ -56,6 +56,11 @@ const SAME_AS_APPOINTMENTS =
 const unmapped = (what: string) =>
   `DrChrono offers it; ${what} has no FHIR mapping in the gateway yet, so there is no resource to write or find`;
 
+const TELEHEALTH_HISTORY_CREATE =
+  "DrChrono offers it, but its create takes no data: every field of a session event (event type, description, timestamp) is read-only in DrChrono's schema and none names the visit, so the gateway leaves these events unmapped on purpose (mappings/drchrono/unmapped-entities.json, covered). The video visit itself is a Basic of kind drchrono-telehealth-appointment (BasicCreate)";
+const TELEHEALTH_HISTORY_READ =
+  'DrChrono offers it; its session events (started, ended) name no appointment, telehealth appointment or patient, so the gateway leaves them unmapped on purpose (mappings/drchrono/unmapped-entities.json, covered): there is nothing to attach them to or find them by. The video visit is Basic (kind drchrono-telehealth-appointment)';
+
 const patients = section('Patient Management');
 const appointments = section('Appointments');
 const clinicalNotes = section('Clinical Notes');
@@ -101,29 +106,29 @@ export const DRCHRONO_ACTIONS: readonly DrChronoActionDecision[] = [
     { id: 'drchrono.appointment.update', seedName: 'Update Appointment', kind: 'update', resourceType: 'Appointment', row: 'appointments', status: 'available' },
     { id: 'drchrono.appointment.read', seedName: 'Appointments Read', kind: 'find', resourceType: 'Appointment', row: 'appointments', status: 'available' },
     { id: 'drchrono.appointment.delete', seedName: 'Delete Appointment', kind: 'delete', resourceType: 'Appointment', row: 'appointments', status: 'available' },
-    { id: 'drchrono.appointment_profile.create', seedName: 'Create Appointment Profile', kind: 'create', graphqlField: 'AppointmentProfileCreate', status: 'not_yet_available', reason: unmapped('an appointment profile (calendar configuration)') },
-    { id: 'drchrono.appointment_profile.update', seedName: 'Update Appointment Profile', kind: 'update', graphqlField: 'AppointmentProfileUpdate', status: 'not_yet_available', reason: unmapped('an appointment profile (calendar configuration)') },
-    { id: 'drchrono.appointment_profile.read', seedName: 'Appointment Profiles Read', kind: 'find', graphqlField: 'AppointmentProfile', status: 'not_yet_available', reason: unmapped('an appointment profile (calendar configuration)') },
-    { id: 'drchrono.appointment_profile.delete', seedName: 'Delete Appointment Profile', kind: 'delete', graphqlField: 'AppointmentProfileDelete', status: 'not_yet_available', reason: unmapped('an appointment profile (calendar configuration)') },
-    { id: 'drchrono.appointment_template.update', seedName: 'Update Appointment Template', kind: 'update', graphqlField: 'AppointmentTemplateUpdate', status: 'not_yet_available', reason: unmapped('an appointment template (calendar configuration)') },
-    { id: 'drchrono.appointment_template.read', seedName: 'Appointment Templates Read', kind: 'find', graphqlField: 'AppointmentTemplate', status: 'not_yet_available', reason: unmapped('an appointment template (calendar configuration)') },
-    { id: 'drchrono.appointment_template.delete', seedName: 'Delete Appointment Template', kind: 'delete', graphqlField: 'AppointmentTemplateDelete', status: 'not_yet_available', reason: unmapped('an appointment template (calendar configuration)') },
+    { id: 'drchrono.appointment_profile.create', seedName: 'Create Appointment Profile', kind: 'create', resourceType: 'ActivityDefinition', row: 'appointment_profiles', status: 'available' },
+    { id: 'drchrono.appointment_profile.update', seedName: 'Update Appointment Profile', kind: 'update', resourceType: 'ActivityDefinition', row: 'appointment_profiles', status: 'available' },
+    { id: 'drchrono.appointment_profile.read', seedName: 'Appointment Profiles Read', kind: 'find', resourceType: 'ActivityDefinition', row: 'appointment_profiles', status: 'available' },
+    { id: 'drchrono.appointment_profile.delete', seedName: 'Delete Appointment Profile', kind: 'delete', resourceType: 'ActivityDefinition', row: 'appointment_profiles', status: 'available' },
+    { id: 'drchrono.appointment_template.update', seedName: 'Update Appointment Template', kind: 'update', resourceType: 'Schedule', row: 'appointment_templates', status: 'available' },
+    { id: 'drchrono.appointment_template.read', seedName: 'Appointment Templates Read', kind: 'find', resourceType: 'Schedule', row: 'appointment_templates', status: 'available' },
+    { id: 'drchrono.appointment_template.delete', seedName: 'Delete Appointment Template', kind: 'delete', resourceType: 'Schedule', row: 'appointment_templates', status: 'available' },
     { id: 'drchrono.appointments_list.update', seedName: 'Update Appointments List', kind: 'update', resourceType: 'Appointment', row: 'appointments', status: 'alternative', reason: `${SAME_AS_APPOINTMENTS}: AppointmentUpdate / AppointmentPatch` },
     { id: 'drchrono.appointments_list.read', seedName: 'Appointments List Read', kind: 'find', resourceType: 'Appointment', row: 'appointments', status: 'alternative', reason: `${SAME_AS_APPOINTMENTS}: Appointment(id), AppointmentList(...) for filters` },
     { id: 'drchrono.appointments_list.delete', seedName: 'Delete Appointments List', kind: 'delete', resourceType: 'Appointment', row: 'appointments', status: 'alternative', reason: `${SAME_AS_APPOINTMENTS}: AppointmentDelete` },
-    { id: 'drchrono.telehealth_appointment.create', seedName: 'Create Telehealth Appointment', kind: 'create', graphqlField: 'TelehealthAppointmentCreate', status: 'not_yet_available', reason: unmapped('a telehealth session') },
-    { id: 'drchrono.telehealth_appointment.update', seedName: 'Update Telehealth Appointment', kind: 'update', graphqlField: 'TelehealthAppointmentUpdate', status: 'not_yet_available', reason: unmapped('a telehealth session') },
-    { id: 'drchrono.telehealth_appointment.read', seedName: 'Telehealth Appointments Read', kind: 'find', graphqlField: 'TelehealthAppointment', status: 'not_yet_available', reason: unmapped('a telehealth session') },
-    { id: 'drchrono.telehealth_appointment_history.create', seedName: 'Create Telehealth Appointment History', kind: 'create', graphqlField: 'TelehealthAppointmentHistoryCreate', status: 'not_yet_available', reason: unmapped('telehealth session history') },
-    { id: 'drchrono.telehealth_appointment_history.read', seedName: 'Telehealth Appointment History Read', kind: 'find', graphqlField: 'TelehealthAppointmentHistory', status: 'not_yet_available', reason: unmapped('telehealth session history') },
-    { id: 'drchrono.schedule_block.create', seedName: 'Create Schedule Block', kind: 'create', graphqlField: 'SlotCreate', status: 'not_yet_available', reason: unmapped('a schedule block (a busy-unavailable Slot)') },
-    { id: 'drchrono.schedule_block.update', seedName: 'Update Schedule Block', kind: 'update', graphqlField: 'SlotUpdate', status: 'not_yet_available', reason: unmapped('a schedule block (a busy-unavailable Slot)') },
-    { id: 'drchrono.schedule_block.read', seedName: 'Schedule Blocks Read', kind: 'find', graphqlField: 'Slot', status: 'not_yet_available', reason: unmapped('a schedule block (a busy-unavailable Slot)') },
-    { id: 'drchrono.schedule_block.delete', seedName: 'Delete Schedule Block', kind: 'delete', graphqlField: 'SlotDelete', status: 'not_yet_available', reason: unmapped('a schedule block (a busy-unavailable Slot)') },
-    { id: 'drchrono.reminder_profile.create', seedName: 'Create Reminder Profile', kind: 'create', graphqlField: 'ReminderProfileCreate', status: 'not_yet_available', reason: unmapped('a reminder profile (notification configuration)') },
-    { id: 'drchrono.reminder_profile.update', seedName: 'Update Reminder Profile', kind: 'update', graphqlField: 'ReminderProfileUpdate', status: 'not_yet_available', reason: unmapped('a reminder profile (notification configuration)') },
-    { id: 'drchrono.reminder_profile.read', seedName: 'Reminder Profiles Read', kind: 'find', graphqlField: 'ReminderProfile', status: 'not_yet_available', reason: unmapped('a reminder profile (notification configuration)') },
-    { id: 'drchrono.reminder_profile.delete', seedName: 'Delete Reminder Profile', kind: 'delete', graphqlField: 'ReminderProfileDelete', status: 'not_yet_available', reason: unmapped('a reminder profile (notification configuration)') },
+    { id: 'drchrono.telehealth_appointment.create', seedName: 'Create Telehealth Appointment', kind: 'create', resourceType: 'Basic', row: 'telehealth_appointments', status: 'available' },
+    { id: 'drchrono.telehealth_appointment.update', seedName: 'Update Telehealth Appointment', kind: 'update', resourceType: 'Basic', row: 'telehealth_appointments', status: 'available' },
+    { id: 'drchrono.telehealth_appointment.read', seedName: 'Telehealth Appointments Read', kind: 'find', resourceType: 'Basic', row: 'telehealth_appointments', status: 'available' },
+    { id: 'drchrono.telehealth_appointment_history.create', seedName: 'Create Telehealth Appointment History', kind: 'create', graphqlField: 'TelehealthAppointmentHistoryCreate', status: 'not_yet_available', reason: TELEHEALTH_HISTORY_CREATE },
+    { id: 'drchrono.telehealth_appointment_history.read', seedName: 'Telehealth Appointment History Read', kind: 'find', graphqlField: 'TelehealthAppointmentHistory', status: 'not_yet_available', reason: TELEHEALTH_HISTORY_READ },
+    { id: 'drchrono.schedule_block.create', seedName: 'Create Schedule Block', kind: 'create', resourceType: 'Slot', row: 'schedule_blocks', status: 'available' },
+    { id: 'drchrono.schedule_block.update', seedName: 'Update Schedule Block', kind: 'update', resourceType: 'Slot', row: 'schedule_blocks', status: 'available' },
+    { id: 'drchrono.schedule_block.read', seedName: 'Schedule Blocks Read', kind: 'find', resourceType: 'Slot', row: 'schedule_blocks', status: 'available' },
+    { id: 'drchrono.schedule_block.delete', seedName: 'Delete Schedule Block', kind: 'delete', resourceType: 'Slot', row: 'schedule_blocks', status: 'available' },
+    { id: 'drchrono.reminder_profile.create', seedName: 'Create Reminder Profile', kind: 'create', resourceType: 'Basic', row: 'reminder_profiles', status: 'available' },
+    { id: 'drchrono.reminder_profile.update', seedName: 'Update Reminder Profile', kind: 'update', resourceType: 'Basic', row: 'reminder_profiles', status: 'available' },
+    { id: 'drchrono.reminder_profile.read', seedName: 'Reminder Profiles Read', kind: 'find', resourceType: 'Basic', row: 'reminder_profiles', status: 'available' },
+    { id: 'drchrono.reminder_profile.delete', seedName: 'Delete Reminder Profile', kind: 'delete', resourceType: 'Basic', row: 'reminder_profiles', status: 'available' },
   ),
   ...clinicalNotes(
     { id: 'drchrono.clinical_notes_batch.create', seedName: 'Create Clinical Notes Batch', kind: 'find', resourceType: 'DocumentReference', graphqlField: 'DocumentReferenceList', row: 'clinical_notes', status: 'alternative', reason: 'a bulk read job over clinical notes (clinical_notes_list); the gateway syncs the notes itself and lists them from its store: DocumentReferenceList(category: clinical-note), filters and paging included' },

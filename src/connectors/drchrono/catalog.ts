@@ -95,7 +95,7 @@ const TRIGGER_AND_REFERENCE_ROWS: readonly DrChronoCatalogRow[] = [
   // Reference data first: appointments and tasks point at doctors, offices, users.
   row({
     key: 'doctors',
-    fhirTypes: ['Practitioner', 'PractitionerRole'],
+    fhirTypes: ['Practitioner', 'PractitionerRole', 'Schedule'],
     cursor: 'full-scan',
     operations: RO,
     scopes: ['user:read'],
@@ -366,6 +366,54 @@ const TRIGGER_AND_REFERENCE_ROWS: readonly DrChronoCatalogRow[] = [
     operations: RO,
     scopes: ['billing:read'],
     triggerThings: ['audit_log'],
+  }),
+  // Calendar configuration (h-drcsched): small, rarely changed, and DrChrono offers no `since` on
+  // these lists, so they are read whole (full-scan, which also sees hard deletes).
+  row({
+    key: 'schedule_blocks',
+    fhirTypes: ['Slot'],
+    cursor: 'full-scan',
+    operations: RWD,
+    scopes: ['calendar:read'],
+    dependsOn: ['doctors', 'offices'],
+  }),
+  row({
+    key: 'reminder_profiles',
+    fhirTypes: ['Basic'],
+    cursor: 'full-scan',
+    operations: RWD,
+    scopes: ['calendar:read'],
+    dependsOn: ['doctors'],
+  }),
+  row({
+    key: 'telehealth_appointments',
+    fhirTypes: ['Basic'],
+    cursor: 'full-scan',
+    // DrChrono offers no DELETE: a video visit goes with its appointment.
+    operations: RW,
+    scopes: ['calendar:read', 'clinical:read'],
+    dependsOn: ['appointments'],
+  }),
+  row({
+    key: 'appointment_templates',
+    fhirTypes: ['Schedule'],
+    cursor: 'full-scan',
+    // DELETE only archives a template (DrChrono: "soft-deleted"); it stays listed.
+    deletedWhen: { field: 'archived', equals: true },
+    operations: RWD,
+    examRoomOnCreate: true,
+    scopes: ['calendar:read'],
+    dependsOn: ['offices', 'appointment_profiles'],
+  }),
+  row({
+    key: 'appointment_profiles',
+    fhirTypes: ['ActivityDefinition'],
+    cursor: 'full-scan',
+    // DELETE only archives a profile (DrChrono: "soft-deleted"); it stays listed.
+    deletedWhen: { field: 'archived', equals: true },
+    operations: RWD,
+    scopes: ['calendar:read'],
+    dependsOn: ['doctors'],
   }),
 ];
 

@@ -25,7 +25,13 @@ export const DRCHRONO_WRITE_ROWS: readonly DrChronoWriteRow[] = [
   { resourceType: 'Patient', row: 'patients' },
   { resourceType: 'Appointment', row: 'appointments' },
   { resourceType: 'Task', row: 'tasks' },
-  { resourceType: 'ActivityDefinition', row: 'task_templates' },
+  // An appointment profile says it is one by its kind (appointment-profile.yaml); a task template
+  // is any other ActivityDefinition (task-template.yaml writes kind Task).
+  {
+    resourceType: 'ActivityDefinition',
+    row: 'task_templates',
+    when: "kind.where($this = 'Appointment').empty()",
+  },
   { resourceType: 'PaymentReconciliation', row: 'patient_payments' },
   { resourceType: 'Communication', row: 'patient_messages', when: kind(MESSAGE_KIND, 'patient-message') },
   { resourceType: 'Communication', row: 'task_notes', when: kind(MESSAGE_KIND, 'task-note') },
@@ -62,6 +68,21 @@ export const DRCHRONO_WRITE_ROWS: readonly DrChronoWriteRow[] = [
     row: 'patient_risk_assessments',
     when: kind('http://terminology.hl7.org/CodeSystem/observation-category', 'survey'),
   },
+  // Calendar configuration (schedule-block.yaml …).
+  { resourceType: 'Slot', row: 'schedule_blocks' },
+  // A doctor's calendar Schedule (doctor-schedule.yaml) is read only: Schedules written are templates.
+  { resourceType: 'Schedule', row: 'appointment_templates' },
+  {
+    resourceType: 'Basic',
+    row: 'reminder_profiles',
+    when: kind(BASIC_KIND, 'drchrono-reminder-profile', 'code'),
+  },
+  {
+    resourceType: 'Basic',
+    row: 'telehealth_appointments',
+    when: kind(BASIC_KIND, 'drchrono-telehealth-appointment', 'code'),
+  },
+  { resourceType: 'ActivityDefinition', row: 'appointment_profiles', when: "kind = 'Appointment'" },
 ];
 
 const compiled = new Map(

@@ -78,9 +78,57 @@ const appointmentRule: CreateRule = ({ values, stores }) => {
   return undefined;
 };
 
+/** A schedule block sits in an existing office and ends after it starts (DRF's field errors). */
+const scheduleBlockRule: CreateRule = ({ values, stores }) => {
+  if (!stores('offices')?.get(Number(values.office)))
+    return json(400, { office: [`Invalid pk "${String(values.office)}" - object does not exist.`] });
+  const start = parseDrChronoTime(String(values.start_time ?? ''));
+  const end = parseDrChronoTime(String(values.end_time ?? ''));
+  if (start === undefined) return json(400, { start_time: ['Datetime has wrong format.'] });
+  if (end === undefined) return json(400, { end_time: ['Datetime has wrong format.'] });
+  if (end <= start) return json(400, { end_time: ['End time must be after start time.'] });
+  return undefined;
+};
+
+/** The vendor's ReminderTemplate items: `type` and `unit` from their enums, `amount` an integer. */
+const REMINDER_TYPES = ['email', 'sms', 'phone', 'auto_call'];
+const REMINDER_UNITS = ['minutes', 'hours', 'days', 'weeks'];
+const reminderProfileRule: CreateRule = ({ values }) => {
+  const reminders = values.reminders;
+  if (!Array.isArray(reminders) || reminders.length === 0)
+    return json(400, { reminders: ['This field is required.'] });
+  const errors = reminders.map((item) => {
+    const r = (item ?? {}) as Record<string, unknown>;
+    const e: Record<string, string[]> = {};
+    if (!REMINDER_TYPES.includes(String(r.type))) e.type = [`"${String(r.type)}" is not a valid choice.`];
+    if (!REMINDER_UNITS.includes(String(r.unit))) e.unit = [`"${String(r.unit)}" is not a valid choice.`];
+    if (!Number.isInteger(r.amount)) e.amount = ['A valid integer is required.'];
+    return e;
+  });
+  return errors.some((e) => Object.keys(e).length) ? json(400, { reminders: errors }) : undefined;
+};
+
+/**
+ * A telehealth appointment extends an existing appointment; DrChrono makes its join link and takes
+ * the appointment's length (both read-only).
+ */
+const telehealthRule: CreateRule = ({ values, id, stores }) => {
+  const appointment = stores('appointments')?.get(Number(values.appointment));
+  if (!appointment)
+    return json(400, {
+      appointment: [`Invalid pk "${String(values.appointment)}" - object does not exist.`],
+    });
+  values.telehealth_url = `https://telehealth.example.com/visit/${id}`;
+  values.duration = Number(appointment.record.duration ?? 30);
+  return undefined;
+};
+
 export const createRules: Record<string, CreateRule> = {
   patients: patientRule,
   appointments: appointmentRule,
+  schedule_blocks: scheduleBlockRule,
+  reminder_profiles: reminderProfileRule,
+  telehealth_appointments: telehealthRule,
 };
 
 /**

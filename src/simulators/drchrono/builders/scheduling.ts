@@ -148,8 +148,9 @@ export const schedulingBuilders: Record<string, Builder> = {
         doctor: ctx.idOf('doctors', i),
         name: 'Default reminders',
         reminders: [
-          { type: 'email', scheduled_time_delta: 2, scheduled_time_unit: 'days' },
-          { type: 'sms', scheduled_time_delta: 2, scheduled_time_unit: 'hours' },
+          // The vendor's ReminderTemplate: {type, amount, unit}.
+          { type: 'email', amount: 2, unit: 'days' },
+          { type: 'sms', amount: 2, unit: 'hours' },
         ],
       },
       updatedAt: stamps(ctx, rng, 900).updated,
