@@ -47,6 +47,7 @@ export const SUPPORTED_RESOURCE_TYPES = [
   'Group',
   'Basic',
   'AuditEvent',
+  'Questionnaire',
 ] as const;
 
 export type SupportedResourceType = (typeof SUPPORTED_RESOURCE_TYPES)[number];

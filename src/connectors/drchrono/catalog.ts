@@ -334,6 +334,31 @@ export const DRCHRONO_CATALOG: readonly DrChronoCatalogRow[] = [
     triggerThings: ['inventory_vaccine'],
     dependsOn: ['inventory_categories'],
   }),
+  // Practice configuration (issue 15/13, docs/mapping-decisions.md): read whole (no change filter
+  // on these lists), small, and rarely changed.
+  row({
+    key: 'consent_forms',
+    fhirTypes: ['Questionnaire'],
+    cursor: 'full-scan',
+    operations: RW,
+    scopes: ['patients:read'],
+  }),
+  row({
+    key: 'patient_flag_types',
+    fhirTypes: ['Basic'],
+    cursor: 'full-scan',
+    operations: RW,
+    scopes: ['patients:read', 'settings:read'],
+  }),
+  row({
+    key: 'clinical_note_templates',
+    fhirTypes: ['Questionnaire'],
+    // The field types (the Questionnaire's items) are verbose-only fields (x-verbose-required).
+    listParams: { verbose: 'true' },
+    cursor: 'full-scan',
+    operations: RO,
+    scopes: ['clinical:read'],
+  }),
   row({
     key: 'audit_log',
     fhirTypes: ['AuditEvent'],

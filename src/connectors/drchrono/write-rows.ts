@@ -62,6 +62,18 @@ export const DRCHRONO_WRITE_ROWS: readonly DrChronoWriteRow[] = [
     row: 'patient_risk_assessments',
     when: kind('http://terminology.hl7.org/CodeSystem/observation-category', 'survey'),
   },
+  // Practice configuration (consent-form.yaml, patient-flag-type.yaml): a consent form is the one
+  // Questionnaire DrChrono takes writes for (note templates are read-only), coded Consent Document.
+  {
+    resourceType: 'Questionnaire',
+    row: 'consent_forms',
+    when: "code.where(system = 'http://loinc.org' and code = '59284-0').exists()",
+  },
+  {
+    resourceType: 'Basic',
+    row: 'patient_flag_types',
+    when: kind(BASIC_KIND, 'drchrono-patient-flag-type', 'code'),
+  },
 ];
 
 const compiled = new Map(

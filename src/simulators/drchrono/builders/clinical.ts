@@ -90,6 +90,24 @@ const cqmBuilder =
     };
   };
 
+/**
+ * A clinical note field type (a line of a note template). Its values are free text in the notes, so
+ * it is a `String` field (one of the vendor spec's data types); `/api/clinical_note_field_types`
+ * serves it with the template id as a string, a verbose template with the id as an integer.
+ */
+function noteFieldType(ctx: BuildContext, i: number): Record<string, unknown> {
+  return {
+    id: ctx.idOf('clinical_note_field_types', i),
+    clinical_note_template: ctx.idOf('clinical_note_templates', Math.floor(i / 6)),
+    name: ctx.vocab.clinicalNoteSections[i % 6],
+    data_type: 'String',
+    required: i % 6 === 0,
+    allowed_values: [],
+    comment: '',
+    archived: false,
+  };
+}
+
 export const clinicalBuilders: Record<string, Builder> = {
   clinical_notes(ctx, i, rng) {
     const start = ctx.appointmentTime(i);
@@ -150,9 +168,8 @@ export const clinicalBuilders: Record<string, Builder> = {
         is_onpatient: false,
         workflow_key: '',
         order: null,
-        clinical_note_fields: Array.from({ length: 6 }, (_, f) =>
-          ctx.idOf('clinical_note_field_types', i * 6 + f),
-        ),
+        // Verbose only (x-verbose-required): the field objects themselves, as the vendor spec says.
+        clinical_note_fields: Array.from({ length: 6 }, (_, f) => noteFieldType(ctx, i * 6 + f)),
         updated_at: ts(updated),
       },
       updatedAt: updated,
@@ -161,14 +178,8 @@ export const clinicalBuilders: Record<string, Builder> = {
   clinical_note_field_types(ctx, i, rng) {
     return {
       record: {
-        id: ctx.idOf('clinical_note_field_types', i),
+        ...noteFieldType(ctx, i),
         clinical_note_template: String(ctx.idOf('clinical_note_templates', Math.floor(i / 6))),
-        name: ctx.vocab.clinicalNoteSections[i % 6],
-        data_type: 'TextField',
-        required: false,
-        allowed_values: [],
-        comment: '',
-        archived: false,
       },
       updatedAt: stamps(ctx, rng, 1500).updated,
     };
