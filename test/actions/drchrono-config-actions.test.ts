@@ -1,5 +1,6 @@
 import type { Resource } from 'fhir/r4';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { gatewayId } from '../../src/fhir/identity.ts';
 import {
   type RunningDrChronoSimulator,
   startDrChronoSimulator,
@@ -46,8 +47,19 @@ describe('DrChrono configuration actions through GraphQL', () => {
       `mutation(${args.includes('$patch') ? '$patch: JSON!' : `$res: ${type}Input!`}) { ${field}(${args}) { id gatewayProvenance { nativeId } } }`,
       variables,
     );
-  const allOf = async (type: string): Promise<Resource[]> =>
-    (await gateway.store.resources.list(TENANT, type, { limit: 1000 })).items.map((i) => i.resource);
+  const allOf = async (type: string): Promise<Resource[]> => {
+    const all: Resource[] = [];
+    let after: string | undefined;
+    do {
+      const page = await gateway.store.resources.list(TENANT, type, {
+        limit: 1000,
+        ...(after ? { after } : {}),
+      });
+      all.push(...page.items.map((i) => i.resource));
+      after = page.next;
+    } while (after);
+    return all;
+  };
   /** The resources mapped from one DrChrono list (their native-id identifier names it). */
   const fromRow = async (type: string, row: string) =>
     (await allOf(type)).filter((r) =>
@@ -317,5 +329,46 @@ describe('DrChrono configuration actions through GraphQL', () => {
       `{ QuestionnaireList(code: "urn:fhir-gateway:codesystem:drchrono:note-field-type|${String(field.id)}") { id } }`,
     );
     expect(found.data?.QuestionnaireList).toEqual([{ id: template?.id }]);
+  });
+
+  it('syncs the patient payment log as AuditEvents that AuditEvent(id) reads: action, patient, amount', async () => {
+    // AuditEvent has no identifier element: the entry's gateway id comes from its native key.
+    const list = await fetch(`${sim.url}/api/patient_payment_log`, {
+      headers: { authorization: `Bearer ${token}` },
+    });
+    const records = ((await list.json()) as { results: Loose[] }).results;
+    expect(records.length).toBeGreaterThan(0);
+    const record = records[0] as Loose;
+    const entry = {
+      id: gatewayId({
+        tenant: TENANT,
+        connectionId: connection.id,
+        source: 'drchrono',
+        sourceType: 'patient_payment_log',
+        nativeId: String(record.id),
+      }),
+    };
+    const read = await gateway.gql(
+      TENANT,
+      `{ AuditEvent(id: "${entry.id}") { action subtype { code } entity { what { reference } detail { type valueString } } } }`,
+    );
+    expect(read.errors).toBeUndefined();
+    const patients = await fromRow('Patient', 'patients');
+    const patient = patients.find((p) => nativeIdOf(p, connection) === String(record.patient));
+    expect(read.data?.AuditEvent).toMatchObject({
+      action: record.action === 'C' ? 'C' : record.action === 'D' ? 'D' : 'U',
+      subtype: [{ code: record.action }],
+      entity: [
+        {
+          what: { reference: `Patient/${patient?.id}` },
+          detail: [
+            { type: 'amount', valueString: String(record.amount) },
+            { type: 'payment_method', valueString: record.payment_method },
+            { type: 'source', valueString: record.source },
+          ],
+        },
+        {},
+      ],
+    });
   });
 });

@@ -99,7 +99,7 @@ export const DRCHRONO_ACTIONS: readonly DrChronoActionDecision[] = [
     { id: 'drchrono.patient_flag_type.read', seedName: 'Patient Flag Types Read', kind: 'find', resourceType: 'Basic', row: 'patient_flag_types', status: 'available' },
     { id: 'drchrono.patient_payment.create', seedName: 'Create Patient Payment', kind: 'create', resourceType: 'PaymentReconciliation', row: 'patient_payments', status: 'available' },
     { id: 'drchrono.patient_payment.read', seedName: 'Patient Payments Read', kind: 'find', resourceType: 'PaymentReconciliation', row: 'patient_payments', status: 'available' },
-    { id: 'drchrono.patient_payment_log.read', seedName: 'Patient Payment Log Read', kind: 'find', graphqlField: 'PatientPaymentLog', status: 'not_yet_available', reason: unmapped('the patient payment log (an audit of payment edits)') },
+    { id: 'drchrono.patient_payment_log.read', seedName: 'Patient Payment Log Read', kind: 'find', resourceType: 'AuditEvent', row: 'patient_payment_log', status: 'available' },
   ),
   ...appointments(
     { id: 'drchrono.appointment.create', seedName: 'Create Appointment On Doctor Calendar', kind: 'create', resourceType: 'Appointment', row: 'appointments', status: 'available' },

@@ -360,6 +360,14 @@ export const DRCHRONO_CATALOG: readonly DrChronoCatalogRow[] = [
     scopes: ['clinical:read'],
   }),
   row({
+    // The edit history of patient payments (AuditEvent): read only, since-filtered.
+    key: 'patient_payment_log',
+    fhirTypes: ['AuditEvent'],
+    operations: RO,
+    scopes: ['billing:read'],
+    dependsOn: ['patient_payments'],
+  }),
+  row({
     key: 'audit_log',
     fhirTypes: ['AuditEvent'],
     requiresSince: true,
