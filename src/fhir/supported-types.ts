@@ -48,6 +48,7 @@ export const SUPPORTED_RESOURCE_TYPES = [
   'Basic',
   'AuditEvent',
   'Questionnaire',
+  'QuestionnaireResponse',
 ] as const;
 
 export type SupportedResourceType = (typeof SUPPORTED_RESOURCE_TYPES)[number];

@@ -371,4 +371,79 @@ describe('DrChrono configuration actions through GraphQL', () => {
       ],
     });
   });
+
+  it('QuestionnaireResponseCreate writes a clinical note field value; QuestionnaireResponsePatch changes only its value', async () => {
+    const encounter = (await fromRow('Encounter', 'appointments'))[0] as Resource & { id: string };
+    const appointment = nativeIdOf(encounter, connection);
+    const types = await fetch(`${sim.url}/api/clinical_note_field_types`, {
+      headers: { authorization: `Bearer ${token}` },
+    });
+    const field = ((await types.json()) as { results: Loose[] }).results[0] as Loose;
+    const created = await mutate(
+      'QuestionnaireResponseCreate',
+      'QuestionnaireResponse',
+      'connection: "drc-1", idempotencyKey: "fv-1", res: $res',
+      {
+        res: {
+          status: 'completed',
+          encounter: { reference: `Encounter/${encounter.id}` },
+          item: [{ linkId: String(field.id), answer: [{ valueString: 'Headache for two days' }] }],
+        },
+      },
+    );
+    expect(created.errors).toBeUndefined();
+    const value = created.data?.QuestionnaireResponseCreate as Created;
+    const before = await native('clinical_note_field_values', value.gatewayProvenance.nativeId);
+    expect(before).toMatchObject({
+      appointment: Number(appointment),
+      clinical_note_field: field.id,
+      value: 'Headache for two days',
+    });
+    await expectChangesAfterPoll('QuestionnaireResponse', value.id, ['created']);
+
+    const patched = await mutate(
+      'QuestionnaireResponsePatch',
+      'QuestionnaireResponse',
+      `id: "${value.id}", idempotencyKey: "fv-2", patch: $patch`,
+      {
+        patch: { item: [{ linkId: String(field.id), answer: [{ valueString: 'Headache for three days' }] }] },
+      },
+    );
+    expect(patched.errors).toBeUndefined();
+    expect(
+      withoutStamp(await native('clinical_note_field_values', value.gatewayProvenance.nativeId)),
+    ).toEqual({
+      ...withoutStamp(before),
+      value: 'Headache for three days',
+    });
+    await expectChangesAfterPoll('QuestionnaireResponse', value.id, ['created', 'updated']);
+    const read = await gateway.gql(
+      TENANT,
+      `{ QuestionnaireResponse(id: "${value.id}") { encounter { reference } item { linkId answer { valueString } } } }`,
+    );
+    expect(read.data?.QuestionnaireResponse).toEqual({
+      encounter: { reference: `Encounter/${encounter.id}` },
+      item: [{ linkId: String(field.id), answer: [{ valueString: 'Headache for three days' }] }],
+    });
+  });
+
+  it('a field value for a field type DrChrono does not have is refused as VALIDATION, and nothing is stored', async () => {
+    const encounter = (await fromRow('Encounter', 'appointments'))[0] as Resource & { id: string };
+    const before = (await allOf('QuestionnaireResponse')).length;
+    const refused = await mutate(
+      'QuestionnaireResponseCreate',
+      'QuestionnaireResponse',
+      'connection: "drc-1", idempotencyKey: "fv-3", res: $res',
+      {
+        res: {
+          status: 'completed',
+          encounter: { reference: `Encounter/${encounter.id}` },
+          item: [{ linkId: '1', answer: [{ valueString: 'Private words' }] }],
+        },
+      },
+    );
+    expect(refused.errors?.[0]?.extensions?.code).toBe('VALIDATION');
+    expect(JSON.stringify(refused.errors)).not.toContain('Private words');
+    expect(await allOf('QuestionnaireResponse')).toHaveLength(before);
+  });
 });

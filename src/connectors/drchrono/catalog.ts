@@ -360,6 +360,16 @@ export const DRCHRONO_CATALOG: readonly DrChronoCatalogRow[] = [
     scopes: ['clinical:read'],
   }),
   row({
+    // Each value is also text of its note's DocumentReference (clinical_notes): written and read by
+    // id, not polled (16,000 records a practice would spend the budget to store the notes twice).
+    key: 'clinical_note_field_values',
+    fhirTypes: ['QuestionnaireResponse'],
+    operations: ['read', 'create', 'update', 'patch'],
+    scopes: ['clinical:read'],
+    polledBy: 'none',
+    dependsOn: ['appointments'],
+  }),
+  row({
     // The edit history of patient payments (AuditEvent): read only, since-filtered.
     key: 'patient_payment_log',
     fhirTypes: ['AuditEvent'],

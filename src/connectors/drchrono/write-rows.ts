@@ -74,6 +74,7 @@ export const DRCHRONO_WRITE_ROWS: readonly DrChronoWriteRow[] = [
     row: 'patient_flag_types',
     when: kind(BASIC_KIND, 'drchrono-patient-flag-type', 'code'),
   },
+  { resourceType: 'QuestionnaireResponse', row: 'clinical_note_field_values' },
 ];
 
 const compiled = new Map(

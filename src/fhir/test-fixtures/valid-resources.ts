@@ -414,6 +414,14 @@ export const VALID_RESOURCES: readonly FhirResource[] = [
     ],
   },
   {
+    resourceType: 'QuestionnaireResponse',
+    id: 'qr-1',
+    status: 'completed',
+    encounter: { reference: 'Encounter/enc-1' },
+    authored: '2024-03-07T16:06:00Z',
+    item: [{ linkId: 'mood', answer: [{ valueString: 'Good' }] }],
+  },
+  {
     resourceType: 'CareTeam',
     id: 'ct-1',
     status: 'active',

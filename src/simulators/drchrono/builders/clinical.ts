@@ -8,6 +8,7 @@ import {
   stamps,
   stampsAt,
   ts,
+  visitIndex,
 } from './relations.ts';
 import type { BuildContext, Builder } from './types.ts';
 
@@ -139,15 +140,17 @@ export const clinicalBuilders: Record<string, Builder> = {
     };
   },
   clinical_note_field_values(ctx, i, rng) {
-    const start = ctx.appointmentTime(i);
+    // A lunch break has no visit, so no note to fill in: the value belongs to the nearest visit.
+    const a = visitIndex(ctx, i);
+    const start = ctx.appointmentTime(a);
     const { created, updated } = stampsAt(ctx, rng, start);
     return {
       record: {
         id: ctx.idOf('clinical_note_field_values', i),
-        appointment: Number(appointmentId(ctx, i)),
+        appointment: Number(appointmentId(ctx, a)),
         clinical_note_field: ctx.idOf(
           'clinical_note_field_types',
-          (doctorOfAppointment(ctx, i) * 2 * 6) % ctx.count('clinical_note_field_types'),
+          (doctorOfAppointment(ctx, a) * 2 * 6) % ctx.count('clinical_note_field_types'),
         ),
         value: rng.pick(ctx.vocab.noteValues),
         created_at: ts(created),
