@@ -446,4 +446,78 @@ describe('DrChrono configuration actions through GraphQL', () => {
     expect(JSON.stringify(refused.errors)).not.toContain('Private words');
     expect(await allOf('QuestionnaireResponse')).toHaveLength(before);
   });
+
+  it('BasicCreate of a yellow notepad writes the pad of a visit and template; a second create replaces its text; Basic(id, fresh) reads an edit made in DrChrono', async () => {
+    const encounter = (await fromRow('Encounter', 'appointments'))[0] as Resource & { id: string };
+    const template = (await fromRow('Questionnaire', 'clinical_note_templates'))[0] as Resource & {
+      id: string;
+    };
+    const keys = `appointment_id=${nativeIdOf(encounter, connection)}&template_id=${nativeIdOf(template, connection)}`;
+    const pad = (text: string) => ({
+      code: {
+        coding: [{ system: 'urn:fhir-gateway:codesystem:basic-kind', code: 'drchrono-yellow-notepad' }],
+      },
+      subject: { reference: `Encounter/${encounter.id}` },
+      extension: [
+        {
+          url: 'urn:fhir-gateway:extension:note-template',
+          valueReference: { reference: `Questionnaire/${template.id}` },
+        },
+        { url: 'urn:fhir-gateway:extension:note-text', valueString: text },
+      ],
+    });
+    const readPad = async () =>
+      (await (
+        await fetch(`${sim.url}/api/yellow_notepad?${keys}`, {
+          headers: { authorization: `Bearer ${token}` },
+        })
+      ).json()) as Loose;
+
+    const first = await mutate(
+      'BasicCreate',
+      'Basic',
+      'connection: "drc-1", idempotencyKey: "yn-1", res: $res',
+      {
+        res: pad('Ask about the new inhaler'),
+      },
+    );
+    expect(first.errors).toBeUndefined();
+    const created = first.data?.BasicCreate as Created;
+    expect(await readPad()).toMatchObject({ content: 'Ask about the new inhaler' });
+    expect(created.gatewayProvenance.nativeId).toBe(
+      `${nativeIdOf(encounter, connection)}-${nativeIdOf(template, connection)}`,
+    );
+    await expectChangesAfterPoll('Basic', created.id, ['created']);
+
+    const second = await mutate(
+      'BasicCreate',
+      'Basic',
+      'connection: "drc-1", idempotencyKey: "yn-2", res: $res',
+      {
+        res: pad('Ask about the new inhaler and the cough'),
+      },
+    );
+    expect(second.errors).toBeUndefined();
+    expect((second.data?.BasicCreate as Created).id).toBe(created.id);
+    expect(await readPad()).toMatchObject({ content: 'Ask about the new inhaler and the cough' });
+    await expectChangesAfterPoll('Basic', created.id, ['created', 'updated']);
+
+    // Edited in DrChrono: a fresh find reads it through (by its keys) and stores it, one change.
+    await fetch(`${sim.url}/api/yellow_notepad`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ ...(await readPad()), content: 'Cough resolved' }),
+    });
+    const fresh = await gateway.gql(
+      TENANT,
+      `{ Basic(id: "${created.id}", fresh: true) { extension { url valueString } } }`,
+    );
+    expect(fresh.errors).toBeUndefined();
+    expect(JSON.stringify(fresh.data?.Basic)).toContain('Cough resolved');
+    expect((await changesOf(gateway.store, TENANT, 'Basic', created.id)).map((c) => c.action)).toEqual([
+      'created',
+      'updated',
+      'updated',
+    ]);
+  });
 });

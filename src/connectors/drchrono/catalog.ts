@@ -25,6 +25,11 @@ export type DrChronoCatalogRow = CatalogRow & {
    * Locations): the session books the office's first room unless the body names one.
    */
   readonly examRoomOnCreate?: boolean;
+  /**
+   * A record with no id of its own, addressed by these query parameters (`/api/yellow_notepad`):
+   * its native id is their values joined by `-`, and a read asks the list path with them.
+   */
+  readonly lookupKeys?: readonly string[];
 };
 
 type RowInput = {
@@ -43,6 +48,7 @@ type RowInput = {
   bulk?: boolean;
   practiceGroupOnCreate?: boolean;
   examRoomOnCreate?: boolean;
+  lookupKeys?: string[];
   deletedWhen?: CatalogRow['deletedWhen'];
   deletionFeedOf?: CatalogRow['deletionFeedOf'];
 };
@@ -70,6 +76,7 @@ const row = (r: RowInput): DrChronoCatalogRow => ({
   ...(r.bulk ? { bulkPath: `/api/${r.key}_list` } : {}),
   ...(r.practiceGroupOnCreate ? { practiceGroupOnCreate: true } : {}),
   ...(r.examRoomOnCreate ? { examRoomOnCreate: true } : {}),
+  ...(r.lookupKeys ? { lookupKeys: r.lookupKeys } : {}),
 });
 
 const RW: Operation[] = ['read', 'search', 'create', 'update', 'patch'];
@@ -368,6 +375,16 @@ export const DRCHRONO_CATALOG: readonly DrChronoCatalogRow[] = [
     scopes: ['clinical:read'],
     polledBy: 'none',
     dependsOn: ['appointments'],
+  }),
+  row({
+    // One scratch pad per appointment and note template, no list to poll: written, read by its keys.
+    key: 'yellow_notepad',
+    fhirTypes: ['Basic'],
+    operations: ['read', 'create'],
+    scopes: ['clinical:read'],
+    polledBy: 'none',
+    lookupKeys: ['appointment_id', 'template_id'],
+    dependsOn: ['appointments', 'clinical_note_templates'],
   }),
   row({
     // The edit history of patient payments (AuditEvent): read only, since-filtered.

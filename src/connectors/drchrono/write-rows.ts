@@ -75,6 +75,7 @@ export const DRCHRONO_WRITE_ROWS: readonly DrChronoWriteRow[] = [
     when: kind(BASIC_KIND, 'drchrono-patient-flag-type', 'code'),
   },
   { resourceType: 'QuestionnaireResponse', row: 'clinical_note_field_values' },
+  { resourceType: 'Basic', row: 'yellow_notepad', when: kind(BASIC_KIND, 'drchrono-yellow-notepad', 'code') },
 ];
 
 const compiled = new Map(
