@@ -520,4 +520,44 @@ describe('DrChrono configuration actions through GraphQL', () => {
       'updated',
     ]);
   });
+
+  it('a consent form create whose answer was lost is found on retry with the same key: one form in DrChrono, one change', async () => {
+    const inDrChrono = async (title: string) => {
+      const res = await fetch(`${sim.url}/api/consent_forms?page_size=250`, {
+        headers: { authorization: `Bearer ${token}` },
+      });
+      return ((await res.json()) as { results: Loose[] }).results.filter((r) => r.title === title);
+    };
+    const res = consentForm('Lost answer consent', 'https://files.example.org/lost.pdf', false);
+    sim.faults.update({ lostResponse: 1 });
+    try {
+      const lost = await mutate(
+        'QuestionnaireCreate',
+        'Questionnaire',
+        'connection: "drc-1", idempotencyKey: "cf-lost", res: $res',
+        { res },
+      );
+      expect(lost.errors?.[0]?.extensions?.code).toBe('SOURCE_UNAVAILABLE');
+    } finally {
+      sim.faults.update({ lostResponse: 0 });
+    }
+    expect(await inDrChrono('Lost answer consent')).toHaveLength(1);
+    const posts = () =>
+      sim.counters.total((route, status) => route === 'POST /api/consent_forms' && status !== 0);
+    const before = posts();
+    expect(before).toBeGreaterThan(0); // the lost POST was counted
+    const retry = await mutate(
+      'QuestionnaireCreate',
+      'Questionnaire',
+      'connection: "drc-1", idempotencyKey: "cf-lost", res: $res',
+      { res },
+    );
+    expect(retry.errors).toBeUndefined();
+    const form = retry.data?.QuestionnaireCreate as Created;
+    expect((await inDrChrono('Lost answer consent')).map((r) => String(r.id))).toEqual([
+      form.gatewayProvenance.nativeId,
+    ]);
+    expect(posts()).toBe(before);
+    await expectChangesAfterPoll('Questionnaire', form.id, ['created']);
+  });
 });
