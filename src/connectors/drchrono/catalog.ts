@@ -355,7 +355,7 @@ export const DRCHRONO_CATALOG: readonly DrChronoCatalogRow[] = [
     fhirTypes: ['Basic'],
     cursor: 'full-scan',
     operations: RW,
-    scopes: ['patients:read', 'settings:read'],
+    scopes: ['patients:read'],
   }),
   row({
     key: 'clinical_note_templates',
