@@ -11,7 +11,7 @@ describe('loadFhirDefinitions', () => {
     for (const type of [...SUPPORTED_RESOURCE_TYPES, 'Resource', 'DomainResource', 'HumanName', 'Period']) {
       expect(defs.structureDefinitions.get(type)?.snapshot?.element.length).toBeGreaterThan(0);
     }
-    expect(defs.structureDefinitions.has('Questionnaire')).toBe(false);
+    expect(defs.structureDefinitions.has('ResearchStudy')).toBe(false);
   });
 
   it('expands the value sets of required bindings, skipping only external ones', () => {

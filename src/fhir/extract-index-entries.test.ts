@@ -197,6 +197,6 @@ describe('extractIndexEntries', () => {
   });
 
   it('rejects unsupported resource types', () => {
-    expect(() => extractIndexEntries(defs, { resourceType: 'Questionnaire' })).toThrow(/not supported/);
+    expect(() => extractIndexEntries(defs, { resourceType: 'ResearchStudy' })).toThrow(/not supported/);
   });
 });

@@ -269,7 +269,7 @@ describe('parseSearch: errors', () => {
   });
 
   it('rejects unsupported resource types', () => {
-    expect(() => parse('Questionnaire', {})).toThrow(SearchError);
+    expect(() => parse('ResearchStudy', {})).toThrow(SearchError);
   });
 });
 

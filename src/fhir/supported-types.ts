@@ -47,6 +47,8 @@ export const SUPPORTED_RESOURCE_TYPES = [
   'Group',
   'Basic',
   'AuditEvent',
+  'Questionnaire',
+  'QuestionnaireResponse',
 ] as const;
 
 export type SupportedResourceType = (typeof SUPPORTED_RESOURCE_TYPES)[number];

@@ -75,7 +75,7 @@ const appointment = {
 const BROKEN: readonly [string, unknown, string, string | undefined][] = [
   ['not an object', 'Patient', 'structure', undefined],
   ['no resourceType', { name: [] }, 'required', 'resourceType'],
-  ['unsupported type', { resourceType: 'Questionnaire', status: 'draft' }, 'not-supported', 'resourceType'],
+  ['unsupported type', { resourceType: 'ResearchStudy', status: 'active' }, 'not-supported', 'resourceType'],
   ['unknown property', { ...patient, favouriteColour: 'blue' }, 'structure', 'Patient.favouriteColour'],
   ['gender outside the required value set', { ...patient, gender: 'M' }, 'code-invalid', 'Patient.gender'],
   ['malformed birthDate', { ...patient, birthDate: '12/07/1984' }, 'structure', 'Patient.birthDate'],
@@ -188,7 +188,7 @@ const BROKEN: readonly [string, unknown, string, string | undefined][] = [
   ],
   [
     'contained resource of an unsupported type',
-    { ...observation, contained: [{ resourceType: 'Questionnaire', id: 'q', status: 'draft' }] },
+    { ...observation, contained: [{ resourceType: 'ResearchStudy', id: 'q', status: 'active' }] },
     'not-supported',
     'Observation.contained[0]',
   ],

@@ -109,7 +109,7 @@ const LOSSY: Record<string, string> = {
 };
 
 type FieldType = { type?: string; readOnly?: boolean };
-type Endpoint = { resource: string; schema: string };
+type Endpoint = { resource: string; schema: string; kind?: string; requiredParams?: string[] };
 const drchronoData = join(import.meta.dirname, '..', 'simulators', 'drchrono', 'data');
 const endpoints = JSON.parse(readFileSync(join(drchronoData, 'endpoints.json'), 'utf8')) as Endpoint[];
 const schemas = JSON.parse(readFileSync(join(drchronoData, 'schemas.json'), 'utf8')) as Record<
@@ -122,9 +122,11 @@ function drchronoWritable(entity: string): Record<string, string | undefined> {
   const endpoint = endpoints.find((e) => e.resource === entity);
   const schema = endpoint && schemas[endpoint.schema];
   if (!schema) throw new Error(`no DrChrono write schema for ${entity}`);
+  // A lookup record's keys are read-only in the schema but are how a write addresses it (yellow_notepad).
+  const keys = new Set(endpoint.kind === 'lookup' ? (endpoint.requiredParams ?? []) : []);
   return Object.fromEntries(
     Object.entries(schema.fields)
-      .filter(([, field]) => !field.readOnly)
+      .filter(([name, field]) => !field.readOnly || keys.has(name))
       .map(([name, field]) => [name, field.type]),
   );
 }

@@ -31,6 +31,11 @@ export type DrChronoCatalogRow = CatalogRow & {
    * naming the record's consent form), not on the item: the session reads the record for those.
    */
   readonly patchOnCollection?: boolean;
+  /**
+   * A record with no id of its own, addressed by these query parameters (`/api/yellow_notepad`):
+   * its native id is their values joined by `-`, and a read asks the list path with them.
+   */
+  readonly lookupKeys?: readonly string[];
 };
 
 type RowInput = {
@@ -49,6 +54,7 @@ type RowInput = {
   bulk?: boolean;
   practiceGroupOnCreate?: boolean;
   examRoomOnCreate?: boolean;
+  lookupKeys?: string[];
   deletedWhen?: CatalogRow['deletedWhen'];
   deletionFeedOf?: CatalogRow['deletionFeedOf'];
   updateFields?: string[];
@@ -82,6 +88,7 @@ const row = (r: RowInput): DrChronoCatalogRow => ({
   ...(r.updateFields ? { updateFields: r.updateFields } : {}),
   ...(r.patchOnCollection ? { patchOnCollection: true } : {}),
   ...(r.pollEveryMs ? { pollEveryMs: r.pollEveryMs } : {}),
+  ...(r.lookupKeys ? { lookupKeys: r.lookupKeys } : {}),
 });
 
 const RW: Operation[] = ['read', 'search', 'create', 'update', 'patch'];
@@ -359,6 +366,63 @@ const TRIGGER_AND_REFERENCE_ROWS: readonly DrChronoCatalogRow[] = [
     triggerThings: ['inventory_vaccine'],
     dependsOn: ['inventory_categories'],
   }),
+  // Practice configuration (issue 15/13, docs/mapping-decisions.md): read whole (no change filter
+  // on these lists), small, and rarely changed.
+  row({
+    key: 'consent_forms',
+    fhirTypes: ['Questionnaire'],
+    cursor: 'full-scan',
+    pollEveryMs: DRCHRONO_CHART_SCAN_EVERY_MS,
+    operations: RW,
+    scopes: ['patients:read'],
+  }),
+  row({
+    key: 'patient_flag_types',
+    fhirTypes: ['Basic'],
+    cursor: 'full-scan',
+    pollEveryMs: DRCHRONO_CHART_SCAN_EVERY_MS,
+    operations: RW,
+    scopes: ['patients:read'],
+  }),
+  row({
+    key: 'clinical_note_templates',
+    fhirTypes: ['Questionnaire'],
+    // The field types (the Questionnaire's items) are verbose-only fields (x-verbose-required).
+    listParams: { verbose: 'true' },
+    cursor: 'full-scan',
+    pollEveryMs: DRCHRONO_CHART_SCAN_EVERY_MS,
+    operations: RO,
+    scopes: ['clinical:read'],
+  }),
+  row({
+    // Each value is also text of its note's DocumentReference (clinical_notes): written and read by
+    // id, not polled (16,000 records a practice would spend the budget to store the notes twice).
+    key: 'clinical_note_field_values',
+    fhirTypes: ['QuestionnaireResponse'],
+    operations: ['read', 'create', 'update', 'patch'],
+    scopes: ['clinical:read'],
+    polledBy: 'none',
+    dependsOn: ['appointments'],
+  }),
+  row({
+    // One scratch pad per appointment and note template, no list to poll: written, read by its keys.
+    key: 'yellow_notepad',
+    fhirTypes: ['Basic'],
+    operations: ['read', 'create'],
+    scopes: ['clinical:read'],
+    polledBy: 'none',
+    lookupKeys: ['appointment_id', 'template_id'],
+    dependsOn: ['appointments', 'clinical_note_templates'],
+  }),
+  row({
+    // The edit history of patient payments (AuditEvent): read only, since-filtered.
+    key: 'patient_payment_log',
+    fhirTypes: ['AuditEvent'],
+    pollEveryMs: DRCHRONO_CHART_SINCE_EVERY_MS,
+    operations: RO,
+    scopes: ['billing:read'],
+    dependsOn: ['patient_payments'],
+  }),
   row({
     key: 'audit_log',
     fhirTypes: ['AuditEvent'],
@@ -373,6 +437,7 @@ const TRIGGER_AND_REFERENCE_ROWS: readonly DrChronoCatalogRow[] = [
     key: 'schedule_blocks',
     fhirTypes: ['Slot'],
     cursor: 'full-scan',
+    pollEveryMs: DRCHRONO_CHART_SCAN_EVERY_MS,
     operations: RWD,
     scopes: ['calendar:read'],
     dependsOn: ['doctors', 'offices'],
@@ -381,6 +446,7 @@ const TRIGGER_AND_REFERENCE_ROWS: readonly DrChronoCatalogRow[] = [
     key: 'reminder_profiles',
     fhirTypes: ['Basic'],
     cursor: 'full-scan',
+    pollEveryMs: DRCHRONO_CHART_SCAN_EVERY_MS,
     operations: RWD,
     scopes: ['calendar:read'],
     dependsOn: ['doctors'],
@@ -389,6 +455,7 @@ const TRIGGER_AND_REFERENCE_ROWS: readonly DrChronoCatalogRow[] = [
     key: 'telehealth_appointments',
     fhirTypes: ['Basic'],
     cursor: 'full-scan',
+    pollEveryMs: DRCHRONO_CHART_SCAN_EVERY_MS,
     // DrChrono offers no DELETE: a video visit goes with its appointment.
     operations: RW,
     scopes: ['calendar:read', 'clinical:read'],
@@ -398,6 +465,7 @@ const TRIGGER_AND_REFERENCE_ROWS: readonly DrChronoCatalogRow[] = [
     key: 'appointment_templates',
     fhirTypes: ['Schedule'],
     cursor: 'full-scan',
+    pollEveryMs: DRCHRONO_CHART_SCAN_EVERY_MS,
     // DELETE only archives a template (DrChrono: "soft-deleted"); it stays listed.
     deletedWhen: { field: 'archived', equals: true },
     operations: RWD,
@@ -409,6 +477,7 @@ const TRIGGER_AND_REFERENCE_ROWS: readonly DrChronoCatalogRow[] = [
     key: 'appointment_profiles',
     fhirTypes: ['ActivityDefinition'],
     cursor: 'full-scan',
+    pollEveryMs: DRCHRONO_CHART_SCAN_EVERY_MS,
     // DELETE only archives a profile (DrChrono: "soft-deleted"); it stays listed.
     deletedWhen: { field: 'archived', equals: true },
     operations: RWD,

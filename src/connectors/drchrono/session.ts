@@ -252,16 +252,24 @@ export function openDrChronoSession(deps: ConnectorDeps, connection: Connection)
     connection,
     poll: (request) => poll(request.row as DrChronoCatalogRow, request.watermark, request.signal),
     async read(row, nativeId, signal) {
+      const keys = (row as DrChronoCatalogRow).lookupKeys;
+      const values = keys ? nativeId.split('-') : [];
+      if (keys && values.length !== keys.length) return undefined;
       try {
         const res = await track(() =>
           http.send({
             method: 'GET',
             // The list's switches (verbose) too, so a read maps as a poll of the same record does.
-            url: withQuery(
-              itemUrl(row as DrChronoCatalogRow, nativeId),
-              (row as DrChronoCatalogRow).listParams,
-            ),
-            endpoint: `GET ${row.path}/{id}`,
+            url: keys
+              ? withQuery(
+                  itemUrl(row as DrChronoCatalogRow, undefined),
+                  Object.fromEntries(keys.map((k, i) => [k, values[i] ?? ''])),
+                )
+              : withQuery(
+                  itemUrl(row as DrChronoCatalogRow, nativeId),
+                  (row as DrChronoCatalogRow).listParams,
+                ),
+            endpoint: keys ? `GET ${row.path}` : `GET ${row.path}/{id}`,
             ...(signal ? { signal } : {}),
           }),
         );

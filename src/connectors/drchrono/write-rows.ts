@@ -83,6 +83,20 @@ export const DRCHRONO_WRITE_ROWS: readonly DrChronoWriteRow[] = [
     when: kind(BASIC_KIND, 'drchrono-telehealth-appointment', 'code'),
   },
   { resourceType: 'ActivityDefinition', row: 'appointment_profiles', when: "kind = 'Appointment'" },
+  // Practice configuration (consent-form.yaml, patient-flag-type.yaml): a consent form is the one
+  // Questionnaire DrChrono takes writes for (note templates are read-only), coded Consent Document.
+  {
+    resourceType: 'Questionnaire',
+    row: 'consent_forms',
+    when: "code.where(system = 'http://loinc.org' and code = '59284-0').exists()",
+  },
+  {
+    resourceType: 'Basic',
+    row: 'patient_flag_types',
+    when: kind(BASIC_KIND, 'drchrono-patient-flag-type', 'code'),
+  },
+  { resourceType: 'QuestionnaireResponse', row: 'clinical_note_field_values' },
+  { resourceType: 'Basic', row: 'yellow_notepad', when: kind(BASIC_KIND, 'drchrono-yellow-notepad', 'code') },
 ];
 
 const compiled = new Map(

@@ -389,6 +389,39 @@ export const VALID_RESOURCES: readonly FhirResource[] = [
     source: { observer: { reference: 'Organization/org-1' } },
   },
   {
+    resourceType: 'Questionnaire',
+    id: 'q-1',
+    status: 'active',
+    title: 'Consent to treat',
+    subjectType: ['Patient'],
+    code: [{ system: 'http://loinc.org', code: '59284-0', display: 'Consent Document' }],
+    item: [
+      {
+        linkId: 'form',
+        text: 'Consent to treat',
+        type: 'attachment',
+        required: true,
+        initial: [
+          { valueAttachment: { contentType: 'application/pdf', url: 'https://files.example.com/c.pdf' } },
+        ],
+      },
+      {
+        linkId: 'mood',
+        text: 'Mood',
+        type: 'choice',
+        answerOption: [{ valueString: 'Good' }, { valueString: 'Low' }],
+      },
+    ],
+  },
+  {
+    resourceType: 'QuestionnaireResponse',
+    id: 'qr-1',
+    status: 'completed',
+    encounter: { reference: 'Encounter/enc-1' },
+    authored: '2024-03-07T16:06:00Z',
+    item: [{ linkId: 'mood', answer: [{ valueString: 'Good' }] }],
+  },
+  {
     resourceType: 'CareTeam',
     id: 'ct-1',
     status: 'active',

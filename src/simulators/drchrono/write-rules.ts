@@ -123,12 +123,25 @@ const telehealthRule: CreateRule = ({ values, id, stores }) => {
   return undefined;
 };
 
+/** A field value names a field type and an appointment that exist (DrChrono answers 400 otherwise). */
+const fieldValueRule: CreateRule = ({ values, stores }) => {
+  for (const [field, resource] of [
+    ['clinical_note_field', 'clinical_note_field_types'],
+    ['appointment', 'appointments'],
+  ] as const) {
+    if (!stores(resource)?.get(Number(values[field])))
+      return json(400, { [field]: [`Invalid pk "${String(values[field])}" - object does not exist.`] });
+  }
+  return undefined;
+};
+
 export const createRules: Record<string, CreateRule> = {
   patients: patientRule,
   appointments: appointmentRule,
   schedule_blocks: scheduleBlockRule,
   reminder_profiles: reminderProfileRule,
   telehealth_appointments: telehealthRule,
+  clinical_note_field_values: fieldValueRule,
 };
 
 /**

@@ -8,6 +8,7 @@ import {
   stamps,
   stampsAt,
   ts,
+  visitIndex,
 } from './relations.ts';
 import type { BuildContext, Builder } from './types.ts';
 
@@ -90,6 +91,24 @@ const cqmBuilder =
     };
   };
 
+/**
+ * A clinical note field type (a line of a note template). Its values are free text in the notes, so
+ * it is a `String` field (one of the vendor spec's data types); `/api/clinical_note_field_types`
+ * serves it with the template id as a string, a verbose template with the id as an integer.
+ */
+function noteFieldType(ctx: BuildContext, i: number): Record<string, unknown> {
+  return {
+    id: ctx.idOf('clinical_note_field_types', i),
+    clinical_note_template: ctx.idOf('clinical_note_templates', Math.floor(i / 6)),
+    name: ctx.vocab.clinicalNoteSections[i % 6],
+    data_type: 'String',
+    required: i % 6 === 0,
+    allowed_values: [],
+    comment: '',
+    archived: false,
+  };
+}
+
 export const clinicalBuilders: Record<string, Builder> = {
   clinical_notes(ctx, i, rng) {
     const start = ctx.appointmentTime(i);
@@ -121,15 +140,17 @@ export const clinicalBuilders: Record<string, Builder> = {
     };
   },
   clinical_note_field_values(ctx, i, rng) {
-    const start = ctx.appointmentTime(i);
+    // A lunch break has no visit, so no note to fill in: the value belongs to the nearest visit.
+    const a = visitIndex(ctx, i);
+    const start = ctx.appointmentTime(a);
     const { created, updated } = stampsAt(ctx, rng, start);
     return {
       record: {
         id: ctx.idOf('clinical_note_field_values', i),
-        appointment: Number(appointmentId(ctx, i)),
+        appointment: Number(appointmentId(ctx, a)),
         clinical_note_field: ctx.idOf(
           'clinical_note_field_types',
-          (doctorOfAppointment(ctx, i) * 2 * 6) % ctx.count('clinical_note_field_types'),
+          (doctorOfAppointment(ctx, a) * 2 * 6) % ctx.count('clinical_note_field_types'),
         ),
         value: rng.pick(ctx.vocab.noteValues),
         created_at: ts(created),
@@ -150,9 +171,8 @@ export const clinicalBuilders: Record<string, Builder> = {
         is_onpatient: false,
         workflow_key: '',
         order: null,
-        clinical_note_fields: Array.from({ length: 6 }, (_, f) =>
-          ctx.idOf('clinical_note_field_types', i * 6 + f),
-        ),
+        // Verbose only (x-verbose-required): the field objects themselves, as the vendor spec says.
+        clinical_note_fields: Array.from({ length: 6 }, (_, f) => noteFieldType(ctx, i * 6 + f)),
         updated_at: ts(updated),
       },
       updatedAt: updated,
@@ -161,14 +181,8 @@ export const clinicalBuilders: Record<string, Builder> = {
   clinical_note_field_types(ctx, i, rng) {
     return {
       record: {
-        id: ctx.idOf('clinical_note_field_types', i),
+        ...noteFieldType(ctx, i),
         clinical_note_template: String(ctx.idOf('clinical_note_templates', Math.floor(i / 6))),
-        name: ctx.vocab.clinicalNoteSections[i % 6],
-        data_type: 'TextField',
-        required: false,
-        allowed_values: [],
-        comment: '',
-        archived: false,
       },
       updatedAt: stamps(ctx, rng, 1500).updated,
     };
