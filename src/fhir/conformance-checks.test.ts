@@ -127,6 +127,15 @@ describe('conformance checks', () => {
       broken(extension, (e) => e.differential?.element.pop()),
       'Extension.value[x] names no value type',
     ],
+    [
+      'a prohibited value and no sub-extension',
+      broken(extension, (e) => {
+        const elements = e.differential?.element ?? [];
+        const value = elements[elements.length - 1];
+        if (value) value.max = '0';
+      }),
+      'Extension.value[x] is prohibited but no sub-extension is sliced',
+    ],
     ['not an Extension', broken(extension, (e) => (e.type = 'Task')), 'type is not Extension'],
     [
       'a specialization',

@@ -106,7 +106,13 @@ function extensionProblems(definition: StructureDefinition, options: Conformance
   if (fixedUrl !== definition.url)
     problems.push('Extension.url is not fixed to the definition url (what the mappings emit)');
   const value = elements.find((element) => element.path === 'Extension.value[x]');
-  if (!value?.type?.length) problems.push('Extension.value[x] names no value type');
+  // A complex extension carries its data in sub-extensions: value[x] is prohibited (max 0) instead.
+  const complex =
+    value?.max === '0' &&
+    elements.some((element) => element.path === 'Extension.extension' && element.sliceName);
+  if (value?.max === '0' && !complex)
+    problems.push('Extension.value[x] is prohibited but no sub-extension is sliced');
+  else if (!complex && !value?.type?.length) problems.push('Extension.value[x] names no value type');
   return problems;
 }
 

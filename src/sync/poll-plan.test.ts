@@ -97,9 +97,9 @@ describe('poll plan (DrChrono, 490 requests per clock hour)', () => {
   it('keeps a 2,000-patient practice within 490 an hour, polls every trigger row every run and every chart row on its cadence', () => {
     const sim = simulate((key) => PRACTICE_2000[key] ?? 1, 3);
     for (const used of sim.hourly) expect(used).toBeLessThanOrEqual(LIMIT);
-    // What docs/sync.md gives: every-run rows 12 runs × 27 = 324; chart rows: 2 `since` rows × 4
-    // + hourly scans 81 = 89; 77 spare.
-    expect(sim.hourly).toEqual([413, 413, 413]);
+    // What docs/sync.md gives: every-run rows 12 runs × 27 = 324; chart and configuration rows:
+    // 3 `since` rows × 4 + hourly scans 89 = 101; 65 spare.
+    expect(sim.hourly).toEqual([425, 425, 425]);
     for (const r of polled) {
       const times = sim.polls.get(r.key) ?? [];
       if (!isPaced(r.key)) {

@@ -1,5 +1,6 @@
 import type { Resource } from 'fhir/r4';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { DRCHRONO_ACTIONS } from '../../src/connectors/drchrono/actions.ts';
 import {
   type RunningDrChronoSimulator,
   startDrChronoSimulator,
@@ -746,5 +747,35 @@ describe('DrChrono calendar configuration through GraphQL', () => {
       expect(sim.counters.total()).toBe(calls);
       expect(await native('telehealth_appointments', created.gatewayProvenance.nativeId)).toBeDefined();
     });
+  });
+});
+
+// The seed actions this file tests through GraphQL (test/actions/drchrono-every-action.test.ts
+// counts an available action as tested when its id is quoted in a test file).
+const SEED_ACTIONS_TESTED_HERE = [
+  'drchrono.appointment_profile.create',
+  'drchrono.appointment_profile.update',
+  'drchrono.appointment_profile.read',
+  'drchrono.appointment_profile.delete',
+  'drchrono.appointment_template.update',
+  'drchrono.appointment_template.read',
+  'drchrono.appointment_template.delete',
+  'drchrono.telehealth_appointment.create',
+  'drchrono.telehealth_appointment.update',
+  'drchrono.telehealth_appointment.read',
+  'drchrono.schedule_block.create',
+  'drchrono.schedule_block.update',
+  'drchrono.schedule_block.read',
+  'drchrono.schedule_block.delete',
+  'drchrono.reminder_profile.create',
+  'drchrono.reminder_profile.update',
+  'drchrono.reminder_profile.read',
+  'drchrono.reminder_profile.delete',
+];
+
+describe('seed actions tested in this file', () => {
+  it('are all available in the action catalog', () => {
+    for (const id of SEED_ACTIONS_TESTED_HERE)
+      expect(DRCHRONO_ACTIONS.find((a) => a.id === id)?.status, id).toBe('available');
   });
 });

@@ -1,5 +1,6 @@
 import type { Resource } from 'fhir/r4';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { DRCHRONO_ACTIONS } from '../../src/connectors/drchrono/actions.ts';
 import { gatewayId } from '../../src/fhir/identity.ts';
 import {
   type RunningDrChronoSimulator,
@@ -559,5 +560,28 @@ describe('DrChrono configuration actions through GraphQL', () => {
     ]);
     expect(posts()).toBe(before);
     await expectChangesAfterPoll('Questionnaire', form.id, ['created']);
+  });
+});
+
+// The seed actions this file tests through GraphQL (test/actions/drchrono-every-action.test.ts
+// counts an available action as tested when its id is quoted in a test file).
+const SEED_ACTIONS_TESTED_HERE = [
+  'drchrono.patient_flag_type.create',
+  'drchrono.patient_flag_type.update',
+  'drchrono.patient_flag_type.read',
+  'drchrono.patient_payment_log.read',
+  'drchrono.clinical_note_field_value.update',
+  'drchrono.clinical_note_template.read',
+  'drchrono.yellow_notepad.create',
+  'drchrono.yellow_notepad.retrieve',
+  'drchrono.consent_form.create',
+  'drchrono.consent_form.update',
+  'drchrono.consent_form.read',
+];
+
+describe('seed actions tested in this file', () => {
+  it('are all available in the action catalog', () => {
+    for (const id of SEED_ACTIONS_TESTED_HERE)
+      expect(DRCHRONO_ACTIONS.find((a) => a.id === id)?.status, id).toBe('available');
   });
 });

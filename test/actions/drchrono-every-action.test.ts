@@ -876,6 +876,7 @@ describe('every available DrChrono action through GraphQL', () => {
     const elsewhere = readdirSync(dir)
       .filter((f) => f.endsWith('.test.ts') && f !== 'drchrono-every-action.test.ts')
       .map((f) => readFileSync(join(dir, f), 'utf8'))
+      .concat(readFileSync(join(dir, '../sync/chart-finds.test.ts'), 'utf8'))
       .join('\n');
     const missing = available.filter((id) => !(id in CASES) && !elsewhere.includes(`'${id}'`));
     expect(missing).toEqual([]);

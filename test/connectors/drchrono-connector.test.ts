@@ -70,5 +70,6 @@ describe('DrChrono connector against the simulator (authorization code, real lim
     const used = session.status().requestsUsed.find((w) => w.window === 'app-hour');
     expect(used?.used).toBe(sim.counters.total((route) => route.includes(' /api/')));
     expect(used?.used ?? Number.POSITIVE_INFINITY).toBeLessThanOrEqual(used?.limit ?? 0);
-  });
+    // Real limits (9 requests/s) over every row in pages of 8: some 60 rows take a while.
+  }, 120_000);
 });

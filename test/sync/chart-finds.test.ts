@@ -24,7 +24,22 @@ const CONNECTION = 'drc-chart';
  * to DrChrono (unchanged: no event). A record changed at the source comes back fresh with exactly
  * one event; the signed consent forms of a patient list by patient.
  */
-const CHART = DRCHRONO_CATALOG.filter((r) => r.pollEveryMs !== undefined && r.polledBy === undefined);
+// Practice and calendar configuration is paced like the chart but tested with its actions
+// (test/actions/drchrono-config-actions.test.ts, drchrono-calendar-config.test.ts).
+const CONFIGURATION = [
+  'consent_forms',
+  'patient_flag_types',
+  'clinical_note_templates',
+  'patient_payment_log',
+  'schedule_blocks',
+  'reminder_profiles',
+  'telehealth_appointments',
+  'appointment_templates',
+  'appointment_profiles',
+];
+const CHART = DRCHRONO_CATALOG.filter(
+  (r) => r.pollEveryMs !== undefined && r.polledBy === undefined && !CONFIGURATION.includes(r.key),
+);
 
 describe('DrChrono chart finds over GraphQL', () => {
   let harness: GraphQLHarness;
@@ -179,5 +194,23 @@ describe('DrChrono chart finds over GraphQL', () => {
     ).DocumentReferenceList;
     expect(list.map((d) => d.id)).toContain(id);
     for (const d of list) expect(d.subject.reference).toBe(patient);
+  });
+});
+
+// The seed actions this file tests through GraphQL (test/actions/drchrono-every-action.test.ts
+// counts an available action as tested when its id is quoted in a test file).
+const SEED_ACTIONS_TESTED_HERE = [
+  'drchrono.patient_communication.read',
+  'drchrono.patient_intervention.read',
+  'drchrono.patient_risk_assessment.read',
+  'drchrono.amendment.read',
+  'drchrono.signed_consent_form.list_by_patient',
+  'drchrono.signed_consent_form.read',
+];
+
+describe('seed actions tested in this file', () => {
+  it('are all available in the action catalog', () => {
+    for (const id of SEED_ACTIONS_TESTED_HERE)
+      expect(DRCHRONO_ACTIONS.find((a) => a.id === id)?.status, id).toBe('available');
   });
 });
