@@ -12,6 +12,7 @@ import type { Connection, Store } from '../../src/store/port.ts';
 import { createSyncEngine, type SyncEngine } from '../../src/sync/sync-engine.ts';
 import { connectDrChrono } from '../connectors/helpers.ts';
 import { type GraphQLHarness, openGraphQLHarness } from '../support/graphql-harness.ts';
+import { DRCHRONO_CHART_ROWS } from './drchrono-chart-rows.ts';
 import { changesAfter, projectMappings, realConnectors, silentLog } from './real-sources.ts';
 
 type Loose = Record<string, unknown>;
@@ -24,22 +25,7 @@ const CONNECTION = 'drc-chart';
  * to DrChrono (unchanged: no event). A record changed at the source comes back fresh with exactly
  * one event; the signed consent forms of a patient list by patient.
  */
-// Practice and calendar configuration is paced like the chart but tested with its actions
-// (test/actions/drchrono-config-actions.test.ts, drchrono-calendar-config.test.ts).
-const CONFIGURATION = [
-  'consent_forms',
-  'patient_flag_types',
-  'clinical_note_templates',
-  'patient_payment_log',
-  'schedule_blocks',
-  'reminder_profiles',
-  'telehealth_appointments',
-  'appointment_templates',
-  'appointment_profiles',
-];
-const CHART = DRCHRONO_CATALOG.filter(
-  (r) => r.pollEveryMs !== undefined && r.polledBy === undefined && !CONFIGURATION.includes(r.key),
-);
+const CHART = DRCHRONO_CHART_ROWS;
 
 describe('DrChrono chart finds over GraphQL', () => {
   let harness: GraphQLHarness;

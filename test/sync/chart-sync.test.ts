@@ -11,6 +11,7 @@ import {
 import type { Connection } from '../../src/store/port.ts';
 import { createSyncEngine, type SyncEngine } from '../../src/sync/sync-engine.ts';
 import { connectDrChrono, memoryStore } from '../connectors/helpers.ts';
+import { DRCHRONO_CHART_ROWS } from './drchrono-chart-rows.ts';
 import { changesAfter, projectMappings, realConnectors, silentLog } from './real-sources.ts';
 
 /**
@@ -20,22 +21,7 @@ import { changesAfter, projectMappings, realConnectors, silentLog } from './real
  * appears once and a re-poll adds none; a hard deletion is seen by the full scan's set difference;
  * references from chart resources resolve to stored resources.
  */
-// Practice and calendar configuration is paced like the chart but tested with its actions
-// (test/actions/drchrono-config-actions.test.ts, drchrono-calendar-config.test.ts).
-const CONFIGURATION = [
-  'consent_forms',
-  'patient_flag_types',
-  'clinical_note_templates',
-  'patient_payment_log',
-  'schedule_blocks',
-  'reminder_profiles',
-  'telehealth_appointments',
-  'appointment_templates',
-  'appointment_profiles',
-];
-const CHART = DRCHRONO_CATALOG.filter(
-  (r) => r.pollEveryMs !== undefined && r.polledBy === undefined && !CONFIGURATION.includes(r.key),
-);
+const CHART = DRCHRONO_CHART_ROWS;
 const HOUR = 3_600_000;
 
 /** How someone at the practice changes one record of each chart row: an API PATCH (field, value)… */
