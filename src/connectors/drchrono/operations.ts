@@ -7,8 +7,9 @@ import type { NamedOperation } from '../connector.ts';
  *
  * Inputs (`subject`, `Parameters`): the invite takes the patient by gateway id (its native id
  * fills `{id}`) and, to send, an optional `email` (DrChrono uses the patient's own when absent).
- * Consent forms are practice configuration the gateway does not map, so `{id}` is the consent
- * form's DrChrono id as given and the body names the appointment by its native id (from the
+ * Consent forms are named by their DrChrono id as given (they were unmapped when this was written;
+ * they are Questionnaires now, and taking the Questionnaire's gateway id is still to do), so `{id}` is
+ * the consent form's DrChrono id and the body names the appointment by its native id (from the
  * Appointment's gateway reference). Outputs: sending answers the Patient (read back and stored);
  * reading answers the invite (`{patient, email, status}`, shaped into `Parameters`); revoke and
  * (un)apply answer 204 (an informational OperationOutcome).
