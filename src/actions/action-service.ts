@@ -823,7 +823,7 @@ function operationAnswer(connection: Connection, op: NamedOperation, answer: unk
   return fhirOperationAnswer(connection, answer);
 }
 
-/** The input as a resource of `type`: GraphQL input objects carry no resourceType. */
+/** The input as a resource of `type` (its input may carry resourceType, which must name `type`). */
 function asResource(type: string, value: unknown): Resource {
   if (!isObject(value)) throw new ActionError('VALIDATION', `the input must be a ${type} object`);
   const { meta: _meta, ...rest } = value;

@@ -9,6 +9,7 @@ import {
   unwrapInstanceData,
   wrapInstanceQuery,
 } from './instance-query.ts';
+import { withoutInputValues } from './value-free-errors.ts';
 
 export type FhirGraphQLPluginOptions = {
   /** The resource types the schema serves (instance-level paths name one of them). */
@@ -105,13 +106,17 @@ export function introspectionKey(
     : undefined;
 }
 
-/** Adds an OperationOutcome to each error that has none (parse, validation, limits). */
+/**
+ * Adds an OperationOutcome to each error that has none (parse, validation, limits), after
+ * dropping any input value graphql-js quoted in its message (value-free-errors.ts).
+ */
 export function withOutcomes(result: ExecutionResult): ExecutionResult {
   if (!result.errors?.length) return result;
   return {
     ...result,
-    errors: result.errors.map((error) => {
-      if (error.extensions?.resource) return error;
+    errors: result.errors.map((given) => {
+      if (given.extensions?.resource) return given;
+      const error = withoutInputValues(given);
       return new GraphQLError(error.message, {
         nodes: error.nodes ?? null,
         source: error.source ?? null,

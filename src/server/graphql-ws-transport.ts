@@ -8,6 +8,7 @@ import { type WebSocket, WebSocketServer } from 'ws';
 import { AuthError } from '../auth/auth-error.ts';
 import type { Caller } from '../auth/scopes.ts';
 import { type FrameBatch, isFrameBatch } from '../graphql/changes/frame-batch.ts';
+import { withoutInputValues } from '../graphql/value-free-errors.ts';
 
 export type WebSocketTransport = {
   /** node:http `upgrade` listener for the GraphQL path. */
@@ -137,6 +138,12 @@ export function createWebSocketTransport(deps: {
           } satisfies Root,
         } satisfies ExecutionArgs;
       },
+      // Validation and variable errors drop the input values graphql-js quotes (value-free-errors.ts).
+      onError: (_ctx, _id, _payload, errors) => errors.map((error) => withoutInputValues(error).toJSON()),
+      onNext: (_ctx, _id, _payload, _args, result) =>
+        result.errors?.length
+          ? { ...result, errors: result.errors.map((error) => withoutInputValues(error).toJSON()) }
+          : undefined,
       execute: (args) => (args.rootValue as Root).execute(args) as never,
       subscribe: async (args) => {
         const root = args.rootValue as Root;

@@ -107,17 +107,56 @@ describe('mutation guards', () => {
     });
   });
 
-  it('wrong types and unknown fields are refused by the typed input', async () => {
+  it('wrong types and unknown fields are refused by the typed input, naming the field, never the input', async () => {
     const writes = writesToJane();
-    for (const res of [
-      observation(`Patient/${patient.id}`, { valueQuantity: { value: 'warm' } }),
-      observation(`Patient/${patient.id}`, { temperature: 37 }),
-      observation(`Patient/${patient.id}`, { issued: 'yesterday' }),
-    ]) {
+    // Patient data beside the mistake: graphql-js would quote the whole input in its message.
+    const phi = { note: [{ text: 'Zebulon Quist, 555-0100' }] };
+    const cases: Array<[Loose, RegExp]> = [
+      [
+        observation(`Patient/${patient.id}`, { ...phi, valueQuantity: { value: 'warm' } }),
+        /^Variable "\$res" got an invalid value at "res\.valueQuantity\.value"; /,
+      ],
+      [
+        observation(`Patient/${patient.id}`, { ...phi, temperature: 37 }),
+        /^Variable "\$res" got an invalid value; Field "temperature" is not defined by type "ObservationInput"\./,
+      ],
+      [
+        observation(`Patient/${patient.id}`, { ...phi, issued: 'yesterday Zebulon' }),
+        /^Variable "\$res" got an invalid value at "res\.issued"; Invalid instant value$/,
+      ],
+    ];
+    for (const [res, message] of cases) {
       const result = await gateway.gql(TENANT, CREATE, { conn: 'jane-g', key: `t${key++}`, res });
-      expect(result.errors?.[0]?.message).toMatch(/Variable "\$res"/);
+      const error = result.errors?.[0];
+      expect(error?.message).toMatch(message);
+      expect(JSON.stringify(result)).not.toContain('Zebulon');
+      expect(JSON.stringify(result)).not.toContain('555-0100');
     }
+    // The same through an inline literal (validation, not variable coercion).
+    const literal = await gateway.gql(
+      TENANT,
+      `mutation { ObservationCreate(connection: "jane-g", idempotencyKey: "lit-${key++}",
+        res: { status: "final", code: { text: "Zebulon Quist" }, temperature: 37 }) { id } }`,
+    );
+    expect(literal.errors?.map((e) => e.message)).toContain(
+      'Field "temperature" is not defined by type "ObservationInput".',
+    );
+    expect(JSON.stringify(literal)).not.toContain('Zebulon');
     expect(writesToJane()).toBe(writes);
+  });
+
+  it('FHIR JSON with its resourceType is taken as it is; another resourceType is refused', async () => {
+    const withType = await gateway.gql(TENANT, CREATE, {
+      conn: 'jane-g',
+      key: `rt${key++}`,
+      res: { resourceType: 'Observation', ...observation(`Patient/${patient.id}`) },
+    });
+    expect(withType.errors).toBeUndefined();
+    expect(withType.data?.ObservationCreate).toMatchObject({ id: expect.any(String) });
+    const outcome = await refused('VALIDATION', {
+      res: { resourceType: 'Patient', ...observation(`Patient/${patient.id}`) },
+    });
+    expect(outcome.message).toContain('resourceType must be Observation');
   });
 
   it("references to another connection's or another tenant's resources, or to nothing", async () => {

@@ -86,6 +86,16 @@ describe('bad input is refused at subscribe time with a clear error', () => {
     });
   }
 
+  it('a mistyped filter names the field and its type, never the value given', async () => {
+    const results = await firstResults(key, { filter: { kinds: ['Zebulon Quist 555-0100'] } });
+    for (const result of results) {
+      expect(result?.errors?.[0]?.message).toMatch(
+        /^Variable "\$filter" got an invalid value at "filter\.kinds\[0\]"; the value does not exist in "ChangeKind" enum\./,
+      );
+      expect(JSON.stringify(result)).not.toContain('Zebulon');
+    }
+  });
+
   it("refuses another tenant's cursor (it is not a position in this tenant's feed)", async () => {
     for (const result of await firstResults(key, { after: cursorB })) {
       expect(result?.errors?.[0]?.extensions?.code).toBe('INVALID_CURSOR');

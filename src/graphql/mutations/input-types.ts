@@ -7,7 +7,8 @@ import { type AnyRef, scalarFor } from '../object-types.ts';
  * resource type a mutation takes and every datatype or backbone element reachable from it. Fields
  * mirror the FHIR JSON names (choices expanded: `valueQuantity`, `valueString`…); formatted
  * primitives use the same scalars as output, so a bad date is refused by GraphQL itself. A
- * `Resource`-typed element (contained resources) takes JSON. Unknown fields are GraphQL errors.
+ * `Resource`-typed element (contained resources) takes JSON. Unknown fields are GraphQL errors. A
+ * resource's input also takes an optional `resourceType`, so FHIR JSON can be passed as it is.
  */
 export function addInputTypes(
   builder: GatewayBuilder,
@@ -26,6 +27,7 @@ export function addInputTypes(
         pending.push(field.type);
     }
   }
+  const resourceTypes = new Set(model.resourceTypes);
   const refs = new Map<string, AnyRef>();
   for (const name of [...wanted].sort()) {
     // `Task.input` is the backbone type `TaskInput`: an input type then takes a `_` like backbones do.
@@ -40,6 +42,12 @@ export function addInputTypes(
       description: `FHIR R4 ${object.name} as mutation input.`,
       fields: (t: AnyRef) => {
         const fields: Record<string, unknown> = {};
+        // A resource pasted as FHIR JSON carries its resourceType: accepted, and it must name this type.
+        if (resourceTypes.has(name))
+          fields.resourceType = t.string({
+            required: false,
+            description: `Optional; when given it must be "${name}".`,
+          });
         for (const field of object.fields) {
           const type = field.primitive
             ? scalarFor(field, scalars)
