@@ -50,10 +50,18 @@ export class ActionError extends Error {
  * A source's refusal as an action error. The source's own code (never its free text, which may
  * quote the record) goes into the issue so integrators can see what the source said.
  */
-export function actionErrorFromSource(error: SourceError, what: string): ActionError {
+export function actionErrorFromSource(
+  error: SourceError,
+  what: string,
+  elementsOf: FieldElements = () => [],
+): ActionError {
+  // A native field the source named: which FHIR elements it was made from (the reverse mapping).
+  const field = error.sourceCode?.startsWith('field:') ? error.sourceCode.slice('field:'.length) : undefined;
+  const elements = field ? elementsOf(field) : [];
   const detail = [
     error.status !== undefined ? `HTTP ${error.status}` : undefined,
     error.sourceCode !== undefined ? `source code ${error.sourceCode}` : undefined,
+    elements.length > 0 ? `made from ${elements.join(', ')}` : undefined,
   ]
     .filter(Boolean)
     .join(', ');
@@ -90,8 +98,11 @@ export function actionErrorFromSource(error: SourceError, what: string): ActionE
   }
 }
 
-export function asActionError(error: unknown, what: string): ActionError {
+/** The FHIR elements (`Patient.generalPractitioner`) a native field of the write was made from. */
+export type FieldElements = (field: string) => readonly string[];
+
+export function asActionError(error: unknown, what: string, elementsOf?: FieldElements): ActionError {
   if (error instanceof ActionError) return error;
-  if (error instanceof SourceError) return actionErrorFromSource(error, what);
+  if (error instanceof SourceError) return actionErrorFromSource(error, what, elementsOf);
   throw error;
 }

@@ -204,7 +204,11 @@ export function createActionService(deps: ActionServiceDeps): ActionService {
     try {
       return await fn(session);
     } catch (error) {
-      throw asActionError(error, what);
+      throw asActionError(error, what, (field) =>
+        mappings
+          .mappingsFor(target.connection.source, target.row.entity)
+          .flatMap((m) => (m.reverseSources.get(field) ?? []).map((element) => `${m.target}.${element}`)),
+      );
     } finally {
       await session.close();
     }

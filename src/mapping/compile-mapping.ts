@@ -17,6 +17,8 @@ export type CompiledMapping = {
   readonly entity: string;
   readonly target: string;
   readonly hasReverse: boolean;
+  /** Native field of the reverse payload → the target's elements it is made from (reverse-sources.ts). */
+  readonly reverseSources: ReadonlyMap<string, readonly string[]>;
   /**
    * The resources for a record, with provenance: one, or one per item of `each`; none when `when`
    * says no. Throws MappingFailure when the record cannot be mapped.
@@ -39,6 +41,7 @@ export type CompiledMappingParts = {
   readonly rewriteReferences: boolean;
   readonly template: TemplateNode;
   readonly reverseTemplate: TemplateNode | undefined;
+  readonly reverseSources?: ReadonlyMap<string, readonly string[]>;
   readonly scheme: IdentityScheme;
 };
 
@@ -102,6 +105,7 @@ export function assembleMapping(parts: CompiledMappingParts): CompiledMapping {
     entity,
     target,
     hasReverse: parts.reverseTemplate !== undefined,
+    reverseSources: parts.reverseSources ?? new Map(),
 
     forward(record, state, fhirBaseUrl) {
       const vars: TemplateVars = { record, [RUN_STATE]: state };

@@ -14,6 +14,7 @@ import { listFiles, loadConceptMaps } from './load-concept-maps.ts';
 import { fieldName, formatProblem, type LoadProblem, MappingLoadError } from './load-error.ts';
 import { mappingFileSchema } from './mapping-file-schema.ts';
 import { createMappingSet, type MappingSet } from './mapping-set.ts';
+import { reverseSources } from './reverse-sources.ts';
 import { reportSchemaIssues } from './schema-problems.ts';
 import { parsePositionedYaml } from './yaml-document.ts';
 
@@ -173,6 +174,7 @@ function compileMappingFile(input: FileInput): CompiledMapping | undefined {
     rewriteReferences: spec.rewriteReferences,
     template,
     reverseTemplate,
+    reverseSources: spec.reverse ? reverseSources(spec.reverse.template, spec.target) : undefined,
     scheme: input.scheme,
   });
 }

@@ -92,6 +92,26 @@ describe('DrChrono mutations through GraphQL', () => {
     await expectOneChangeAfterPoll('Patient', created.id, ['created']);
   });
 
+  it('a field DrChrono refuses is named with the FHIR element it is made from; nothing is stored', async () => {
+    const before = (await gateway.store.resources.list(TENANT, 'Patient', { limit: 1000 })).items.length;
+    const result = await mutate(
+      'PatientCreate',
+      'Patient',
+      'connection: "drc-1", idempotencyKey: "p-nodoc", res: $res',
+      {
+        res: { name: [{ family: 'Mensah', given: ['Ama'] }], gender: 'female', birthDate: '1980-01-02' },
+      },
+    );
+    const error = result.errors?.[0];
+    expect(error?.extensions?.code).toBe('VALIDATION');
+    expect(error?.message).toContain('source code field:doctor');
+    expect(error?.message).toContain('made from Patient.generalPractitioner');
+    expect(error?.message).not.toContain('Mensah');
+    expect((await gateway.store.resources.list(TENANT, 'Patient', { limit: 1000 })).items).toHaveLength(
+      before,
+    );
+  });
+
   it('PatientPatch changes only that field in DrChrono; one updated change, none from the next poll', async () => {
     const patient = await firstOf(gateway.store, TENANT, 'Patient');
     const nativeId = nativeIdOf(patient, connection);
