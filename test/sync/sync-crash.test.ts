@@ -106,12 +106,12 @@ async function crashAndRecover(target: WorkerTarget, records: number): Promise<v
 }
 
 describe('sync crash safety', () => {
-  // The issue asks 50,000: that passed in 19–43 s here, but over 120 s while the shared 2-core
-  // machine ran a load average of 15; 20,000 keeps the test near a minute under that load.
-  const SQLITE_RECORDS = 20_000;
+  // The issue's 50,000 records: about 20 s on a quiet 2-core machine since the backfill got faster
+  // (bench/RESULTS.md); the timeout leaves room for a loaded one.
+  const SQLITE_RECORDS = 50_000;
   it(`SQLite: kill -9 twice in a ${SQLITE_RECORDS}-record backfill, restart: the store equals the source, one event per version`, async () => {
     await crashAndRecover({ kind: 'sqlite', path: join(dir, 'sync.db') }, SQLITE_RECORDS);
-  }, 180_000);
+  }, 300_000);
 
   // FerretDB scans instead of using indexes: a smaller backfill proves the same on the Mongo adapter.
   const MONGO_RECORDS = 1_000;
