@@ -2,6 +2,7 @@ import type { Resource } from 'fhir/r4';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { CatalogRow } from '../../src/connectors/connector.ts';
 import { DRCHRONO_CATALOG } from '../../src/connectors/drchrono/catalog.ts';
+import { loadFhirDefinitions } from '../../src/fhir/definitions.ts';
 import {
   type RunningDrChronoSimulator,
   startDrChronoSimulator,
@@ -9,6 +10,7 @@ import {
 import type { Change, Connection } from '../../src/store/port.ts';
 import { createSyncEngine, type SyncEngine } from '../../src/sync/sync-engine.ts';
 import { connectDrChrono, memoryStore } from '../connectors/helpers.ts';
+import { type GatewayHttp, startGatewayHttp } from '../support/graphql-http.ts';
 import { changesAfter, projectMappings, realConnectors, silentLog } from './real-sources.ts';
 
 type Loose = Record<string, unknown>;
@@ -21,7 +23,8 @@ const HOUR = 3_600_000;
  * archived at the practice and a signature archived through DrChrono's API become exactly one
  * tombstone each (the `deletedWhen: archived` of their rows); an archived blank consent form is
  * retired (an update: signed forms still name it), not deleted. Each time the whole run gives that
- * one change and nothing else, and the next poll gives none.
+ * one change and nothing else, the store and GraphQL read a tombstone as deleted, and the next
+ * poll gives none.
  */
 describe('DrChrono chart changes after the backfill', () => {
   const store = memoryStore();
@@ -30,6 +33,8 @@ describe('DrChrono chart changes after the backfill', () => {
   let connection: Connection;
   let engine: SyncEngine;
   let headers: Record<string, string>;
+  let gateway: GatewayHttp;
+  let apiKey: string;
   // The sync's clock, moved past the paced rows' hour so they are due again.
   let shift = 0;
   let cursor: string | undefined;
@@ -79,6 +84,13 @@ describe('DrChrono chart changes after the backfill', () => {
     return step.changes;
   };
   const expectQuietRepoll = async () => expect(await runLater()).toEqual([]);
+  /** `X(id)` over the gateway's GraphQL: the id, or the error code. */
+  const readOverGraphQL = async (resource: Resource) => {
+    const { body } = await gateway.post(apiKey, {
+      query: `{ ${resource.resourceType}(id: "${resource.id}") { id } }`,
+    });
+    return body.errors?.[0]?.extensions?.code ?? (body.data?.[resource.resourceType] as { id?: string })?.id;
+  };
 
   beforeAll(async () => {
     sim = await startDrChronoSimulator({ seed: 47, patients: 4, rateLimits: false });
@@ -95,6 +107,8 @@ describe('DrChrono chart changes after the backfill', () => {
       connectors,
       now: () => new Date(Date.now() + shift),
     });
+    gateway = await startGatewayHttp({ store, definitions: loadFhirDefinitions() });
+    apiKey = await gateway.keyFor(connection.tenant);
     const backfill = await engine.runOnce(connection.tenant, connection.id);
     expect(backfill.outcome).toBe('completed');
     cursor = (await changesAfter(store, undefined)).cursor;
@@ -103,6 +117,7 @@ describe('DrChrono chart changes after the backfill', () => {
   }, 60_000);
   afterAll(async () => {
     await engine?.stop();
+    await gateway?.close();
     await sim?.close();
     store.close();
   });
@@ -153,6 +168,7 @@ describe('DrChrono chart changes after the backfill', () => {
     const [resource] = resources as [Resource];
     const live = await store.resources.read(connection.tenant, resource.resourceType, resource.id ?? '');
     expect(live?.deleted).toBe(false);
+    expect(await readOverGraphQL(resource)).toBe(resource.id);
 
     const changes = await runLater();
     expect(changes).toEqual([
@@ -170,6 +186,7 @@ describe('DrChrono chart changes after the backfill', () => {
     expect(gone?.deleted).toBe(true);
     const page = await store.resources.list(connection.tenant, resource.resourceType, { limit: 1000 });
     expect(page.items.map((item) => item.id)).not.toContain(resource.id);
+    expect(await readOverGraphQL(resource)).toBe('DELETED');
     await expectQuietRepoll();
   };
 
