@@ -40,9 +40,9 @@ describe('DrChrono chart changes after the backfill', () => {
   let cursor: string | undefined;
 
   const rowOf = (key: string) => DRCHRONO_CATALOG.find((r) => r.key === key) as CatalogRow;
-  const list = async (key: string): Promise<Loose[]> => {
+  const list = async (key: string, query = ''): Promise<Loose[]> => {
     const out: Loose[] = [];
-    let url: string | undefined = `${sim.url}${rowOf(key).path}?page_size=250`;
+    let url: string | undefined = `${sim.url}${rowOf(key).path}?page_size=250${query}`;
     while (url) {
       const page = (await (await fetch(url, { headers })).json()) as {
         results: Loose[];
@@ -149,6 +149,28 @@ describe('DrChrono chart changes after the backfill', () => {
       participant: [{ member: { reference: expect.stringMatching(/^PractitionerRole\//) } }],
     });
     await expectQuietRepoll();
+  });
+
+  it('links each synced appointment to the stored appointment profile it was booked with', async () => {
+    // DrChrono lists appointments only with a date filter.
+    const appointments = (await list('appointments', '&since=2000-01-01')).filter(
+      (r) => r.profile && r.appt_is_break !== true,
+    );
+    const profiles = await list('appointment_profiles');
+    expect(appointments.length).toBeGreaterThan(0);
+    for (const record of appointments) {
+      const appointment = mapped('appointments', record).find((r) => r.resourceType === 'Appointment');
+      const stored = await store.resources.read(connection.tenant, 'Appointment', appointment?.id ?? '');
+      const [profile] = mapped(
+        'appointment_profiles',
+        profiles.find((p) => p.id === record.profile),
+      );
+      expect(stored?.resource).toMatchObject({
+        supportingInformation: [{ reference: `ActivityDefinition/${profile?.id}` }],
+      });
+      const target = await store.resources.read(connection.tenant, 'ActivityDefinition', profile?.id ?? '');
+      expect(target?.resource).toMatchObject({ kind: 'Appointment' });
+    }
   });
 
   /** Archives one record of `key` by `archive` and answers the resources it mapped to before. */
