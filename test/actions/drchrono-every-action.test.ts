@@ -557,12 +557,27 @@ describe('every available DrChrono action through GraphQL', () => {
       () => ({ amount: 12.5 }),
     ),
     'drchrono.patient_payment.read': findCase('PaymentReconciliation', 'patient_payments'),
-    'drchrono.appointment.create': createCase(
-      'Appointment',
-      'appointments',
-      () => appointmentInput('2031-05-06T09:00:00Z'),
-      () => ({ scheduled_time: '2031-05-06T09:00:00', duration: 30, reason: 'Follow-up visit' }),
-    ),
+    'drchrono.appointment.create': (() => {
+      // Booked with an appointment profile: its ActivityDefinition, sent as DrChrono's `profile`.
+      let profile: Stored | undefined;
+      return createCase(
+        'Appointment',
+        'appointments',
+        async () => {
+          profile = await storedOfRow('ActivityDefinition', 'appointment_profiles');
+          return {
+            ...(await appointmentInput('2031-05-06T09:00:00Z')),
+            supportingInformation: [ref(profile)],
+          };
+        },
+        () => ({
+          scheduled_time: '2031-05-06T09:00:00',
+          duration: 30,
+          reason: 'Follow-up visit',
+          profile: Number(profile?.nativeId),
+        }),
+      );
+    })(),
     'drchrono.appointment.update': updateCase(
       'Appointment',
       'appointments',
