@@ -689,7 +689,7 @@ export function createActionService(deps: ActionServiceDeps): ActionService {
    * The native id of the record an operation acts on (`NamedOperation.subject`), checked before any
    * call: a gateway id must name a current resource of the caller's tenant (else NOT_FOUND, as for
    * one that does not exist), of this connection and of the operation's row (else
-   * FOREIGN_REFERENCE); a source id must have the source's id form.
+   * FOREIGN_REFERENCE).
    */
   async function subjectNativeId(
     caller: Caller,
@@ -701,11 +701,6 @@ export function createActionService(deps: ActionServiceDeps): ActionService {
     if (!subject) throw new Error(`${op.id} acts on no record`);
     if (id === undefined || id === '')
       throw new ActionError('VALIDATION', `${op.graphqlField} needs the id of the record it acts on`);
-    if ('nativePattern' in subject) {
-      if (!new RegExp(subject.nativePattern).test(id))
-        throw new ActionError('VALIDATION', `${op.graphqlField}: id must be ${subject.description}`);
-      return id;
-    }
     const stored = ID_GRAMMAR.resourceId.pattern.test(id)
       ? await store.resources.read(caller.tenant, subject.type, id)
       : undefined;

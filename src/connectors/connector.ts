@@ -147,13 +147,11 @@ export type NamedOperation = {
   readonly target?: { readonly type: string; readonly element?: string; readonly nativeElement?: string };
   /**
    * Set when an operation without `target` acts on one record named by id (argument `id`), whose
-   * native id fills `{id}`. `type`: the caller gives that resource's gateway id; it must be a current
-   * resource of the caller's tenant, of the connection and of the operation's row. `nativePattern`:
-   * the record has no FHIR mapping, so the caller gives the source's own id, which must match it.
+   * native id fills `{id}`: the caller gives that resource's gateway id (`type`); it must be a current
+   * resource of the caller's tenant, of the connection and of the operation's row. (Source ids are
+   * not taken: every id a client holds is a gateway id.)
    */
-  readonly subject?:
-    | { readonly type: string }
-    | { readonly nativePattern: string; readonly description: string };
+  readonly subject?: { readonly type: string };
   /**
    * How a `Parameters` input becomes a native JSON body: native field → the parameter of that
    * name. A `valueReference` is sent as the native id of the resource it names (guarded like every

@@ -57,7 +57,6 @@ const LOSSY: Record<string, string> = {
   'drchrono:appointments.exam_room': 'exam rooms are not Locations yet; the connector keeps the room',
   'drchrono:appointments.appt_is_break': 'breaks are never mapped (`when`), so it is always false',
   'drchrono:appointments.color': 'calendar colour, not mapped',
-  'drchrono:appointments.profile': 'appointment profiles are not mapped',
   'drchrono:appointments.billing_status': 'billing state lives in line items and transactions',
   'drchrono:appointments.recurring_appointment': 'each instance is its own Appointment',
   'drchrono:appointments.allow_overlapping': 'a scheduling switch for the write, not appointment data',

@@ -77,6 +77,13 @@ describe('every available DrChrono action through GraphQL', () => {
     return rest;
   };
   const itemReads = (row: string) => sim.counters.total((route) => route.startsWith(`GET /api/${row}/`));
+  /** What the gateway's connector sent to DrChrono's consent forms: method and path. */
+  const sent: string[] = [];
+  const recording: typeof fetch = (input, init) => {
+    const { pathname } = new URL(input instanceof Request ? input.url : String(input));
+    if (pathname.startsWith('/api/consent_forms/')) sent.push(`${init?.method ?? 'GET'} ${pathname}`);
+    return fetch(input, init);
+  };
 
   // --- the gateway ----------------------------------------------------------------------------
   const gql = async (query: string, variables: Loose = {}) => gateway.gql(TENANT, query, variables);
@@ -402,19 +409,23 @@ describe('every available DrChrono action through GraphQL', () => {
     return (result.data as { drchronoPatientOnpatientInviteSend: { id: string } })
       .drchronoPatientOnpatientInviteSend;
   };
+  /** The blank consent form is named by its Questionnaire's gateway id; DrChrono gets its own id in the path. */
   const consentCase = (field: string, path: string) => async () => {
+    const form = await storedOfRow('Questionnaire', 'consent_forms');
     const appointment = await storedOfRow('Appointment', 'appointments');
     const before = routeCalls(path, 204);
+    const sentBefore = sent.length;
     const { result, changes } = await withChanges(() =>
-      operation(field, '18001', params({ name: 'appointment', valueReference: ref(appointment) })),
+      operation(field, form.id, params({ name: 'appointment', valueReference: ref(appointment) })),
     );
     expect(result.errors, JSON.stringify(result.errors)).toBeUndefined();
     expect(result.data?.[field]).toMatchObject({
       resourceType: 'OperationOutcome',
       issue: [{ severity: 'information' }],
     });
-    // DrChrono answered 204 to the consent form and appointment the caller named.
+    // DrChrono answered 204 to the consent form and appointment the caller named, by their native ids.
     expect(routeCalls(path, 204)).toBe(before + 1);
+    expect(sent.slice(sentBefore)).toEqual([`POST /api/consent_forms/${form.nativeId}/${path}`]);
     expect(changes).toEqual([]);
   };
 
@@ -546,12 +557,27 @@ describe('every available DrChrono action through GraphQL', () => {
       () => ({ amount: 12.5 }),
     ),
     'drchrono.patient_payment.read': findCase('PaymentReconciliation', 'patient_payments'),
-    'drchrono.appointment.create': createCase(
-      'Appointment',
-      'appointments',
-      () => appointmentInput('2031-05-06T09:00:00Z'),
-      () => ({ scheduled_time: '2031-05-06T09:00:00', duration: 30, reason: 'Follow-up visit' }),
-    ),
+    'drchrono.appointment.create': (() => {
+      // Booked with an appointment profile: its ActivityDefinition, sent as DrChrono's `profile`.
+      let profile: Stored | undefined;
+      return createCase(
+        'Appointment',
+        'appointments',
+        async () => {
+          profile = await storedOfRow('ActivityDefinition', 'appointment_profiles');
+          return {
+            ...(await appointmentInput('2031-05-06T09:00:00Z')),
+            supportingInformation: [ref(profile)],
+          };
+        },
+        () => ({
+          scheduled_time: '2031-05-06T09:00:00',
+          duration: 30,
+          reason: 'Follow-up visit',
+          profile: Number(profile?.nativeId),
+        }),
+      );
+    })(),
     'drchrono.appointment.update': updateCase(
       'Appointment',
       'appointments',
@@ -795,7 +821,9 @@ describe('every available DrChrono action through GraphQL', () => {
     sim = await startDrChronoSimulator({ seed: 43, patients: 2, rateLimits: false });
     token = sim.issueAccessToken().accessToken;
     // The request budget has its own tests: here it would only pace ~40 cases' polls.
-    gateway = await startMutationGateway({ connectors: (store) => realConnectors(store, { limits: 'off' }) });
+    gateway = await startMutationGateway({
+      connectors: (store) => realConnectors(store, { limits: 'off', fetch: recording }),
+    });
     connection = await connectDrChrono(gateway.store, sim, { tenant: TENANT, id: CONNECTION });
     await gateway.poll(connection);
     for (const row of [
@@ -834,19 +862,39 @@ describe('every available DrChrono action through GraphQL', () => {
     // Not a Patient id (an Appointment's), and an id outside the grammar.
     expect(await codeOf(invite(CONNECTION, appointment.id))).toBe('NOT_FOUND');
     expect(await codeOf(invite(CONNECTION, 'Patient/../x'))).toBe('NOT_FOUND');
-    // A consent form id that is not DrChrono's form; a missing appointment; another connection's.
-    const apply = (id: string, res: Loose, connectionId = CONNECTION) =>
-      gql(
+    // Consent forms are named by their Questionnaire's gateway id: checked like the patient.
+    const form = await storedOfRow('Questionnaire', 'consent_forms');
+    const template = await storedOfRow('Questionnaire', 'clinical_note_templates');
+    const apply = (id: string, res: Loose, connectionId = CONNECTION, tenant = TENANT) =>
+      gateway.gql(
+        tenant,
         `mutation($res: JSON) { drchronoConsentFormApply(connection: "${connectionId}", id: "${id}", res: $res, idempotencyKey: "${key()}") }`,
         { res },
       );
     const named = params({ name: 'appointment', valueReference: ref(appointment) });
-    expect(await codeOf(apply('18001; DROP', named))).toBe('VALIDATION');
-    expect(await codeOf(apply('18001', params()))).toBe('VALIDATION');
-    expect(await codeOf(apply('18001', named, other.id))).toBe('FOREIGN_REFERENCE');
+    // A missing appointment; the form through another connection of the tenant, or another tenant.
+    expect(await codeOf(apply(form.id, params()))).toBe('VALIDATION');
+    expect(await codeOf(apply(form.id, named, other.id))).toBe('FOREIGN_REFERENCE');
+    expect(await codeOf(apply(form.id, named, elsewhere.id, 'drc-other'))).toBe('NOT_FOUND');
+    // A Questionnaire that is not a consent form (a note template), an Appointment's id, an id
+    // outside the grammar, and DrChrono's numeric form id (no longer taken: gateway ids only).
+    expect(await codeOf(apply(template.id, named))).toBe('FOREIGN_REFERENCE');
+    expect(await codeOf(apply(appointment.id, named))).toBe('NOT_FOUND');
+    expect(await codeOf(apply('18001; DROP', named))).toBe('NOT_FOUND');
+    expect(await codeOf(apply(form.nativeId, named))).toBe('NOT_FOUND');
     expect(sim.counters.total()).toBe(calls);
-    // DrChrono's own refusal (a consent form it does not have) comes back with its code.
-    expect(await codeOf(apply('999', named))).toBe('NOT_FOUND');
+    // DrChrono's own refusal (a form it no longer has, still in the store until the next scan).
+    const { id: _id, meta: _meta, ...copy } = form.resource;
+    const stale = {
+      ...copy,
+      id: 'stale-consent-form',
+      identifier: (form.resource.identifier as { system: string; value: string }[]).map((i) =>
+        i.value === form.nativeId ? { ...i, value: '999' } : i,
+      ),
+    } as Resource;
+    await gateway.store.resources.put(TENANT, stale, { connection: CONNECTION });
+    expect(await codeOf(apply('stale-consent-form', named))).toBe('NOT_FOUND');
+    expect(sim.counters.total()).toBe(calls + 1);
   });
 
   it('a lost invite answer: the retry with the same key is CONFLICT and sends no second invite', async () => {

@@ -157,8 +157,8 @@ export const DRCHRONO_ACTIONS: readonly DrChronoActionDecision[] = [
     { id: 'drchrono.signed_consent_form.update', seedName: 'Update Signed Consent Form', kind: 'update', resourceType: 'DocumentReference', row: 'signed_consent_forms', status: 'available' },
     { id: 'drchrono.signed_consent_form.list_by_patient', seedName: 'Get Signed Consent Forms by Patient', kind: 'find', resourceType: 'DocumentReference', graphqlField: 'DocumentReferenceList', row: 'signed_consent_forms', status: 'available' },
     { id: 'drchrono.signed_consent_form.read', seedName: 'Signed Consent Forms Read', kind: 'find', resourceType: 'DocumentReference', row: 'signed_consent_forms', status: 'available' },
-    { id: 'drchrono.consent_form.apply', seedName: 'Apply Consent Form', kind: 'operation', graphqlField: 'drchronoConsentFormApply', namedOperation: 'drchrono.consent_form.apply', row: 'appointments', status: 'available' },
-    { id: 'drchrono.consent_form.unapply', seedName: 'Unapply Consent Form', kind: 'operation', graphqlField: 'drchronoConsentFormUnapply', namedOperation: 'drchrono.consent_form.unapply', row: 'appointments', status: 'available' },
+    { id: 'drchrono.consent_form.apply', seedName: 'Apply Consent Form', kind: 'operation', graphqlField: 'drchronoConsentFormApply', namedOperation: 'drchrono.consent_form.apply', row: 'consent_forms', status: 'available' },
+    { id: 'drchrono.consent_form.unapply', seedName: 'Unapply Consent Form', kind: 'operation', graphqlField: 'drchronoConsentFormUnapply', namedOperation: 'drchrono.consent_form.unapply', row: 'consent_forms', status: 'available' },
   ),
   ...tasks(
     { id: 'drchrono.task.create', seedName: 'Create Task', kind: 'create', resourceType: 'Task', row: 'tasks', status: 'available' },

@@ -7,16 +7,16 @@ import type { NamedOperation } from '../connector.ts';
  *
  * Inputs (`subject`, `Parameters`): the invite takes the patient by gateway id (its native id
  * fills `{id}`) and, to send, an optional `email` (DrChrono uses the patient's own when absent).
- * Consent forms are named by their DrChrono id as given (they were unmapped when this was written;
- * they are Questionnaires now, and taking the Questionnaire's gateway id is still to do), so `{id}` is
- * the consent form's DrChrono id and the body names the appointment by its native id (from the
- * Appointment's gateway reference). Outputs: sending answers the Patient (read back and stored);
- * reading answers the invite (`{patient, email, status}`, shaped into `Parameters`); revoke and
- * (un)apply answer 204 (an informational OperationOutcome).
+ * (Un)apply takes the blank consent form's Questionnaire by gateway id (a `consent_forms` record of
+ * the connection: its native id fills `{id}`), like every other id a client holds; DrChrono's
+ * numeric form id is not taken (docs/connectors.md says why). The body names the appointment by
+ * its native id (from the Appointment's gateway reference). Outputs: sending answers the Patient
+ * (read back and stored); reading answers the invite (`{patient, email, status}`, shaped into
+ * `Parameters`); revoke and (un)apply answer 204 (an informational OperationOutcome).
  */
 const op = (o: Omit<NamedOperation, 'source'>): NamedOperation => ({ source: 'drchrono', ...o });
-// Consent forms are practice configuration the gateway does not map (yet): named by DrChrono's id.
-const CONSENT_FORM = { nativePattern: '^[0-9]{1,18}$', description: "the consent form's DrChrono id" };
+// The blank form is a Questionnaire of the consent_forms row (the operations' row): named by gateway id.
+const CONSENT_FORM = { type: 'Questionnaire' };
 
 export const DRCHRONO_OPERATIONS: readonly NamedOperation[] = [
   op({
@@ -60,7 +60,7 @@ export const DRCHRONO_OPERATIONS: readonly NamedOperation[] = [
   }),
   op({
     id: 'drchrono.consent_form.apply',
-    row: 'appointments',
+    row: 'consent_forms',
     graphqlField: 'drchronoConsentFormApply',
     actions: ['drchrono.consent_form.apply'],
     method: 'POST',
@@ -73,7 +73,7 @@ export const DRCHRONO_OPERATIONS: readonly NamedOperation[] = [
   }),
   op({
     id: 'drchrono.consent_form.unapply',
-    row: 'appointments',
+    row: 'consent_forms',
     graphqlField: 'drchronoConsentFormUnapply',
     actions: ['drchrono.consent_form.unapply'],
     method: 'POST',

@@ -162,14 +162,7 @@ function operationField(
     res: t.arg({ type: input, required: !op.subject }),
     idempotencyKey: key(),
   };
-  if (op.subject)
-    args.id = t.arg.id({
-      required: true,
-      description:
-        'type' in op.subject
-          ? `The ${op.subject.type}'s gateway id.`
-          : `${op.subject.description} (not mapped to FHIR: the source's own id).`,
-    });
+  if (op.subject) args.id = t.arg.id({ required: true, description: `The ${op.subject.type}'s gateway id.` });
   if (op.target) {
     args.id = t.arg.id({ required: true, description: `The ${op.target.type}'s gateway id.` });
     if (op.path.includes('{id}'))

@@ -14,7 +14,11 @@ export type AdminHooks = {
    * Changes records of one resource only (a trigger whose records random ticks rarely reach);
    * undefined when the simulator holds no such records. Simulators without it refuse `resource`.
    */
-  tickResource?(resource: string, count: number): { created: number; updated: number } | undefined;
+  tickResource?(
+    resource: string,
+    count: number,
+    change?: 'edit' | 'archive',
+  ): { created: number; updated: number } | undefined;
 };
 
 /**
@@ -24,6 +28,7 @@ export type AdminHooks = {
  * POST /_admin/faults          → merge a partial FaultSettings
  * POST /_admin/tick?count=N    → create/update N records now
  * POST /_admin/tick?count=N&resource=R → create/update N records of resource R (where supported)
+ * POST /_admin/tick?count=N&resource=R&change=archive → archive N records of R (where the source archives)
  */
 export function addAdminRoutes(router: Router, hooks: AdminHooks): void {
   router
@@ -48,7 +53,12 @@ export function addAdminRoutes(router: Router, hooks: AdminHooks): void {
       const resource = req.url.searchParams.get('resource');
       if (resource === null) return json(200, hooks.tick(count));
       if (!hooks.tickResource) return json(400, { error: 'this simulator does not tick one resource' });
-      const result = hooks.tickResource(resource, count);
-      return result ? json(200, result) : json(404, { error: `no records of resource ${resource}` });
+      const change = req.url.searchParams.get('change') ?? 'edit';
+      if (change !== 'edit' && change !== 'archive')
+        return json(400, { error: 'change must be edit or archive' });
+      const result = hooks.tickResource(resource, count, change);
+      return result
+        ? json(200, result)
+        : json(404, { error: `no records of resource ${resource} to ${change}` });
     });
 }

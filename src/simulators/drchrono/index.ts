@@ -20,7 +20,7 @@ import { completeRecord } from './shape.ts';
 import { createResourceStore, type ResourceStore } from './store.ts';
 import { addSubactionRoutes } from './subactions.ts';
 import { loadTickChanges } from './tick-changes.ts';
-import { createTicker } from './ticker.ts';
+import { createTicker, type TickKind } from './ticker.ts';
 
 export { generateDrChronoDataset } from './dataset.ts';
 export type { DrChronoClient } from './oauth-routes.ts';
@@ -38,8 +38,15 @@ export type RunningDrChronoSimulator = RunningSimulator & {
   /** Undefined when `patients: 0` (seed records only). */
   dataset: DrChronoDataset | undefined;
   oauth: OAuthStore;
-  /** Changes records of one resource now (also `POST /_admin/tick?resource=`); undefined when it holds none. */
-  tickResource(resource: string, count: number): { created: number; updated: number } | undefined;
+  /**
+   * Changes records of one resource now (also `POST /_admin/tick?resource=[&change=archive]`);
+   * undefined when it holds none (or none it can archive).
+   */
+  tickResource(
+    resource: string,
+    count: number,
+    change?: TickKind,
+  ): { created: number; updated: number } | undefined;
   /** Issues an access token directly (tests, benchmarks); the OAuth flow is the real way. */
   issueAccessToken(scope?: string): { accessToken: string; refreshToken: string };
 };

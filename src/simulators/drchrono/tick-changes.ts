@@ -11,6 +11,8 @@ const tickChangesSchema = z.object({
   $comment: z.string().optional(),
   edits: z.record(z.string(), z.array(editSchema)),
   appendOnly: z.array(z.string()),
+  /** Resources DrChrono archives rather than deletes, and the flag it sets (`change=archive` ticks). */
+  archive: z.record(z.string(), z.string()).default({}),
 });
 export type TickEdit = z.infer<typeof editSchema>;
 export type TickChanges = z.infer<typeof tickChangesSchema>;

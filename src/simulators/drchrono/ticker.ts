@@ -37,8 +37,19 @@ export type Ticker = {
    * `count` changes to one resource: an append-only one (audit log) gets new records, any other
    * has existing records touched with its edits. Undefined when the practice holds no such records.
    */
-  tickResource(resource: string, count: number): { created: number; updated: number } | undefined;
+  tickResource(
+    resource: string,
+    count: number,
+    change?: TickKind,
+  ): { created: number; updated: number } | undefined;
 };
+
+/**
+ * `edit` (the default): what `tickResource` does by the resource's data; `archive`: the practice
+ * archives records (a device removed from the chart, a signature or form withdrawn) by the flag the
+ * data names. Undefined from `tickResource` when nothing can take that change.
+ */
+export type TickKind = 'edit' | 'archive';
 
 export function createTicker(deps: {
   stores: (resource: string) => ResourceStore | undefined;
@@ -87,6 +98,19 @@ export function createTicker(deps: {
     return true;
   };
 
+  /** A random record not archived yet, archived now (the flag set, stamped). */
+  const archive = (resource: string, flag: string): boolean => {
+    const store = deps.stores(resource);
+    const live = [...(store?.scan() ?? [])].filter(([, entry]) => entry.record[flag] !== true);
+    if (!store || live.length === 0) return false;
+    const [id, entry] = deps.rng.pick(live);
+    const at = now();
+    const record: Record<string, unknown> = { ...entry.record, [flag]: true };
+    if ('updated_at' in record) record.updated_at = formatDateTime(at);
+    store.put(id, { record, updatedAt: at });
+    return true;
+  };
+
   return {
     tick(count) {
       let created = 0;
@@ -103,8 +127,15 @@ export function createTicker(deps: {
       }
       return { created, updated };
     },
-    tickResource(resource, count) {
+    tickResource(resource, count, change = 'edit') {
       if ((deps.stores(resource)?.size() ?? 0) === 0) return undefined;
+      if (change === 'archive') {
+        const flag = deps.changes.archive[resource];
+        if (flag === undefined) return undefined;
+        let updated = 0;
+        for (let n = 0; n < count; n++) updated += archive(resource, flag) ? 1 : 0;
+        return updated > 0 ? { created: 0, updated } : undefined;
+      }
       const append = deps.changes.appendOnly.includes(resource);
       let created = 0;
       let updated = 0;
