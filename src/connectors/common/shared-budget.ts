@@ -51,9 +51,7 @@ export function createSharedBudget(local: RequestBudget, options: SharedBudgetOp
   const { store, now } = options;
   const shared = options.windows.filter((w) => w.windowMs >= SHARED_WINDOW_MIN_MS);
   if (shared.length === 0) return local;
-  const owner = hash(options.budgetKey);
-  const keyOf = (w: BudgetWindow, endpoint: string) =>
-    `budget/${owner}/${w.name}${w.perEndpoint ? `/${hash(endpoint)}` : ''}`;
+  const keyOf = (w: BudgetWindow, endpoint: string) => sharedBudgetKey(options.budgetKey, w, endpoint);
   const grants = new Map<string, Grant>();
   const blocked = new Map<string, number>();
   const known = new Map<string, Known>();
@@ -151,6 +149,18 @@ export function createSharedBudget(local: RequestBudget, options: SharedBudgetOp
       });
     },
   };
+}
+
+/**
+ * The store's key of a window of a budget (and endpoint, for per-endpoint windows): hashed, so the
+ * key is short, printable and carries no client id or URL.
+ */
+export function sharedBudgetKey(
+  budgetKey: string,
+  window: Pick<BudgetWindow, 'name' | 'perEndpoint'>,
+  endpoint = '',
+): string {
+  return `budget/${hash(budgetKey)}/${window.name}${window.perEndpoint ? `/${hash(endpoint)}` : ''}`;
 }
 
 const hash = (text: string) => createHash('sha256').update(text).digest('hex').slice(0, 32);
