@@ -255,6 +255,32 @@ function failoverSuite(makeOpener: () => Opener): void {
       }
     });
 
+    it('shows every holder’s use once refreshed, not only its own', async () => {
+      const now = midHourClock();
+      const [first, second] = [await opener.open(now), await opener.open(now)];
+      try {
+        const budgetKey = `drchrono:test:${randomUUID()}`;
+        const make = (store: Store) =>
+          createSharedBudget(createRequestBudget([hour], now), {
+            store: store.budgets,
+            budgetKey,
+            windows: [hour],
+            now,
+          });
+        const mine = make(first);
+        expect(await take(mine, 2)).toBe(2);
+        expect(await take(make(second), 30)).toBe(30);
+        // What this process last read from the store: its own 2.
+        expect(mine.usage()[0]?.used).toBe(2);
+        await mine.refresh?.();
+        // Both processes' requests (the store's 40 reserved, less this process's 8 unused slots).
+        expect(mine.usage()[0]?.used).toBe(32);
+      } finally {
+        await first.close();
+        await second.close();
+      }
+    });
+
     it('counts exactly what one process sends, and lets no request go when the store cannot reserve (a clear error)', async () => {
       const now = midHourClock();
       const store = await opener.open(now);
