@@ -136,8 +136,13 @@ function failoverSuite(makeOpener: () => Opener): void {
       expect(spentByA).toBeGreaterThan(HOUR_LIMIT / 2);
       expect(spentByA).toBeLessThanOrEqual(HOUR_LIMIT);
 
-      if (how === 'release') await a.engine.stop();
-      else {
+      if (how === 'release') {
+        const session = a.engine.state(tenant, 'drc')?.session;
+        await a.engine.stop();
+        // The lease was released only once the per-second window (kept per process) held none of
+        // this process's requests: the next holder cannot overspend it either.
+        expect(session?.status().requestsUsed.find((w) => w.window === 'app-second')?.used).toBe(0);
+      } else {
         // kill -9: nothing released; the lease runs out (its heartbeat stopped with the run).
         const lease = connectionLeaseName(tenant, 'drc');
         const deadline = Date.now() + 10_000;
