@@ -295,7 +295,11 @@ function failoverSuite(makeOpener: () => Opener): void {
         expect(budget.usage()[0]).toMatchObject({ window: 'app-hour', used: 12, limit: 100 });
         await store.close();
         // The store gone: no slot can be reserved, so no request may go.
-        await expect(take(budgetOver(store, now), 1)).rejects.toThrow();
+        await expect(take(budgetOver(store, now), 1)).rejects.toMatchObject({
+          name: 'SourceError',
+          code: 'unavailable',
+          message: 'request budget app-hour could not be reserved in the store',
+        });
       } finally {
         await store.close().catch(() => undefined);
       }

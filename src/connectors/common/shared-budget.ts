@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { BudgetStore, BudgetWindowSpec } from '../../store/port.ts';
+import { SourceError } from '../connector.ts';
 import type { BudgetUsage, BudgetWindow, RequestBudget } from './request-budget.ts';
 
 /**
@@ -69,11 +70,23 @@ export function createSharedBudget(local: RequestBudget, options: SharedBudgetOp
       const startedAt = now();
       pending = store
         .reserve(key, spec, Math.min(block, spec.limit))
-        .then((r) => {
-          known.set(key, { used: r.used, at: startedAt });
-          if (r.granted > 0) grants.set(key, { left: r.granted, usableUntil: startedAt + r.usableForMs });
-          else blocked.set(key, startedAt + r.retryAfterMs);
-        })
+        .then(
+          (r) => {
+            known.set(key, { used: r.used, at: startedAt });
+            if (r.granted > 0) grants.set(key, { left: r.granted, usableUntil: startedAt + r.usableForMs });
+            else blocked.set(key, startedAt + r.retryAfterMs);
+          },
+          (error: unknown) => {
+            // No reservation, no request: the shared count must never be passed by a blind guess.
+            throw new SourceError(
+              'unavailable',
+              `request budget ${w.name} could not be reserved in the store`,
+              {
+                cause: (error as Error)?.name ?? 'unknown',
+              },
+            );
+          },
+        )
         .finally(() => refills.delete(key));
       refills.set(key, pending);
     }
