@@ -215,6 +215,8 @@ export type ConnectorSession = {
   ): Promise<unknown>;
   /** Requests used and allowed, last error: the operations view reads this. */
   status(): ConnectorStatus;
+  /** Re-reads the request budget's figures shared through the store (every process's), for `status`. */
+  refreshStatus?(): Promise<void>;
   close(): Promise<void>;
 };
 

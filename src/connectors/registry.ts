@@ -24,6 +24,8 @@ export type ConnectorOptions = {
   pageSize?: number;
   /** `off` only for benchmarks against simulators with their limits off. */
   limits?: 'source' | 'off';
+  /** Lower budget limits by window name (tests). */
+  budgetLimits?: Readonly<Record<string, number>>;
 };
 
 /** One connector per source, all sharing the deps (store, fetch, clock, budgets, refreshes). */
@@ -38,6 +40,7 @@ export function createConnectors(options: ConnectorOptions): Record<SourceSystem
     ...(options.retry ? { retry: options.retry } : {}),
     ...(options.pageSize ? { pageSize: options.pageSize } : {}),
     ...(options.limits ? { limits: options.limits } : {}),
+    ...(options.budgetLimits ? { budgetLimits: options.budgetLimits } : {}),
   };
   return {
     jane: createJaneConnector(deps),

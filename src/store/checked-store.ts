@@ -1,7 +1,7 @@
 import { SEARCH_LIMITS } from '../fhir/parse-search.ts';
 import type { SearchQuery } from '../fhir/search-query.ts';
 import { InvalidIdError, InvalidSearchError, type StoreError } from './errors.ts';
-import type { Lease, ResourceKey, Store, StoredResource } from './port.ts';
+import type { BudgetWindowSpec, Lease, ResourceKey, Store, StoredResource } from './port.ts';
 import { type IdRule, requireCount, requireId, requireMatch, requireString } from './validate-ids.ts';
 
 /** Largest page `list` answers (limits reject, they do not truncate). */
@@ -29,8 +29,16 @@ export function checkedStore(inner: Store, own: { quarantineId: IdRule }): Store
     key(value.holder, 'lease holder');
     requireCount(value.fence, 'lease fence', 0, Number.MAX_SAFE_INTEGER);
   };
+  const budgetWindow = (value: BudgetWindowSpec) => {
+    if (typeof value !== 'object' || value === null || (value.kind !== 'fixed' && value.kind !== 'sliding'))
+      throw new InvalidIdError('budget window', 'must be a fixed or sliding window');
+    requireCount(value.windowMs, 'budget windowMs', 1, MAX_TTL_MS);
+    requireCount(value.limit, 'budget limit', 1, Number.MAX_SAFE_INTEGER);
+    requireCount(value.holdMs, 'budget holdMs', 0, MAX_TTL_MS);
+  };
   const { resources, quarantine, idempotency, connections, tenants, watermarks, leases, tenantSecrets } =
     inner;
+  const { budgets } = inner;
 
   return {
     ...inner,
@@ -128,6 +136,18 @@ export function checkedStore(inner: Store, own: { quarantineId: IdRule }): Store
       },
       async current(name) {
         return leases.current(key(name, 'lease name'));
+      },
+    },
+    budgets: {
+      ...budgets,
+      async reserve(k, window, want) {
+        budgetWindow(window);
+        requireCount(want, 'budget want', 1, window.limit);
+        return budgets.reserve(key(k, 'budget key'), window, want);
+      },
+      async used(k, window) {
+        budgetWindow(window);
+        return budgets.used(key(k, 'budget key'), window);
       },
     },
     quarantine: {

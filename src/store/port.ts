@@ -15,6 +15,7 @@ export type Store = {
   changes: ChangeLog;
   watermarks: WatermarkStore;
   leases: LeaseStore;
+  budgets: BudgetStore;
   quarantine: QuarantineStore;
   idempotency: IdempotencyStore;
   connections: ConnectionStore;
@@ -188,6 +189,43 @@ export type LeaseStore = {
   renew(lease: Lease, ttlMs: number): Promise<Lease | undefined>;
   release(lease: Lease): Promise<void>;
   current(name: string): Promise<Lease | undefined>;
+};
+
+/**
+ * A request budget window as the store keeps it (request-budget.ts and shared-budget.ts). A
+ * `fixed` window resets at multiples of `windowMs` on the store's clock; a `sliding` one counts
+ * what was reserved in the last `windowMs`. `holdMs` (sliding only): how long granted slots may
+ * be used; they then count for holdMs + windowMs from the grant.
+ */
+export type BudgetWindowSpec = {
+  readonly kind: 'fixed' | 'sliding';
+  readonly windowMs: number;
+  readonly limit: number;
+  readonly holdMs: number;
+};
+
+export type BudgetReservation = {
+  /** Slots granted now: `want`, fewer when the window is nearly full, 0 when it is full. */
+  readonly granted: number;
+  /** Slots the window holds reserved by every holder, this grant included. */
+  readonly used: number;
+  /** How long (ms, from the reservation) the granted slots may be used. */
+  readonly usableForMs: number;
+  /** When nothing was granted: ms until the window may have room again (0 otherwise). */
+  readonly retryAfterMs: number;
+};
+
+/**
+ * Request budgets shared by every process on the store: a window's use is the sum of the blocks
+ * of slots reserved in it. Blocks are only ever added (they age out with their window), so no
+ * holder, stale or not, can lower a window's count, and a block a crashed holder did not use
+ * still counts: the budget errs on the safe side. Concurrent reservations never grant past the
+ * limit.
+ */
+export type BudgetStore = {
+  reserve(key: string, window: BudgetWindowSpec, want: number): Promise<BudgetReservation>;
+  /** Slots reserved in the window now (every holder's). */
+  used(key: string, window: BudgetWindowSpec): Promise<number>;
 };
 
 export type QuarantineEntry = {

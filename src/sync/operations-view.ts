@@ -87,6 +87,9 @@ export function createOperationsView(deps: OperationsViewDeps): OperationsView {
       });
     }
     const engineState = deps.engine.state(tenant, id);
+    // Budgets shared through the store: every process's use, not only this one's (a failing store
+    // leaves the figure this process last read).
+    await engineState?.session?.refreshStatus?.().catch(() => undefined);
     const session = engineState?.session?.status();
     const lease = await deps.store.leases.current(connectionLeaseName(tenant, id));
     const quarantined = (await deps.store.quarantine.list(tenant, { connection: id, limit: 10_000 })).length;

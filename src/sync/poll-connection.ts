@@ -16,6 +16,7 @@ import {
   encodePresence,
   MAX_TRACKED,
 } from './full-scan-presence.ts';
+import { startLeaseHeartbeat } from './lease-heartbeat.ts';
 import { type PlannedRow, planRun, type RunPlan } from './poll-plan.ts';
 import { orderRows } from './row-order.ts';
 import {
@@ -35,7 +36,7 @@ export type PollConnectionDeps = {
   readonly store: Store;
   readonly mappings: MappingSet;
   readonly log: Logger;
-  /** How long the connection's lease lasts without a renewal (renewed after every page). */
+  /** How long the connection's lease lasts without a renewal (renewed by a heartbeat while a run holds it, and before every page is written). */
   readonly leaseTtlMs: number;
   readonly now?: () => Date;
   /** Sees every committed page (metrics). */
@@ -133,8 +134,29 @@ export async function pollConnection(
   // needs_reauth or a lost lease stops every row of the run.
   const halt = new AbortController();
   let stopped: 'fenced_out' | 'needs_reauth' | undefined;
+  // A function: the heartbeat sets `stopped` while a row awaits, which narrowing cannot see.
+  const fencedOut = (): boolean => stopped === 'fenced_out';
   const signal = input.signal ? AbortSignal.any([input.signal, halt.signal]) : halt.signal;
   const limit = createLimiter(deps.rowConcurrency ?? 4);
+  // However long a page waits (a 429 pause, a budget wait, a slow source), the lease stays ours;
+  // once a renewal finds it lost, every row stops at once: no further request, no write.
+  const heartbeat = startLeaseHeartbeat({
+    ttlMs: deps.leaseTtlMs,
+    renew: async () => {
+      const renewed = lease ? await deps.store.leases.renew(lease, deps.leaseTtlMs) : undefined;
+      if (renewed) lease = renewed;
+      return renewed;
+    },
+    onLost: () => {
+      if (stopped !== undefined) return;
+      deps.log.warn(
+        { tenant: connection.tenant, connection: connection.id },
+        'sync lease lost while polling: stopping this run',
+      );
+      stopped = 'fenced_out';
+      halt.abort(new LeaseLostError());
+    },
+  });
 
   const pollRow = async (row: CatalogRow): Promise<void> => {
     const key = watermarkKey(connection.tenant, connection.id, row.key);
@@ -188,7 +210,8 @@ export async function pollConnection(
         if (signal.aborted) break;
       }
       if (signal.aborted) {
-        results.set(row.key, { row: row.key, backfill, pages, counts });
+        const lost = fencedOut() ? { error: { code: 'fenced_out', message: 'lease lost' } } : {};
+        results.set(row.key, { row: row.key, backfill, pages, counts, ...lost });
         return;
       }
       if (presence)
@@ -206,7 +229,8 @@ export async function pollConnection(
       });
       results.set(row.key, { row: row.key, backfill, pages, counts });
     } catch (error) {
-      if (error instanceof LeaseLostError || error instanceof FencedOutError) {
+      // A lost lease (found here, or by the heartbeat, whose abort ends the request in flight).
+      if (error instanceof LeaseLostError || error instanceof FencedOutError || fencedOut()) {
         if (stopped === undefined) {
           deps.log.warn(
             { tenant: connection.tenant, connection: connection.id, row: row.key },
@@ -237,7 +261,7 @@ export async function pollConnection(
         );
       }
       const previous = await readStatus(deps, connection, row);
-      if (lease && stopped !== 'fenced_out') {
+      if (lease && !fencedOut()) {
         await writeStatus(deps, connection, row, lease, {
           lastSuccessAt: previous?.lastSuccessAt,
           lastAttemptAt: startedAt,
@@ -279,7 +303,7 @@ export async function pollConnection(
       ),
     );
   }
-  await Promise.all(done.values());
+  await Promise.all(done.values()).finally(() => heartbeat.stop());
   const rows = ordered.flatMap((row) => {
     const result = results.get(row.key);
     return result ? [result] : [];
@@ -339,6 +363,8 @@ async function planConnectionRun(
   at: Date,
 ): Promise<RunPlan | undefined> {
   if (!rows.some((row) => row.pollEveryMs !== undefined)) return undefined;
+  // What every holder spent in the window (a previous holder's hour included), not this process alone.
+  await session.refreshStatus?.();
   const planned: PlannedRow[] = await Promise.all(
     rows.map(async (row) => {
       const status = await readStatus(deps, connection, row);

@@ -1,9 +1,10 @@
 import cron, { type ScheduledTask } from 'node-cron';
 import type { Logger } from 'pino';
+import { SHARED_WINDOW_MIN_MS } from '../connectors/common/shared-budget.ts';
 import { type Connector, type ConnectorSession, SourceError } from '../connectors/connector.ts';
 import type { SourceSystem } from '../fhir/identity.ts';
 import type { MappingSet } from '../mapping/mapping-set.ts';
-import type { Connection, Store } from '../store/port.ts';
+import type { Connection, Lease, Store } from '../store/port.ts';
 import { type ConnectionRun, describeError, type PageEvent, pollConnection } from './poll-connection.ts';
 import { connectionLeaseName } from './sync-keys.ts';
 
@@ -254,14 +255,33 @@ export function createSyncEngine(deps: SyncEngineDeps): SyncEngine {
       if (rescan) clearInterval(rescan);
       for (const entry of entries.values()) await entry.task?.destroy();
       await Promise.all([...entries.values()].map((entry) => entry.running?.catch(() => undefined)));
+      const held: Lease[] = [];
+      let quiet = 0;
       for (const entry of entries.values()) {
         const lease = await deps.store.leases.current(
           connectionLeaseName(entry.connection.tenant, entry.connection.id),
         );
-        if (lease?.holder === deps.holder) await deps.store.leases.release(lease);
-        await entry.session?.close().catch(() => undefined);
+        if (lease?.holder !== deps.holder) continue;
+        held.push(lease);
+        quiet = Math.max(quiet, unsharedWindowInUse(entry.session));
       }
+      // The next holder may start as soon as the lease is free: the budget windows kept per process
+      // (not shared through the store) that this process used must have passed first.
+      if (quiet > 0) await new Promise((resolve) => setTimeout(resolve, quiet));
+      for (const lease of held) await deps.store.leases.release(lease);
+      for (const entry of entries.values()) await entry.session?.close().catch(() => undefined);
       entries.clear();
     },
   };
+}
+
+/** The longest request-budget window of the session kept per process and used now (0: none). */
+function unsharedWindowInUse(session: ConnectorSession | undefined): number {
+  const windows = session?.status().requestsUsed ?? [];
+  return Math.max(
+    0,
+    ...windows.flatMap((w) =>
+      w.windowMs !== undefined && w.windowMs < SHARED_WINDOW_MIN_MS && w.used > 0 ? [w.windowMs] : [],
+    ),
+  );
 }

@@ -17,6 +17,7 @@ import {
 } from '../../src/store/errors.ts';
 import type { Change, Store } from '../../src/store/port.ts';
 import { apiKeyContract } from './api-key-contract.ts';
+import { budgetContract } from './budget-contract.ts';
 import type { StoreHarness } from './harness.ts';
 import { isolationContract } from './isolation-contract.ts';
 import { listCursorContract } from './list-cursor-contract.ts';
@@ -890,6 +891,7 @@ export function storeContract(makeHarness: () => Promise<StoreHarness>): void {
   });
 
   secretsContract(() => ({ h, store }));
+  budgetContract(() => ({ h, store }));
 }
 
 function runWriter(h: StoreHarness, tenant: string, writer: number, count: number): Promise<number[]> {

@@ -205,8 +205,12 @@ describe('sync engine', () => {
       leaseTtlMs: 30,
       beforePage: async (row, index) => {
         if (row !== 'patients' || index !== 0 || takenOver) return;
-        // p1 stalls (a GC pause, a slow network) past its lease; p2 takes the connection over.
-        await new Promise((resolve) => setTimeout(resolve, 60));
+        // p1 freezes (a long GC pause: its lease heartbeat freezes too) past its lease; p2 takes
+        // the connection over. A stall that lets the heartbeat run keeps the lease (lease-heartbeat.test.ts).
+        const frozenUntil = Date.now() + 60;
+        while (Date.now() < frozenUntil) {
+          // busy: no timer of this process runs
+        }
         takenOver = await b.runOnce('acme', 'dc.main');
       },
     });

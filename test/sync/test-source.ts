@@ -27,6 +27,8 @@ export type TestSource = {
   readonly arrivals: string[];
   /** After `afterOk` more good answers, `n` requests to an entity answer this status with an HTML page. */
   failNext(entity: string, n: number, status: number, afterOk?: number): void;
+  /** The next request to `entity` gets no answer until the returned function is called (a stalled source). */
+  holdNext(entity: string): () => void;
   close(): Promise<void>;
 };
 
@@ -51,17 +53,24 @@ export async function startTestSource(): Promise<TestSource> {
   const requests = new Map<string, number>();
   const arrivals: string[] = [];
   const failures = new Map<string, { ok: number; left: number; status: number }>();
+  const holds = new Map<string, Promise<void>>();
   let seq = 0;
   const table = (entity: string) => {
     const found = data.get(entity) ?? new Map<string, Entry>();
     data.set(entity, found);
     return found;
   };
-  const server: Server = createServer((req, res) => {
+  const server: Server = createServer(async (req, res) => {
     const url = new URL(req.url ?? '/', 'http://source');
     const entity = url.pathname.slice(1);
     requests.set(entity, (requests.get(entity) ?? 0) + 1);
     arrivals.push(entity);
+    const held = holds.get(entity);
+    if (held) {
+      holds.delete(entity);
+      await held;
+      if (res.destroyed) return;
+    }
     const failure = failures.get(entity);
     if (failure && failure.ok > 0) failure.ok--;
     else if (failure && failure.left > 0) {
@@ -114,6 +123,16 @@ export async function startTestSource(): Promise<TestSource> {
     arrivals,
     failNext(entity, n, status, afterOk = 0) {
       failures.set(entity, { ok: afterOk, left: n, status });
+    },
+    holdNext(entity) {
+      let release = () => {};
+      holds.set(
+        entity,
+        new Promise<void>((resolve) => {
+          release = resolve;
+        }),
+      );
+      return () => release();
     },
     close: () =>
       new Promise<void>((resolve) => {

@@ -2,7 +2,7 @@ import type { Logger } from 'pino';
 import type { Store } from '../../store/port.ts';
 import type { CircuitBreaker } from './circuit-breaker.ts';
 import type { RetryPolicy } from './http-client.ts';
-import type { RequestBudget } from './request-budget.ts';
+import type { BudgetWindow, RequestBudget } from './request-budget.ts';
 
 /**
  * What every connector is built from: passed in (no singletons). The shared maps make budgets,
@@ -25,11 +25,21 @@ export type ConnectorDeps = {
    * only for benchmarks against simulators started with their limits off.
    */
   readonly limits?: 'source' | 'off';
+  /** Lower limits by window name (e.g. `app-hour`): tests reach a window's end with a few requests. */
+  readonly budgetLimits?: Readonly<Record<string, number>>;
 };
 
-/** The budget windows to enforce: the source's, or none when limits are off (benchmarks). */
-export function budgetWindows<T>(deps: Pick<ConnectorDeps, 'limits'>, windows: readonly T[]): readonly T[] {
-  return deps.limits === 'off' ? [] : windows;
+/** The budget windows to enforce: the source's (lowered where configured), or none when limits are off (benchmarks). */
+export function budgetWindows(
+  deps: Pick<ConnectorDeps, 'limits' | 'budgetLimits'>,
+  windows: readonly BudgetWindow[],
+): readonly BudgetWindow[] {
+  if (deps.limits === 'off') return [];
+  const lower = deps.budgetLimits ?? {};
+  return windows.map((w) => {
+    const limit = lower[w.name];
+    return limit !== undefined && limit > 0 && limit < w.limit ? { ...w, limit } : w;
+  });
 }
 
 /** The page size to ask for: the source's default unless a smaller one is configured. */

@@ -80,8 +80,9 @@ export function createHttpClient(deps: HttpClientDeps): HttpClient {
   /** Waits for a slot; answers when it was taken (to settle it once the answer arrives). */
   async function waitForBudget(request: HttpRequest): Promise<number> {
     for (;;) {
+      const shared = (await deps.budget.prepare?.(request.endpoint)) ?? 0;
       const takenAt = deps.now();
-      const wait = deps.budget.tryTake(request.endpoint, takenAt);
+      const wait = shared > 0 ? shared : deps.budget.tryTake(request.endpoint, takenAt);
       if (wait === 0) return takenAt;
       if (wait > policy.maxWaitMs)
         fail(

@@ -24,6 +24,11 @@ export type BudgetUsage = {
 
 export type RequestBudget = {
   /**
+   * Before `tryTake`, budgets shared through the store (shared-budget.ts) reserve slots ahead of
+   * use here; answers milliseconds to wait when the shared window is full (0: go on to tryTake).
+   */
+  prepare?(endpoint: string): Promise<number>;
+  /**
    * Milliseconds to wait before a request to `endpoint` may go; 0 means a slot was taken
    * now. Synchronous so two callers can never take the same slot.
    */
@@ -39,6 +44,8 @@ export type RequestBudget = {
   /** Milliseconds left of a 429 pause (0 when none). */
   pausedFor(): number;
   usage(): BudgetUsage[];
+  /** Re-reads what is shared through the store, so `usage` shows every holder's figure. */
+  refresh?(): Promise<void>;
 };
 
 export function createRequestBudget(windows: readonly BudgetWindow[], now: () => number): RequestBudget {

@@ -6,6 +6,7 @@ import { connectionState } from './connection-state.ts';
 import { budgetWindows, type ConnectorDeps, shared } from './connector-deps.ts';
 import { createHttpClient, type HttpClient, type HttpClientDeps } from './http-client.ts';
 import { type BudgetWindow, createRequestBudget } from './request-budget.ts';
+import { createSharedBudget } from './shared-budget.ts';
 
 /** What a source's session talks through: its HTTP client, the re-authorization gate and its status. */
 export type SessionTransport = {
@@ -16,6 +17,8 @@ export type SessionTransport = {
    */
   track<T>(work: () => Promise<T>): Promise<T>;
   status(): ConnectorStatus;
+  /** Re-reads the budget's figures shared through the store. */
+  refreshStatus(): Promise<void>;
 };
 
 export type SessionTransportOptions = {
@@ -34,9 +37,17 @@ export function createSessionTransport(
   options: SessionTransportOptions,
 ): SessionTransport {
   const { source, connection, tokens } = options;
-  const budget = shared(deps.shared.budgets, options.budgetKey, () =>
-    createRequestBudget(budgetWindows(deps, options.budget), deps.now),
-  );
+  // The long windows' use lives in the store, so a process taking the connection over starts
+  // from what the previous holder spent (shared-budget.ts).
+  const budget = shared(deps.shared.budgets, options.budgetKey, () => {
+    const windows = budgetWindows(deps, options.budget);
+    return createSharedBudget(createRequestBudget(windows, deps.now), {
+      store: deps.store.budgets,
+      budgetKey: options.budgetKey,
+      windows,
+      now: deps.now,
+    });
+  });
   const breaker = shared(deps.shared.breakers, `${source}:${connection.tenant}/${connection.id}`, () =>
     createCircuitBreaker({ threshold: 5, cooldownMs: 30_000, now: deps.now }),
   );
@@ -62,6 +73,9 @@ export function createSessionTransport(
         if (err instanceof SourceError && err.code === 'needs_reauth') needsReauth = true;
         throw err;
       }
+    },
+    async refreshStatus() {
+      await budget.refresh?.();
     },
     status() {
       const lastError = http.lastError();

@@ -42,7 +42,7 @@ export function openDrChronoSession(deps: ConnectorDeps, connection: Connection)
     },
   );
   // The limits are per API application: every connection of one app shares them.
-  const { http, track, status } = createSessionTransport(deps, {
+  const { http, track, status, refreshStatus } = createSessionTransport(deps, {
     source: 'drchrono',
     connection,
     budgetKey: `drchrono:${new URL(config.baseUrl).origin}:${config.clientId}`,
@@ -334,6 +334,7 @@ export function openDrChronoSession(deps: ConnectorDeps, connection: Connection)
       return res.body;
     },
     status,
+    refreshStatus,
     async close() {},
   };
 }

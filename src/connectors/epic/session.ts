@@ -34,7 +34,7 @@ const EARLIEST = Date.parse('1900-01-01T00:00:00Z');
 export function openEpicSession(deps: ConnectorDeps, connection: Connection): ConnectorSession {
   const config = parseConnectionConfig(epicConfigSchema, connection.config, 'epic');
   const tokens = createEpicTokenSource(deps, connection, config);
-  const { http, track, status } = createSessionTransport(deps, {
+  const { http, track, status, refreshStatus } = createSessionTransport(deps, {
     source: 'epic',
     connection,
     budgetKey: `epic:${connection.tenant}/${connection.id}`,
@@ -191,6 +191,7 @@ export function openEpicSession(deps: ConnectorDeps, connection: Connection): Co
       return known.outputType === 'Bundle' ? res.body : bookedResource(res.body, known.outputType);
     },
     status,
+    refreshStatus,
     async close() {},
   };
 }

@@ -36,7 +36,7 @@ export function openJaneSession(deps: ConnectorDeps, connection: Connection): Co
     },
   );
   // Jane limits per clinic: two connections to one clinic share its budget.
-  const { http, track, status } = createSessionTransport(deps, {
+  const { http, track, status, refreshStatus } = createSessionTransport(deps, {
     source: 'jane',
     connection,
     budgetKey: `jane:${config.clinicUrl}`,
@@ -154,6 +154,7 @@ export function openJaneSession(deps: ConnectorDeps, connection: Connection): Co
       return res.body;
     },
     status,
+    refreshStatus,
     async close() {},
   };
 }

@@ -51,6 +51,9 @@ export type LeaseTermDoc = {
   expiresAt: number;
 };
 
+/** A block of reserved request-budget slots (mongo-budgets.ts): inserted once, never updated. */
+export type BudgetBlockDoc = { _id: string; key: string; seq: number; size: number; countsUntil: number };
+
 export type Collections = {
   meta: Collection<{ _id: string; value: number | string }>;
   tenants: Collection<{ _id: string; name: string; createdAt: string }>;
@@ -59,6 +62,7 @@ export type Collections = {
   changes: Collection<ChangeDoc>;
   watermarks: Collection<{ _id: string; value: string; fence: number; updatedAt: string }>;
   leases: Collection<LeaseTermDoc>;
+  budgetBlocks: Collection<BudgetBlockDoc>;
   quarantine: Collection<{
     _id: string;
     tenant: string;
@@ -106,6 +110,7 @@ export function collections(db: Db): Collections {
     changes: db.collection('changes'),
     watermarks: db.collection('watermarks'),
     leases: db.collection('leases'),
+    budgetBlocks: db.collection('budget_blocks'),
     quarantine: db.collection('quarantine'),
     idempotency: db.collection('idempotency'),
     connections: db.collection('connections'),
@@ -126,6 +131,7 @@ export async function ensureIndexes(c: Collections): Promise<void> {
     c.changes.createIndex({ tenant: 1, type: 1, id: 1, versionId: 1 }, { unique: true }),
     c.changes.createIndex({ at: 1 }),
     c.leases.createIndex({ name: 1, epoch: -1 }),
+    c.budgetBlocks.createIndex({ key: 1, seq: -1 }),
     c.quarantine.createIndex({ tenant: 1, connection: 1, _id: 1 }),
     c.connections.createIndex({ tenant: 1, id: 1 }),
     c.sealedSecrets.createIndex({ kind: 1, tenant: 1, name: 1, rev: 1 }, { unique: true }),

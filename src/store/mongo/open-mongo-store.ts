@@ -6,6 +6,7 @@ import type { StoreOptions } from '../store-options.ts';
 import { createTenantGuard } from '../tenant-guard.ts';
 import { collections, ensureIndexes } from './collections.ts';
 import { createMongoApiKeys } from './mongo-api-keys.ts';
+import { createMongoBudgets } from './mongo-budgets.ts';
 import { createMongoChangeLog } from './mongo-change-log.ts';
 import { createMongoCoordination } from './mongo-coordination.ts';
 import { createMongoRecords, MONGO_QUARANTINE_ID } from './mongo-records.ts';
@@ -48,6 +49,7 @@ export async function openMongoStore(
       }),
       watermarks: coordination.watermarks,
       leases: coordination.leases,
+      budgets: createMongoBudgets(c, now),
       quarantine: records.quarantine,
       idempotency: records.idempotency,
       connections: records.connections,

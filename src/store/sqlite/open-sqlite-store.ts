@@ -8,6 +8,7 @@ import type { StoreOptions } from '../store-options.ts';
 import { createTenantGuard } from '../tenant-guard.ts';
 import { applySchema } from './schema.ts';
 import { createSqliteApiKeys } from './sqlite-api-keys.ts';
+import { createSqliteBudgets } from './sqlite-budgets.ts';
 import { createSqliteChanges } from './sqlite-changes.ts';
 import { createSqliteCoordination } from './sqlite-coordination.ts';
 import { createSqliteRecords, SQLITE_QUARANTINE_ID } from './sqlite-records.ts';
@@ -32,6 +33,7 @@ export function openSqliteStore(path: string, options: StoreOptions): Store {
     changes: createSqliteChanges(db, createChangeCursors(options.changeCursorKeys)),
     watermarks: coordination.watermarks,
     leases: coordination.leases,
+    budgets: createSqliteBudgets(db, now),
     quarantine: records.quarantine,
     idempotency: records.idempotency,
     connections: records.connections,

@@ -59,6 +59,13 @@ export function applySchema(db: DatabaseSync): void {
       name TEXT PRIMARY KEY, holder TEXT NOT NULL, fence INTEGER NOT NULL, expires_at INTEGER NOT NULL
     ) WITHOUT ROWID;
 
+    -- Request budgets shared by every process (sqlite-budgets.ts): blocks of reserved slots.
+    CREATE TABLE IF NOT EXISTS budget_blocks (
+      id INTEGER PRIMARY KEY AUTOINCREMENT, key TEXT NOT NULL, size INTEGER NOT NULL,
+      counts_until INTEGER NOT NULL
+    );
+    CREATE INDEX IF NOT EXISTS budget_blocks_key ON budget_blocks (key, counts_until);
+
     CREATE TABLE IF NOT EXISTS quarantine (
       id INTEGER PRIMARY KEY AUTOINCREMENT, tenant TEXT NOT NULL, connection TEXT NOT NULL,
       what TEXT NOT NULL, reason TEXT NOT NULL, raw TEXT NOT NULL, at TEXT NOT NULL
