@@ -97,6 +97,8 @@ export function createFastValidator(
 ): FastValidator {
   const compiled = new Map<InternalTypeSchema, CompiledType>();
   const invariantMemo = createInvariantMemo();
+  /** The schema an object value of a key is read with (an entry belongs to one parent type). */
+  const valueSchemas = new Map<KeyEntry, InternalTypeSchema>();
 
   function compiledType(schema: InternalTypeSchema): CompiledType {
     let found = compiled.get(schema);
@@ -109,8 +111,10 @@ export function createFastValidator(
 
   function checkObject(value: Record<string, unknown>, schema: InternalTypeSchema, walk: Walk): boolean {
     const type = compiledType(schema);
+    const keys = Object.keys(value);
+    if (keys.length === 0) return false; // an empty object (a resource has its resourceType)
     const seenChoices = type.choiceGroups > 0 ? new Uint8Array(type.choiceGroups) : undefined;
-    for (const key of Object.keys(value)) {
+    for (const key of keys) {
       if (key === 'resourceType') {
         if (value !== walk.root.value) return false; // a nested resource: the full validator handles those
         continue;
@@ -151,9 +155,13 @@ export function createFastValidator(
     } else {
       if (typeof value !== 'object' || Array.isArray(value)) return false;
       const object = value as Record<string, unknown>;
-      if (!hasAnyKey(object)) return false;
       if (type === 'Reference' && !referenceTargetAllowed(object, element)) return false;
-      const schema = parent.innerTypes?.find((inner) => inner.name === type) ?? getDataType(type);
+      let schema = valueSchemas.get(entry);
+      if (schema === undefined) {
+        schema = parent.innerTypes?.find((inner) => inner.name === type) ?? getDataType(type);
+        valueSchemas.set(entry, schema);
+      }
+      // Empty objects are refused there.
       if (!checkObject(object, schema, walk)) return false;
     }
     if (element.constraints.length > 0 && !constraintsHold(element, { type, value }, walk)) return false;
@@ -231,9 +239,11 @@ function constraintsHoldOn(
   walk: Walk,
 ): boolean {
   if (constraints.length === 0) return true;
-  const variables = { ...walk.rootVars, '%context': value };
+  // Built only when a guard cannot decide (most constraints are decided on plain JSON).
+  let variables: Record<string, TypedValue> | undefined;
   for (const constraint of constraints) {
     if (typeof value.value === 'object' && constraint.holds(value.value as Record<string, unknown>)) continue;
+    variables ??= { ...walk.rootVars, '%context': value };
     const result = evalFhirPathTyped(constraint.atom, [value], variables);
     if (result.length !== 1 || result[0]?.value !== true) return false;
   }
@@ -278,10 +288,6 @@ function codingIn(codeSet: { systemCodes: ReadonlySet<string>; codes: ReadonlySe
   return coding.system === undefined
     ? codeSet.codes.has(coding.code)
     : codeSet.systemCodes.has(`${coding.system}|${coding.code}`);
-}
-
-function hasAnyKey(object: Record<string, unknown>): boolean {
-  return Object.keys(object).length > 0;
 }
 
 function compileType(schema: InternalTypeSchema): CompiledType {
