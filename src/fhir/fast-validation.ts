@@ -113,7 +113,9 @@ export function createFastValidator(
     const type = compiledType(schema);
     const keys = Object.keys(value);
     if (keys.length === 0) return false; // an empty object (a resource has its resourceType)
-    const seenChoices = type.choiceGroups > 0 ? new Uint8Array(type.choiceGroups) : undefined;
+    // Choice elements given so far: bits of a number (no allocation per object) up to 31 groups.
+    let seenBits = 0;
+    const seenChoices = type.choiceGroups > 31 ? new Uint8Array(type.choiceGroups) : undefined;
     for (const key of keys) {
       if (key === 'resourceType') {
         if (value !== walk.root.value) return false; // a nested resource: the full validator handles those
@@ -121,9 +123,17 @@ export function createFastValidator(
       }
       const entry = type.keys.get(key);
       if (entry === undefined) return false; // unknown property, or `_x` primitive extensions
-      if (entry.choiceGroup >= 0 && seenChoices !== undefined) {
-        if (seenChoices[entry.choiceGroup] === 1) return false; // two types of one choice element
-        seenChoices[entry.choiceGroup] = 1;
+      const group = entry.choiceGroup;
+      if (group >= 0) {
+        // Two types of one choice element.
+        if (seenChoices !== undefined) {
+          if (seenChoices[group] === 1) return false;
+          seenChoices[group] = 1;
+        } else {
+          const bit = 1 << group;
+          if ((seenBits & bit) !== 0) return false;
+          seenBits |= bit;
+        }
       }
       if (!checkProperty(value[key], entry, schema, walk)) return false;
     }
