@@ -40,10 +40,37 @@ export function findConflictingChoiceTypes(resource: Record<string, unknown>): O
   return issues;
 }
 
-/** True if no choice element of this object (at `modelPath`) is given with more than one type. */
+/** Per model path, its choice keys (`deceasedBoolean`) → their base path: no string built per key. */
+const CHOICE_KEYS_BY_MODEL_PATH: ReadonlyMap<string, ReadonlyMap<string, string>> = (() => {
+  const byPath = new Map<string, Map<string, string>>();
+  for (const [choiceKey, base] of CHOICE_KEY_TO_BASE) {
+    const dot = choiceKey.lastIndexOf('.');
+    const path = choiceKey.slice(0, dot);
+    const keys = byPath.get(path) ?? new Map<string, string>();
+    keys.set(choiceKey.slice(dot + 1), base);
+    byPath.set(path, keys);
+  }
+  return byPath;
+})();
+
+/**
+ * True if no choice element of this object (at `modelPath`) is given with more than one type
+ * (`_x` counts as `x`). Called on every object a sync writes: allocates only for objects that
+ * carry a choice key.
+ */
 export function choiceTypesAgree(node: Record<string, unknown>, modelPath: string): boolean {
-  if (!CHOICE_MODEL_PATHS.has(modelPath)) return true; // most objects: nothing to collect
-  for (const keys of choiceKeysByBase(node, modelPath).values()) if (keys.size > 1) return false;
+  const choiceKeys = CHOICE_KEYS_BY_MODEL_PATH.get(modelPath);
+  if (choiceKeys === undefined) return true; // most objects: nothing to collect
+  let seen: Map<string, string> | undefined;
+  for (const rawKey of Object.keys(node)) {
+    const key = rawKey.startsWith('_') ? rawKey.slice(1) : rawKey;
+    const base = choiceKeys.get(key);
+    if (base === undefined) continue;
+    seen ??= new Map();
+    const other = seen.get(base);
+    if (other !== undefined && other !== key) return false;
+    seen.set(base, key);
+  }
   return true;
 }
 

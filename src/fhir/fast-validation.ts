@@ -97,6 +97,8 @@ export function createFastValidator(
 ): FastValidator {
   const compiled = new Map<InternalTypeSchema, CompiledType>();
   const invariantMemo = createInvariantMemo();
+  /** The schema an object value of a key is read with (an entry belongs to one parent type). */
+  const valueSchemas = new Map<KeyEntry, InternalTypeSchema>();
 
   function compiledType(schema: InternalTypeSchema): CompiledType {
     let found = compiled.get(schema);
@@ -109,17 +111,29 @@ export function createFastValidator(
 
   function checkObject(value: Record<string, unknown>, schema: InternalTypeSchema, walk: Walk): boolean {
     const type = compiledType(schema);
-    const seenChoices = type.choiceGroups > 0 ? new Uint8Array(type.choiceGroups) : undefined;
-    for (const key of Object.keys(value)) {
+    const keys = Object.keys(value);
+    if (keys.length === 0) return false; // an empty object (a resource has its resourceType)
+    // Choice elements given so far: bits of a number (no allocation per object) up to 31 groups.
+    let seenBits = 0;
+    const seenChoices = type.choiceGroups > 31 ? new Uint8Array(type.choiceGroups) : undefined;
+    for (const key of keys) {
       if (key === 'resourceType') {
         if (value !== walk.root.value) return false; // a nested resource: the full validator handles those
         continue;
       }
       const entry = type.keys.get(key);
       if (entry === undefined) return false; // unknown property, or `_x` primitive extensions
-      if (entry.choiceGroup >= 0 && seenChoices !== undefined) {
-        if (seenChoices[entry.choiceGroup] === 1) return false; // two types of one choice element
-        seenChoices[entry.choiceGroup] = 1;
+      const group = entry.choiceGroup;
+      if (group >= 0) {
+        // Two types of one choice element.
+        if (seenChoices !== undefined) {
+          if (seenChoices[group] === 1) return false;
+          seenChoices[group] = 1;
+        } else {
+          const bit = 1 << group;
+          if ((seenBits & bit) !== 0) return false;
+          seenBits |= bit;
+        }
       }
       if (!checkProperty(value[key], entry, schema, walk)) return false;
     }
@@ -151,9 +165,13 @@ export function createFastValidator(
     } else {
       if (typeof value !== 'object' || Array.isArray(value)) return false;
       const object = value as Record<string, unknown>;
-      if (!hasAnyKey(object)) return false;
       if (type === 'Reference' && !referenceTargetAllowed(object, element)) return false;
-      const schema = parent.innerTypes?.find((inner) => inner.name === type) ?? getDataType(type);
+      let schema = valueSchemas.get(entry);
+      if (schema === undefined) {
+        schema = parent.innerTypes?.find((inner) => inner.name === type) ?? getDataType(type);
+        valueSchemas.set(entry, schema);
+      }
+      // Empty objects are refused there.
       if (!checkObject(object, schema, walk)) return false;
     }
     if (element.constraints.length > 0 && !constraintsHold(element, { type, value }, walk)) return false;
@@ -231,9 +249,11 @@ function constraintsHoldOn(
   walk: Walk,
 ): boolean {
   if (constraints.length === 0) return true;
-  const variables = { ...walk.rootVars, '%context': value };
+  // Built only when a guard cannot decide (most constraints are decided on plain JSON).
+  let variables: Record<string, TypedValue> | undefined;
   for (const constraint of constraints) {
     if (typeof value.value === 'object' && constraint.holds(value.value as Record<string, unknown>)) continue;
+    variables ??= { ...walk.rootVars, '%context': value };
     const result = evalFhirPathTyped(constraint.atom, [value], variables);
     if (result.length !== 1 || result[0]?.value !== true) return false;
   }
@@ -278,10 +298,6 @@ function codingIn(codeSet: { systemCodes: ReadonlySet<string>; codes: ReadonlySe
   return coding.system === undefined
     ? codeSet.codes.has(coding.code)
     : codeSet.systemCodes.has(`${coding.system}|${coding.code}`);
-}
-
-function hasAnyKey(object: Record<string, unknown>): boolean {
-  return Object.keys(object).length > 0;
 }
 
 function compileType(schema: InternalTypeSchema): CompiledType {

@@ -18,6 +18,7 @@ import {
 } from './full-scan-presence.ts';
 import { startLeaseHeartbeat } from './lease-heartbeat.ts';
 import { type PlannedRow, planRun, type RunPlan } from './poll-plan.ts';
+import { readAhead } from './read-ahead.ts';
 import { orderRows } from './row-order.ts';
 import {
   connectionLeaseName,
@@ -170,7 +171,10 @@ export async function pollConnection(
       const triggers = createTriggerTagger(connector.triggers, row);
       // A full scan lists every record: those of the last complete scan it lacks were deleted.
       const presence = row.cursor === 'full-scan' ? createPresenceCollector() : undefined;
-      for await (const page of session.poll({ row, watermark: cursor, signal })) {
+      // Page N+1 is on its way while page N is written; a stopped run drops it unwritten.
+      const from = cursor;
+      const read = readAhead((reading) => session.poll({ row, watermark: from, signal: reading }), signal);
+      for await (const page of read) {
         const held = await renew();
         const target = feedTarget(row);
         const written = target

@@ -68,7 +68,7 @@ describe('sqlite index layout limits', () => {
     old.close();
     try {
       expect(() => openSqliteStore(path, options)).toThrow(
-        /schema version 1; this gateway needs 2\. Move the file aside/,
+        /schema version 1; this gateway needs 3\. Move the file aside/,
       );
     } finally {
       rmSync(dir, { recursive: true, force: true });

@@ -167,6 +167,8 @@ export type TestConnectorOptions = {
   reauth?: () => boolean;
   /** Runs before each page is handed to the sync (to interleave other work). */
   beforePage?: (row: string, index: number) => Promise<void>;
+  /** Sees each page's request as it is sent (before the answer). */
+  beforeFetch?: (row: string, index: number) => void;
 };
 
 /**
@@ -192,6 +194,7 @@ export function testConnector(
           for (let index = 0; ; index++) {
             if (options.reauth?.())
               throw new SourceError('needs_reauth', 'refresh token revoked', { status: 400 });
+            options.beforeFetch?.(row.key, index);
             const res = await fetch(`${source.url}${row.path}?after=${after}&limit=${pageSize}`, {
               ...(signal ? { signal } : {}),
             });

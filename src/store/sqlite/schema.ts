@@ -1,8 +1,13 @@
 import type { DatabaseSync } from 'node:sqlite';
 import { searchIndexSchema } from './search-index.ts';
 
-/** Bumped when a file written by an earlier release can no longer be opened as it is. */
-export const SCHEMA_VERSION = '2';
+/**
+ * Bumped when a file written by an earlier release can no longer be opened as it is. 3: versions
+ * are found by their resource's `rid` (a release of schema 2 would write versions without it).
+ */
+export const SCHEMA_VERSION = '3';
+/** Earlier versions this release upgrades in place at open. */
+const UPGRADES_FROM = new Set(['2']);
 
 /**
  * The SQLite schema, applied idempotently at open. `resources` holds the current version (its
@@ -91,21 +96,56 @@ export function applySchema(db: DatabaseSync): void {
   `);
   db.exec(searchIndexSchema());
   rowidResourceVersions(db);
-  db.exec(RESOURCE_VERSIONS_KEY);
+  versionsByRid(db);
   addDateShapeColumns(db);
   addChangeColumns(db);
-  db.prepare('INSERT INTO store_meta (key, value) VALUES (?, ?) ON CONFLICT DO NOTHING').run(
-    'schema_version',
-    SCHEMA_VERSION,
-  );
+  db.prepare(
+    'INSERT INTO store_meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value',
+  ).run('schema_version', SCHEMA_VERSION);
 }
 
 const RESOURCE_VERSIONS_COLUMNS = `
       tenant TEXT NOT NULL, type TEXT NOT NULL, id TEXT NOT NULL, version_id INTEGER NOT NULL,
       last_updated TEXT NOT NULL, hash TEXT NOT NULL, deleted INTEGER NOT NULL, connection TEXT,
       body TEXT NOT NULL`;
+/**
+ * Versions are found by their resource's `rid` (resources.rid: never reused, a tombstone keeps its
+ * row) and version. rids are handed out in write order, so a backfill appends to this index; the
+ * earlier key (tenant, type, id, version) took hashed ids in random order and rewrote most of its
+ * leaf pages on every committed page.
+ */
 const RESOURCE_VERSIONS_KEY =
-  'CREATE UNIQUE INDEX IF NOT EXISTS resource_versions_key ON resource_versions (tenant, type, id, version_id)';
+  'CREATE UNIQUE INDEX IF NOT EXISTS resource_versions_rid ON resource_versions (rid, version_id)';
+
+/**
+ * A file of schema 2 (versions keyed by tenant, type, id, version; no `rid`): each version gets
+ * its resource's rid and the key is replaced, in one transaction, checked again under the write
+ * lock so two processes opening the file at once upgrade it once. New files get the column here.
+ */
+function versionsByRid(db: DatabaseSync): void {
+  const hasRid = () =>
+    (db.prepare('PRAGMA table_info(resource_versions)').all() as Array<{ name: string }>).some(
+      (c) => c.name === 'rid',
+    );
+  if (hasRid()) {
+    db.exec(RESOURCE_VERSIONS_KEY);
+    return;
+  }
+  db.exec('BEGIN IMMEDIATE');
+  try {
+    if (!hasRid()) {
+      db.exec(`ALTER TABLE resource_versions ADD COLUMN rid INTEGER;
+        UPDATE resource_versions SET rid = (SELECT r.rid FROM resources r WHERE r.tenant = resource_versions.tenant
+          AND r.type = resource_versions.type AND r.id = resource_versions.id);
+        DROP INDEX IF EXISTS resource_versions_key;`);
+    }
+    db.exec(RESOURCE_VERSIONS_KEY);
+    db.exec('COMMIT');
+  } catch (error) {
+    if (db.isTransaction) db.exec('ROLLBACK');
+    throw error;
+  }
+}
 
 /**
  * A schema-2 file from before the rowid `resource_versions` (a WITHOUT ROWID table keyed by
@@ -169,7 +209,7 @@ function checkSchemaVersion(db: DatabaseSync): void {
         | undefined)
     : undefined;
   const found = row?.value ?? '1';
-  if (found !== SCHEMA_VERSION) {
+  if (found !== SCHEMA_VERSION && !UPGRADES_FROM.has(found)) {
     throw new Error(
       `The database has schema version ${found}; this gateway needs ${SCHEMA_VERSION}. ` +
         'Move the file aside (the data is re-synced from the sources) or open it with the matching release.',

@@ -90,17 +90,20 @@ export function createSqliteResources(
         source = excluded.source
       RETURNING rid`),
     insertVersion:
-      db.prepare(`INSERT INTO resource_versions (tenant, type, id, version_id, last_updated, hash, deleted, connection, body)
-      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`),
+      db.prepare(`INSERT INTO resource_versions (tenant, type, id, version_id, last_updated, hash, deleted, connection, body, rid)
+      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`),
     insertChange: db.prepare(
       `INSERT INTO changes (tenant, type, id, version_id, action, at, connection, triggers, backfill)
       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
     ),
+    // Versions are keyed by their resource's rid (schema.ts): found through the current row.
     readVersion: db.prepare(
-      'SELECT * FROM resource_versions WHERE tenant = ? AND type = ? AND id = ? AND version_id = ?',
+      `SELECT v.* FROM resources r JOIN resource_versions v ON v.rid = r.rid AND v.version_id = ?
+      WHERE r.tenant = ? AND r.type = ? AND r.id = ?`,
     ),
     history: db.prepare(
-      'SELECT * FROM resource_versions WHERE tenant = ? AND type = ? AND id = ? ORDER BY version_id',
+      `SELECT v.* FROM resources r JOIN resource_versions v ON v.rid = r.rid
+      WHERE r.tenant = ? AND r.type = ? AND r.id = ? ORDER BY v.version_id`,
     ),
     list: db.prepare(
       'SELECT * FROM resources WHERE tenant = ? AND type = ? AND deleted = 0 AND id > ? ORDER BY id LIMIT ?',
@@ -151,9 +154,9 @@ export function createSqliteResources(
     // The limit is on the input's JSON, measured from the body: one serialization, not two.
     checkResourceBytes(inputBytesFromStamped(input, plan.resource, body), max);
     const values = [tenant, type, id, plan.versionId, at, plan.hash, 0, connection, body] as const;
-    stmt.insertVersion.run(...values);
     const source = plan.resource.meta?.source ?? null;
     const { rid } = stmt.upsertCurrent.get(...values, source) as { rid: number };
+    stmt.insertVersion.run(...values, rid);
     // Indexed from the stamped copy; extracted now, so an indexer error fails this write.
     if (indexer)
       searchIndex.stage(rid, plan.versionId, tenant, type, indexer(plan.resource, STORED_ONLY), !current);
@@ -214,7 +217,7 @@ export function createSqliteResources(
       });
     },
     async readVersion(tenant, type, id, versionId) {
-      const row = stmt.readVersion.get(tenant, type, id, versionId) as Row | undefined;
+      const row = stmt.readVersion.get(versionId, tenant, type, id) as Row | undefined;
       return row ? toStored(row) : undefined;
     },
     async history(tenant, type, id) {
@@ -239,8 +242,8 @@ export function createSqliteResources(
         );
         const connection = opts?.connection ?? null;
         const values = [tenant, type, id, versionId, at, TOMBSTONE_HASH, 1, connection, body] as const;
-        stmt.insertVersion.run(...values);
         stmt.upsertCurrent.get(...values, null);
+        stmt.insertVersion.run(...values, current.rid);
         if (indexer) searchIndex.stage(current.rid, versionId, tenant, type, null, false);
         const change = stmt.insertChange.run(
           tenant,
