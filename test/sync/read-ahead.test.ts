@@ -198,8 +198,9 @@ describe('sync read-ahead against the DrChrono simulator', () => {
       expect(served).toBe(5);
       // The request budget counted every one of them.
       const usage = [...shared.budgets.values()].flatMap((budget) => budget.usage());
-      expect(usage.length).toBeGreaterThan(0);
-      for (const window of usage) expect(window.used).toBe(served);
+      // (The hour holds them all; a per-second window has let the older ones age out by now.)
+      expect(usage.filter((w) => w.kind === 'fixed').map((w) => w.used)).toEqual([served]);
+      for (const window of usage) expect(window.used).toBeLessThanOrEqual(served);
       expect((await store.resources.list('t1', 'Patient', { limit: 100 })).items).toHaveLength(7);
     } finally {
       await store.close();
