@@ -198,18 +198,35 @@ function failoverSuite(makeOpener: () => Opener): void {
       return taken;
     };
 
-    it('counts a block a dead holder reserved but never used, so the hour cannot exceed its limit', async () => {
+    /** Two processes' stores on one database, and a shared budget over either (one key per test). */
+    const withTwoHolders = async (
+      fn: (holders: {
+        first: Store;
+        second: Store;
+        make: (store: Store) => RequestBudget;
+        budgetKey: string;
+      }) => Promise<void>,
+    ): Promise<void> => {
       const now = midHourClock();
       const [first, second] = [await opener.open(now), await opener.open(now)];
+      const budgetKey = `drchrono:test:${randomUUID()}`;
+      const make = (store: Store) =>
+        createSharedBudget(createRequestBudget([hour], now), {
+          store: store.budgets,
+          budgetKey,
+          windows: [hour],
+          now,
+        });
       try {
-        const budgetKey = `drchrono:test:${randomUUID()}`;
-        const make = (store: Store) =>
-          createSharedBudget(createRequestBudget([hour], now), {
-            store: store.budgets,
-            budgetKey,
-            windows: [hour],
-            now,
-          });
+        await fn({ first, second, make, budgetKey });
+      } finally {
+        await first.close();
+        await second.close();
+      }
+    };
+
+    it('counts a block a dead holder reserved but never used, so the hour cannot exceed its limit', async () => {
+      await withTwoHolders(async ({ first, second, make }) => {
         // The first holder reserves a block of 10 and sends 3 requests, then dies.
         expect(await take(make(first), 3)).toBe(3);
         // The next holder gets the rest of the hour and no more: the 7 unused slots stay spent.
@@ -217,24 +234,11 @@ function failoverSuite(makeOpener: () => Opener): void {
         expect(await take(next, 200)).toBe(90);
         expect(3 + 90).toBeLessThanOrEqual(hour.limit);
         expect(next.usage()[0]?.used).toBe(100);
-      } finally {
-        await first.close();
-        await second.close();
-      }
+      });
     });
 
     it('lets a stale holder (its lease lost) add to the stored count but never lower it', async () => {
-      const now = midHourClock();
-      const [first, second] = [await opener.open(now), await opener.open(now)];
-      try {
-        const budgetKey = `drchrono:test:${randomUUID()}`;
-        const make = (store: Store) =>
-          createSharedBudget(createRequestBudget([hour], now), {
-            store: store.budgets,
-            budgetKey,
-            windows: [hour],
-            now,
-          });
+      await withTwoHolders(async ({ first, second, make, budgetKey }) => {
         const lease = `budget-lease-${randomUUID()}`;
         const held = await first.leases.acquire(lease, 'a', 50);
         const stale = make(first);
@@ -254,24 +258,11 @@ function failoverSuite(makeOpener: () => Opener): void {
         const after = await second.budgets.used(storeKey, window);
         expect(after).toBeGreaterThanOrEqual(before);
         expect(stale.usage()[0]?.used).toBeGreaterThanOrEqual(30);
-      } finally {
-        await first.close();
-        await second.close();
-      }
+      });
     });
 
     it('shows every holder’s use once refreshed, not only its own', async () => {
-      const now = midHourClock();
-      const [first, second] = [await opener.open(now), await opener.open(now)];
-      try {
-        const budgetKey = `drchrono:test:${randomUUID()}`;
-        const make = (store: Store) =>
-          createSharedBudget(createRequestBudget([hour], now), {
-            store: store.budgets,
-            budgetKey,
-            windows: [hour],
-            now,
-          });
+      await withTwoHolders(async ({ first, second, make }) => {
         const mine = make(first);
         expect(await take(mine, 2)).toBe(2);
         expect(await take(make(second), 30)).toBe(30);
@@ -280,10 +271,7 @@ function failoverSuite(makeOpener: () => Opener): void {
         await mine.refresh?.();
         // Both processes' requests (the store's 40 reserved, less this process's 8 unused slots).
         expect(mine.usage()[0]?.used).toBe(32);
-      } finally {
-        await first.close();
-        await second.close();
-      }
+      });
     });
 
     it('counts exactly what one process sends, and lets no request go when the store cannot reserve (a clear error)', async () => {
