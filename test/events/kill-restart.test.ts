@@ -3,14 +3,13 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Resource } from 'fhir/r4';
-import { MongoClient } from 'mongodb';
 import { afterAll, describe, expect, it } from 'vitest';
 import { createApiKeyService } from '../../src/auth/api-keys.ts';
 import { openMongoStore } from '../../src/store/mongo/open-mongo-store.ts';
 import type { Store } from '../../src/store/port.ts';
 import { createSecretBox } from '../../src/store/secret-box.ts';
 import { openSqliteStore } from '../../src/store/sqlite/open-sqlite-store.ts';
-import { mongoForTests } from '../support/mongo-for-tests.ts';
+import { dropTestDatabase, mongoForTests } from '../support/mongo-for-tests.ts';
 import { type Received, sseSubscribe, statusCursor } from '../support/subscription-clients.ts';
 import { type GatewayProcess, killHard, spawnGateway } from './gateway-process.ts';
 import { CHANGES } from './subscription-harness.ts';
@@ -136,10 +135,7 @@ describe('the gateway killed (kill -9) and restarted mid-stream', () => {
       );
     } finally {
       await writer.close();
-      const client = new MongoClient(server.url);
-      await client.connect();
-      await client.db(dbName).dropDatabase();
-      await client.close();
+      await dropTestDatabase(server.url, dbName);
       await server.stop();
     }
   }, 120_000);

@@ -1,3 +1,4 @@
+import { MongoClient } from 'mongodb';
 import { ferretdbBinary, startFerretdb } from './ferretdb.ts';
 
 export type TestMongo = { url: string; stop(): Promise<void> };
@@ -27,4 +28,15 @@ export async function mongoForTests(): Promise<TestMongo> {
   throw new Error(
     `no MongoDB-compatible server for the mongo tests: set MONGODB_URL, or run \`bash scripts/ferretdb.sh\` to build FerretDB, or start Docker (testcontainers: ${why})`,
   );
+}
+
+/** Drops a test's database (on a shared MONGODB_URL server it would otherwise stay behind). */
+export async function dropTestDatabase(url: string, dbName: string): Promise<void> {
+  const client = new MongoClient(url);
+  try {
+    await client.connect();
+    await client.db(dbName).dropDatabase();
+  } finally {
+    await client.close();
+  }
 }

@@ -4,12 +4,11 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Patient } from 'fhir/r4';
-import { MongoClient } from 'mongodb';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { Change, Store } from '../../src/store/port.ts';
 import type { WorkerTarget } from '../store/harness.ts';
 import { openForWorker } from '../store/open-for-worker.ts';
-import { mongoForTests } from '../support/mongo-for-tests.ts';
+import { dropTestDatabase, mongoForTests } from '../support/mongo-for-tests.ts';
 import { startTestSource } from './test-source.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'sync-crash-'));
@@ -121,10 +120,7 @@ describe('sync crash safety', () => {
     try {
       await crashAndRecover({ kind: 'mongo', url: server.url, dbName }, MONGO_RECORDS);
     } finally {
-      const client = new MongoClient(server.url);
-      await client.connect();
-      await client.db(dbName).dropDatabase();
-      await client.close();
+      await dropTestDatabase(server.url, dbName);
       await server.stop();
     }
   }, 180_000);
