@@ -67,13 +67,15 @@ const NAMES_ONLY = [
   /^Invalid search value: expected a string, number or boolean$/,
 ];
 
+const EXPECTED_TYPE = new RegExp(`^Expected type "(${NAME})"\\. ([\\s\\S]*)$`);
+
 function valueFreeReason(reason: string): string {
   if (NAMES_ONLY.some((pattern) => pattern.test(reason))) return reason;
   const enumValue = ENUM_VALUE.exec(reason);
   if (enumValue) return `the value does not exist in "${enumValue[1]}" enum.${enumValue[2]}`;
   const scalar = SCALAR_REFUSAL.exec(reason);
   if (scalar) return `${scalar[1]}.`;
-  const typed = new RegExp(`^Expected type "(${NAME})"\\. ([\\s\\S]*)$`).exec(reason);
+  const typed = EXPECTED_TYPE.exec(reason);
   if (typed) return `Expected type "${typed[1]}". ${valueFreeReason(typed[2] as string)}`;
   return GENERIC;
 }
